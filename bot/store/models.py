@@ -1,0 +1,146 @@
+"""The core vocabulary as tables: workspaces, people, pairs, series, meetings, topics, actions, notes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.domain.agenda import TopicStatus, Visibility
+from bot.domain.cadence import Cadence
+from bot.domain.meetings import MeetingStatus
+from bot.store.base import Base
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    # Stored as short strings (no native PostgreSQL enum), so adding a value needs no type migration.
+    return Enum(kind, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Workspace(Base):
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    # IANA zone from users.info; None until first looked up.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    timezone_checked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Pair(Base):
+    """Two people who meet; stored once, with the lower person id first."""
+
+    __tablename__ = "pair"
+    __table_args__ = (
+        UniqueConstraint("member_a_id", "member_b_id"),
+        CheckConstraint("member_a_id < member_b_id", name="members_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    member_a_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    member_b_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # Who leads: set when a series is scheduled; None while the pair only has topics.
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    member_a: Mapped[Person] = relationship(foreign_keys=[member_a_id])
+    member_b: Mapped[Person] = relationship(foreign_keys=[member_b_id])
+
+    def other(self, person_id: int) -> Person:
+        return self.member_b if person_id == self.member_a_id else self.member_a
+
+
+class Series(Base):
+    __tablename__ = "series"
+    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence, "cadence"))
+    weekday: Mapped[int]  # 0 = Monday
+    local_time: Mapped[time]
+    duration_minutes: Mapped[int]
+    timezone: Mapped[str] = mapped_column(String(64))
+    first_date: Mapped[date]
+    lead_minutes: Mapped[int] = mapped_column(default=24 * 60)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class Meeting(Base):
+    """One occurrence of a series, materialised ahead of time with UTC start and end."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (
+        UniqueConstraint("series_id", "local_date"),
+        Index("ix_meeting_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    # The series' local date: the occurrence's identity, unchanged by a reschedule.
+    local_date: Mapped[date]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[MeetingStatus] = mapped_column(
+        _enum(MeetingStatus, "meeting_status"), default=MeetingStatus.SCHEDULED
+    )
+    created_at: Mapped[datetime]
+
+
+class Topic(Base):
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    # None: not yet tied to a meeting; it goes on the pair's next one.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"), default=Visibility.SHARED)
+    status: Mapped[TopicStatus] = mapped_column(_enum(TopicStatus, "topic_status"), default=TopicStatus.OPEN)
+    created_at: Mapped[datetime]
+
+
+class ActionItem(Base):
+    __tablename__ = "action_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date | None]
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Note(Base):
+    """A private note: readable by its author alone, in every view."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -1,0 +1,89 @@
+"""Queries for workspaces, people and pairs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from bot.store.models import Pair, Person, Workspace
+
+T = TypeVar("T")
+
+
+def workspace(session: Session, team_id: str, now: datetime) -> Workspace:
+    found = session.scalar(select(Workspace).where(Workspace.slack_team_id == team_id))
+    if found is not None:
+        return found
+    return _insert_or_refetch(
+        session,
+        Workspace(slack_team_id=team_id, created_at=now),
+        select(Workspace).where(Workspace.slack_team_id == team_id),
+    )
+
+
+def person(session: Session, workspace_id: int, slack_user_id: str, now: datetime) -> Person:
+    query = select(Person).where(Person.workspace_id == workspace_id, Person.slack_user_id == slack_user_id)
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    return _insert_or_refetch(
+        session, Person(workspace_id=workspace_id, slack_user_id=slack_user_id, created_at=now), query
+    )
+
+
+def find_person(session: Session, team_id: str, slack_user_id: str) -> Person | None:
+    return session.scalar(
+        select(Person)
+        .join(Workspace, Workspace.id == Person.workspace_id)
+        .where(Workspace.slack_team_id == team_id, Person.slack_user_id == slack_user_id)
+    )
+
+
+def pair_of(session: Session, one: Person, other: Person) -> Pair | None:
+    low, high = sorted((one.id, other.id))
+    return session.scalar(_pairs().where(Pair.member_a_id == low, Pair.member_b_id == high))
+
+
+def pair(session: Session, one: Person, other: Person, now: datetime) -> tuple[Pair, bool]:
+    """The pair of two people, created if needed; the flag says whether it was created."""
+    found = pair_of(session, one, other)
+    if found is not None:
+        return found, False
+    low, high = sorted((one.id, other.id))
+    created = _insert_or_refetch(
+        session,
+        Pair(workspace_id=one.workspace_id, member_a_id=low, member_b_id=high, created_at=now),
+        _pairs().where(Pair.member_a_id == low, Pair.member_b_id == high),
+    )
+    return created, True
+
+
+def pairs_of(session: Session, someone: Person) -> list[Pair]:
+    return list(
+        session.scalars(
+            _pairs()
+            .where(or_(Pair.member_a_id == someone.id, Pair.member_b_id == someone.id))
+            .order_by(Pair.id)
+        )
+    )
+
+
+def _pairs() -> Select[tuple[Pair]]:
+    return select(Pair).options(joinedload(Pair.member_a), joinedload(Pair.member_b))
+
+
+def _insert_or_refetch(session: Session, row: T, query: Select[tuple[T]]) -> T:
+    """Insert `row`; if a concurrent request inserted the same one first, return that one instead."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = session.scalar(query)
+        if found is None:
+            raise
+        return found
+    return row
