@@ -1,0 +1,89 @@
+"""Settings from the environment (DESIGN.md, "Contracts")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///oneonone.db"
+DEFAULT_PORT = 3000
+
+
+class ConfigError(Exception):
+    """A setting is missing or unusable; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    database_url: str
+    slack_api_url: str | None
+    port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        port_text = env.get("PORT", str(DEFAULT_PORT))
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigError(f"PORT must be a number, got {port_text!r}") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            slack_api_url=_api_url(env.get("SLACK_API_URL")),
+            port=port,
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    def database(self) -> URL:
+        """The parsed DATABASE_URL, or a ConfigError naming what is wrong with it."""
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError:
+            raise ConfigError(
+                f"DATABASE_URL is not a database URL: {self.database_url!r} "
+                "(expected e.g. sqlite:///oneonone.db or postgresql+psycopg://user@host/db)"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, got {url.get_backend_name()!r}")
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            url = url.set(drivername="postgresql+psycopg")
+        return url
+
+    def require_slack(self, *, http: bool) -> None:
+        """Check the tokens a process that talks to Slack needs."""
+        if not self.bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from your Slack app's page)"
+            )
+        if not self.bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        if self.app_token is not None and not self.app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if http and not self.signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set (needed to verify Slack's HTTP requests; "
+                "or set SLACK_APP_TOKEN to use Socket Mode)"
+            )
+
+
+def _api_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    # slack-sdk joins base_url and method name by plain concatenation.
+    return value if value.endswith("/") else value + "/"

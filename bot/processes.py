@@ -1,0 +1,142 @@
+"""The bot's processes (DESIGN.md command line): each checks what it needs, then runs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.clock import schedule_ticks
+from bot.config import ConfigError, Settings
+from bot.now import system_clock
+from bot.services.tick import run_tick
+from bot.slack.app import build_app, build_client
+from bot.store import migrations
+from bot.store.db import make_engine, make_session_factory, ping
+from bot.web import GunicornServer, build_wsgi, server_options
+
+logger = logging.getLogger(__name__)
+
+
+def start(command: str, settings: Settings, *, at: datetime | None = None) -> int:
+    return {
+        "migrate": migrate,
+        "serve": serve,
+        "run": run,
+        "clock": clock,
+        "tick": lambda s: tick(s, at),
+    }[command](settings)
+
+
+def migrate(settings: Settings) -> int:
+    url = settings.database()
+    try:
+        migrations.upgrade(url)
+    except SQLAlchemyError as error:
+        raise ConfigError(_database_problem(settings, error)) from None
+    logger.info("database is at the latest revision")
+    return 0
+
+
+def serve(settings: Settings) -> int:
+    settings.require_slack(http=True)
+    _open_database(settings).dispose()
+    check_slack_token(settings)
+    GunicornServer(lambda: _wsgi(settings), server_options(settings.port)).run()
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Everything in one process: the self-hosted, one-small-machine mode."""
+    settings.require_slack(http=not settings.socket_mode)
+    migrate(settings)
+    check_slack_token(settings)
+    if settings.socket_mode:
+        return _run_socket_mode(settings)
+
+    def start_clock_in_worker(_worker: object) -> None:
+        # One worker, so exactly one clock; it lives and restarts with that worker.
+        _start_background_clock(settings)
+
+    options = server_options(settings.port, workers=1, post_worker_init=start_clock_in_worker)
+    GunicornServer(lambda: _wsgi(settings), options).run()
+    return 0
+
+
+def clock(settings: Settings) -> int:
+    engine = _open_database(settings)
+    sessions = make_session_factory(engine)
+    scheduler = BlockingScheduler(timezone="UTC")
+    schedule_ticks(scheduler, lambda: run_tick(sessions, system_clock()), system_clock)
+    logger.info("clock started: one tick every minute")
+    scheduler.start()
+    return 0
+
+
+def tick(settings: Settings, at: datetime | None) -> int:
+    engine = _open_database(settings)
+    try:
+        report = run_tick(make_session_factory(engine), at or system_clock())
+    finally:
+        engine.dispose()
+    print(
+        f"tick at {report.at.isoformat()}: {report.meetings_materialised} meetings materialised, "
+        f"{report.messages_queued} messages queued, {report.messages_sent} sent"
+    )
+    return 0
+
+
+def check_slack_token(settings: Settings) -> None:
+    """Fail fast on a token Slack rejects; only warn when Slack cannot be reached right now."""
+    try:
+        identity = build_client(settings).auth_test()
+    except SlackApiError as error:
+        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN: {error.response.get('error')}") from None
+    except OSError as error:
+        logger.warning("could not reach Slack to check the token (%s); continuing", error)
+        return
+    logger.info("connected to Slack team %s as %s", identity.get("team"), identity.get("user"))
+
+
+def _open_database(settings: Settings) -> Engine:
+    engine = make_engine(settings.database())
+    try:
+        ping(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise ConfigError(_database_problem(settings, error)) from None
+    return engine
+
+
+def _database_problem(settings: Settings, error: SQLAlchemyError) -> str:
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    shown = settings.database().render_as_string(hide_password=True)
+    return f"cannot use the database at {shown}: {reason}"
+
+
+def _wsgi(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database())
+    return build_wsgi(build_app(settings, make_session_factory(engine)), engine)
+
+
+def _start_background_clock(settings: Settings) -> BackgroundScheduler:
+    sessions = make_session_factory(make_engine(settings.database()))
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule_ticks(scheduler, lambda: run_tick(sessions, system_clock()), system_clock)
+    scheduler.start()
+    return scheduler
+
+
+def _run_socket_mode(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    engine = make_engine(settings.database())
+    app = build_app(settings, make_session_factory(engine))
+    _start_background_clock(settings)
+    SocketModeHandler(app, settings.app_token).start()
+    return 0

@@ -1,0 +1,52 @@
+"""Who the caller is and which 1:1 a command is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import DomainError
+from bot.store import people
+from bot.store.models import Pair, Person
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The Slack user who did something, in the workspace they did it in."""
+
+    team_id: str
+    user_id: str
+
+
+class NoSuchPair(DomainError):
+    pass
+
+
+def resolve_pair(
+    session: Session, now: datetime, actor: Actor, other_user_id: str | None, *, create: bool
+) -> tuple[Person, Pair]:
+    """The caller and the pair the command is about.
+
+    With a person named, that pair (created when `create`); without one, the caller's only pair.
+    """
+    team = people.workspace(session, actor.team_id, now)
+    me = people.person(session, team.id, actor.user_id, now)
+    if other_user_id is not None:
+        if other_user_id == actor.user_id:
+            raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
+        other = people.person(session, team.id, other_user_id, now)
+        if create:
+            return me, people.pair(session, me, other, now)[0]
+        found = people.pair_of(session, me, other)
+        if found is None:
+            raise NoSuchPair(f"You don't have a 1:1 with <@{other_user_id}>.")
+        return me, found
+    pairs = people.pairs_of(session, me)
+    if not pairs:
+        raise NoSuchPair("You don't have any 1:1s yet, so say who this is for: mention them with @.")
+    if len(pairs) > 1:
+        names = ", ".join(f"<@{p.other(me.id).slack_user_id}>" for p in pairs[:10])
+        raise NoSuchPair(f"You have 1:1s with several people ({names}); say which one by mentioning them.")
+    return me, pairs[0]

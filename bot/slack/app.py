@@ -1,0 +1,53 @@
+"""The Bolt app factory: settings, database and clock in; an App with every listener wired out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+from bot.config import Settings
+from bot.now import Clock, system_clock
+from bot.slack.deps import Deps
+from bot.slack.listeners import commands as command_listeners
+from bot.store.db import SessionFactory
+
+logger = logging.getLogger(__name__)
+
+
+def build_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
+    # slack-sdk only retries connection errors unless told otherwise.
+    client.retry_handlers.extend(
+        [RateLimitErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
+    )
+    return client
+
+
+def build_app(settings: Settings, sessions: SessionFactory, clock: Clock = system_clock) -> App:
+    app = App(
+        client=build_client(settings),
+        signing_secret=settings.signing_secret,
+        request_verification_enabled=not settings.socket_mode,
+        # Startup must not depend on reaching Slack; `run`/`serve` check the token once themselves.
+        token_verification_enabled=False,
+        # Listeners finish their (fast, database-only) work before the HTTP response, so what the
+        # user sees in the ack is what was stored.
+        process_before_response=True,
+    )
+    deps = Deps(sessions=sessions, clock=clock)
+    command_listeners.register(app, deps)
+    app.error(_log_error)
+    return app
+
+
+def _log_error(error: Exception, body: dict[str, Any]) -> None:
+    logger.error(
+        "unhandled error for %s from team %s",
+        body.get("type") or body.get("command") or "request",
+        body.get("team_id") or (body.get("team") or {}).get("id"),
+        exc_info=error,
+    )

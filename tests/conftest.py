@@ -1,0 +1,143 @@
+"""Shared fixtures: one Slack emulator, one database and one Bolt app server per test session.
+
+Servers start once; each test gets a clean database, a reset emulator and its own point in time.
+Set TEST_DATABASE_URL to run everything against another database (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import Engine, delete
+
+from bot.config import Settings
+from bot.slack.app import build_app
+from bot.store import migrations
+from bot.store.base import Base
+from bot.store.db import SessionFactory, make_engine, make_session_factory
+from bot.web import build_wsgi
+from tests.signing import SlackSender
+from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+
+SIGNING_SECRET = "test-signing-secret"
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """The app's idea of now; tests move it instead of sleeping."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> Iterator[SessionFactory]:
+    yield make_session_factory(engine)
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+
+
+@pytest.fixture(scope="session")
+def _emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(_emulator: SlackEmulator) -> Iterator[SlackEmulator]:
+    _emulator.reset()
+    yield _emulator
+    _emulator.reset()
+
+
+@pytest.fixture(scope="session")
+def _clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def clock(_clock: FakeClock) -> FakeClock:
+    _clock.set(START)
+    return _clock
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, _emulator: SlackEmulator) -> Settings:
+    return Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": _emulator.url,
+            "DATABASE_URL": database_url,
+        }
+    )
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class AppServer:
+    url: str
+
+
+@pytest.fixture(scope="session")
+def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterator[AppServer]:
+    """The real Bolt app behind a real HTTP server, as Slack would reach it."""
+    app = build_app(settings, make_session_factory(engine), clock=_clock)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        build_wsgi(app, engine),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield AppServer(url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def slack(
+    app_server: AppServer, sessions: SessionFactory, emulator: SlackEmulator, clock: FakeClock
+) -> Iterator[SlackSender]:
+    """Sends signed requests to the app, like Slack; depends on a clean database and emulator."""
+    sender = SlackSender(app_server.url, SIGNING_SECRET)
+    yield sender
+    sender.close()

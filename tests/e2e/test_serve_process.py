@@ -1,0 +1,95 @@
+"""`python -m bot serve` as a real process under gunicorn, reached over HTTP like Slack would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from bot.store import migrations
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Topic
+from tests.conftest import SIGNING_SECRET
+from tests.signing import SlackSender
+from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class ServedBot:
+    url: str
+    database_url: str
+    log: list[str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served_bot(tmp_path_factory: pytest.TempPathFactory, _emulator: SlackEmulator) -> Iterator[ServedBot]:
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'serve.db'}"
+    migrations.upgrade(database_url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": _emulator.url,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": "2",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    log: list[str] = []
+    listening = threading.Event()
+
+    def read_log() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+            if "Listening at:" in line:
+                listening.set()
+        listening.set()  # the process ended: stop waiting
+
+    threading.Thread(target=read_log, daemon=True).start()
+    # Once gunicorn's master listens, connections queue until a worker takes them.
+    assert listening.wait(60) and process.poll() is None, "".join(log)
+    yield ServedBot(url=f"http://127.0.0.1:{port}", database_url=database_url, log=log)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0, "".join(log)
+
+
+def test_healthz(served_bot: ServedBot) -> None:
+    with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+        response = sender.client.get(f"{served_bot.url}/healthz", timeout=30)
+    assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+def test_signed_add_topic_is_stored_and_forged_one_is_not(served_bot: ServedBot) -> None:
+    with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+        forged = sender.command("add-topic <@UBOB0001> forged", user_id="UALICE01", secret="wrong")
+        ok = sender.command("add-topic <@UBOB0001> Roadmap & <priorities>", user_id="UALICE01")
+    assert forged.status_code == 401
+    assert ok.status_code == 200
+    assert "Roadmap &amp; &lt;priorities&gt;" in ok.json()["blocks"][0]["text"]["text"]
+    engine = make_engine(served_bot.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            assert list(session.scalars(select(Topic.text))) == ["Roadmap & <priorities>"]
+    finally:
+        engine.dispose()

@@ -1,0 +1,103 @@
+"""The /1on1 grammar, without Slack: every form DESIGN.md lists, and the errors for bad ones."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from bot.slack import commands as c
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "HELP", "help me"])
+def test_help_and_empty(text: str) -> None:
+    assert c.parse(text) == c.Help()
+
+
+def test_schedule_full_form() -> None:
+    parsed = c.parse("schedule <@U2|bob> biweekly Thu 10:30 45m from 2026-12-03 as report")
+    assert parsed == c.Schedule("U2", "biweekly", 3, time(10, 30), 45, date(2026, 12, 3), False)
+
+
+def test_schedule_defaults() -> None:
+    assert c.parse("schedule <@U2> weekly monday 9:05") == c.Schedule("U2", "weekly", 0, time(9, 5))
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("schedule weekly mon 10:00", "mention them"),
+        ("schedule <@U2> daily mon 10:00", "weekly, biweekly or monthly"),
+        ("schedule <@U2> weekly funday 10:00", "isn't a weekday"),
+        ("schedule <@U2> weekly mon 25:00", "isn't a time"),
+        ("schedule <@U2> weekly mon 10:00 2m", "between 5m and 480m"),
+        ("schedule <@U2> weekly mon 10:00 from 2026-13-01", "isn't a date"),
+        ("schedule <@U2> weekly mon 10:00 from", "first date"),
+        ("schedule <@U2> weekly mon 10:00 sometimes", "didn't expect"),
+        ("schedule <@U2> weekly", "cadence, the weekday and the time"),
+        ("schedule @bob weekly mon 10:00", "couldn't tell who"),
+    ],
+)
+def test_schedule_errors_name_the_problem_and_show_usage(text: str, fragment: str) -> None:
+    with pytest.raises(c.CommandError) as raised:
+        c.parse(text)
+    assert fragment in raised.value.problem
+    assert raised.value.usage == "/1on1 " + c.USAGE["schedule"]
+
+
+def test_add_topic_keeps_the_text_exactly() -> None:
+    assert c.parse("add-topic <@U2|bob>   career  growth & <b>") == c.AddTopic("U2", "career  growth & <b>")
+    assert c.parse("add-topic Talk about Q3") == c.AddTopic(None, "Talk about Q3")
+
+
+def test_add_topic_without_text_is_refused() -> None:
+    with pytest.raises(c.CommandError) as raised:
+        c.parse("add-topic <@U2>")
+    assert raised.value.usage == "/1on1 add-topic [@person] <text>"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("agenda", c.Agenda(None)),
+        ("agenda <@W9ABC|x>", c.Agenda("W9ABC")),
+        ("list", c.ListMeetings()),
+        ("actions <@U2>", c.Actions("U2")),
+        ("note <@U2> keep this private", c.AddNote("U2", "keep this private")),
+        ("skip", c.Skip(None)),
+        ("reschedule tomorrow 14:00", c.Reschedule(None, "tomorrow", time(14))),
+        ("reschedule <@U2> fri 09:30", c.Reschedule("U2", 4, time(9, 30))),
+        ("reschedule 2026-12-24 16:00", c.Reschedule(None, date(2026, 12, 24), time(16))),
+        ("cancel <@U2>", c.Cancel("U2")),
+    ],
+)
+def test_other_subcommands(text: str, expected: c.Command) -> None:
+    assert c.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        ("list everything", "list"),
+        ("agenda <@U2> now", "agenda"),
+        ("reschedule soon", "reschedule"),
+        ("reschedule someday 10:00", "reschedule"),
+        ("cancel", "cancel"),
+        ("cancel <@U2> <@U3>", "cancel"),
+    ],
+)
+def test_malformed_arguments_show_that_subcommands_usage(text: str, sub: str) -> None:
+    with pytest.raises(c.CommandError) as raised:
+        c.parse(text)
+    assert raised.value.usage == f"/1on1 {c.USAGE[sub]}"
+
+
+def test_unknown_subcommand_is_named_and_escaped() -> None:
+    with pytest.raises(c.CommandError) as raised:
+        c.parse("<!channel> hello")
+    assert raised.value.problem == "I don't know the command `&lt;!channel&gt;`."
+    assert raised.value.usage is None
+
+
+def test_every_subcommand_has_a_name_and_usage() -> None:
+    assert set(c.NAME_OF.values()) == set(c.USAGE)
