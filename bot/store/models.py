@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.agenda import TopicStatus, Visibility
 from bot.domain.cadence import Cadence
 from bot.domain.meetings import MeetingStatus
+from bot.domain.outbox import DeliveryStatus
 from bot.store.base import Base
 
 
@@ -37,6 +39,8 @@ class Person(Base):
     # IANA zone from users.info; None until first looked up.
     timezone: Mapped[str | None] = mapped_column(String(64))
     timezone_checked_at: Mapped[datetime | None]
+    # The bot's DM with this person, learned from conversations.open.
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
 
@@ -78,6 +82,8 @@ class Series(Base):
     first_date: Mapped[date]
     lead_minutes: Mapped[int] = mapped_column(default=24 * 60)
     active: Mapped[bool] = mapped_column(default=True)
+    # Meetings exist as rows up to this instant; the tick extends it.
+    materialised_until: Mapped[datetime]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
@@ -90,6 +96,13 @@ class Meeting(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "local_date"),
         Index("ix_meeting_status_starts_at", "status", "starts_at"),
+        # The tick's "which prompts are due" question reads only meetings not yet prompted.
+        Index(
+            "ix_meeting_prompt_due",
+            "prompt_at",
+            postgresql_where=text("prompt_queued_at IS NULL"),
+            sqlite_where=text("prompt_queued_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +115,11 @@ class Meeting(Base):
     status: Mapped[MeetingStatus] = mapped_column(
         _enum(MeetingStatus, "meeting_status"), default=MeetingStatus.SCHEDULED
     )
+    # When both people are asked for topics (start minus the series' lead time), and when that was queued.
+    prompt_at: Mapped[datetime]
+    prompt_queued_at: Mapped[datetime | None]
+    # The question-bank suggestion shown for this meeting (one per meeting, the same for both).
+    question_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
@@ -116,6 +134,8 @@ class Topic(Base):
     text: Mapped[str] = mapped_column(Text)
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"), default=Visibility.SHARED)
     status: Mapped[TopicStatus] = mapped_column(_enum(TopicStatus, "topic_status"), default=TopicStatus.OPEN)
+    # Where it came from in Slack (e.g. "dm:D123:1700000000.0001"), so a redelivered message adds it once.
+    source: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime]
 
 
@@ -143,4 +163,51 @@ class Note(Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
     author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class PendingTopic(Base):
+    """A DM'd topic waiting for its author to say which 1:1 it is for; nothing is lost meanwhile."""
+
+    __tablename__ = "pending_topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message to Slack: stored first under a unique key, then delivered (and retried) by the outbox.
+
+    `params` holds ids only; the text is rendered at delivery, so no user text sits in this table.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_sent_message", "sent_channel_id", "sent_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # A DM to this person (through conversations.open), or straight to `channel_id`.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    # A sender holds a row until then; after a crash the row is free again once it passes.
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_channel_id: Mapped[str | None] = mapped_column(String(32))
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
