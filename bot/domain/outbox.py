@@ -38,3 +38,16 @@ def is_retryable(error: str | None, http_status: int | None) -> bool:
     if http_status is not None and (http_status == 429 or http_status >= 500):
         return True
     return error in RETRYABLE_ERRORS
+
+
+class MessageKind(StrEnum):
+    """What an outgoing message is; the Slack layer renders each kind at delivery."""
+
+    PROMPT = "prompt"  # before a meeting: asks for topics, shows the agenda
+    SERIES_ANNOUNCED = "series_announced"  # to the person a series was set up with
+    SERIES_CANCELLED = "series_cancelled"
+    MEETING_SKIPPED = "meeting_skipped"
+    MEETING_MOVED = "meeting_moved"
+    TOPIC_CONFIRMED = "topic_confirmed"  # thread reply under a DM that became a topic
+    WHICH_MEETING = "which_meeting"  # thread reply asking which 1:1 a DM'd topic is for
+    NO_MEETING = "no_meeting"  # thread reply: a DM'd topic with no 1:1 to go to

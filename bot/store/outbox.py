@@ -1,0 +1,148 @@
+"""Queries for the outbox: enqueue idempotently by key, claim what is due, find a sent message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.domain.outbox import DeliveryStatus
+from bot.store.models import OutboxMessage
+
+# What `enqueue_many` accepts per row: `enqueue`'s keyword arguments.
+_REQUIRED = ("key", "kind", "now")
+_OPTIONAL = ("recipient_id", "channel_id", "thread_ts", "params", "meeting_id")
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    now: datetime,
+    recipient_id: int | None = None,
+    channel_id: str | None = None,
+    thread_ts: str | None = None,
+    params: dict[str, Any] | None = None,
+    meeting_id: int | None = None,
+) -> bool:
+    """Queue one message; False (and nothing changed) when a message with this key already exists."""
+    row = {
+        "key": key,
+        "kind": kind,
+        "now": now,
+        "recipient_id": recipient_id,
+        "channel_id": channel_id,
+        "thread_ts": thread_ts,
+        "params": params,
+        "meeting_id": meeting_id,
+    }
+    return enqueue_many(session, [row]) == 1
+
+
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Queue many messages (each a dict of `enqueue`'s keyword arguments); returns how many were new.
+
+    One execute: SQLAlchemy's "insertmanyvalues" sends it as multi-row INSERTs sized to the driver's
+    parameter limit (10,000 rows do not fit one SQLite statement). ON CONFLICT DO NOTHING makes a
+    duplicate key a no-op instead of an error that would abort the caller's transaction, and
+    RETURNING reports only the rows actually inserted (SQLite >= 3.35, PostgreSQL).
+    """
+    if not rows:
+        return 0
+    values = [_values(row) for row in rows]
+    statement = _insert(session).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id)
+    return len(session.execute(statement, values).all())
+
+
+def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta) -> list[int]:
+    """Hold up to `limit` due messages (oldest first) until now + lease; returns their ids.
+
+    On PostgreSQL, SKIP LOCKED lets two claimers take disjoint rows without waiting on each other;
+    SQLite ignores FOR UPDATE, but its BEGIN IMMEDIATE (see db.py) already runs claimers one at a time.
+    """
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == DeliveryStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def release(session: Session, ids: Iterable[int], claimed_until: datetime) -> None:
+    """Give back claims still held under `claimed_until` (the claimer's lease), leaving the schedule alone."""
+    ids = list(ids)
+    if not ids:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == DeliveryStatus.PENDING,
+            OutboxMessage.claimed_until == claimed_until,
+        )
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def find_sent(session: Session, channel_id: str, ts: str) -> OutboxMessage | None:
+    """The delivered message posted as (channel_id, ts), e.g. the prompt a thread reply answers."""
+    return session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_channel_id == channel_id,
+            OutboxMessage.sent_ts == ts,
+            OutboxMessage.status == DeliveryStatus.SENT,
+        )
+        .limit(1)
+    )
+
+
+def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(OutboxMessage)
+    if dialect == "sqlite":
+        return sqlite.insert(OutboxMessage)
+    raise NotImplementedError(f"outbox enqueue does not support the {dialect} dialect")
+
+
+def _values(row: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(row) - {*_REQUIRED, *_OPTIONAL}
+    missing = [name for name in _REQUIRED if row.get(name) is None]
+    if unknown or missing:
+        raise ValueError(f"outbox row: unknown {sorted(unknown)}, missing {missing}")
+    if row.get("recipient_id") is None and row.get("channel_id") is None:
+        raise ValueError(f"outbox row {row['key']!r} needs a recipient_id or a channel_id")
+    now = row["now"]
+    # Every row carries every column: a multi-row INSERT needs the same keys in each.
+    return {
+        **{name: row.get(name) for name in _OPTIONAL},
+        "key": row["key"],
+        "kind": row["kind"],
+        "params": row.get("params") or {},
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
