@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.services.materialise import materialise_due
+from bot.services.prompts import queue_due_prompts
 from bot.store.db import SessionFactory
 
 
@@ -13,9 +15,12 @@ class TickReport:
     at: datetime
     meetings_materialised: int = 0
     messages_queued: int = 0
-    messages_sent: int = 0
 
 
 def run_tick(sessions: SessionFactory, now: datetime) -> TickReport:
-    # Scheduling arrives with series (issue 3); until then nothing can be due.
-    return TickReport(at=now)
+    """Materialise meetings and queue what is due; delivery is the outbox's job. Idempotent for `now`."""
+    return TickReport(
+        at=now,
+        meetings_materialised=materialise_due(sessions, now),
+        messages_queued=queue_due_prompts(sessions, now),
+    )

@@ -1,17 +1,22 @@
-"""Adding topics to the next 1:1's shared agenda."""
+"""Adding topics to a 1:1's shared agenda: by command, by DM, by thread reply, by modal."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import clean_topic
+from bot.domain.errors import DomainError
+from bot.domain.meetings import MeetingStatus
+from bot.domain.outbox import MessageKind
 from bot.services.pairs import Actor, resolve_pair
 from bot.store import meetings as meeting_store
+from bot.store import outbox, people
 from bot.store.db import SessionFactory
-from bot.store.models import Topic
+from bot.store.models import Meeting, Pair, PendingTopic, Person, Topic
 
 
 @dataclass(frozen=True)
@@ -22,22 +27,120 @@ class TopicAdded:
     meeting_starts_at: datetime | None  # None: no meeting scheduled yet
 
 
+@dataclass(frozen=True)
+class DirectMessage:
+    """A message someone sent the bot in its DM."""
+
+    actor: Actor
+    text: str
+    channel_id: str
+    ts: str
+    thread_ts: str | None = None
+
+    @property
+    def source(self) -> str:
+        return f"dm:{self.channel_id}:{self.ts}"
+
+
 def add_topic(
     sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, text: str
 ) -> TopicAdded:
     cleaned = clean_topic(text)
     with sessions.begin() as session:
-        return _add(session, now, actor, other_user_id, cleaned)
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=True)
+        return _add(session, now, me, pair, cleaned)
 
 
-def _add(session: Session, now: datetime, actor: Actor, other_user_id: str | None, text: str) -> TopicAdded:
-    me, pair = resolve_pair(session, now, actor, other_user_id, create=True)
-    meeting = meeting_store.next_meeting(session, pair.id, now)
+def add_topic_to_meeting(
+    sessions: SessionFactory, now: datetime, actor: Actor, meeting_id: int, text: str
+) -> TopicAdded:
+    """From the prompt's "Add a topic" modal: the meeting must be one of the caller's own."""
+    cleaned = clean_topic(text)
+    with sessions.begin() as session:
+        me, pair, meeting = _own_meeting(session, now, actor, meeting_id)
+        return _add(session, now, me, pair, cleaned, meeting=meeting)
+
+
+def topic_from_dm(sessions: SessionFactory, now: datetime, message: DirectMessage) -> None:
+    """A DM becomes a topic; the answer goes back as a thread reply through the outbox.
+
+    A reply in a prompt's thread goes to that meeting; a plain message to the next 1:1, or, when
+    the person has several, waits as a pending topic while they pick one.
+    """
+    with sessions.begin() as session:
+        if _already_taken(session, message.source):
+            return  # Slack delivered the same message again
+        me = people.person(
+            session, people.workspace(session, message.actor.team_id, now).id, message.actor.user_id, now
+        )
+        try:
+            text = clean_topic(message.text)
+            _route_dm(session, now, me, message, text)
+        except DomainError as error:
+            _reply(session, now, message, MessageKind.NO_MEETING, problem=error.message)
+
+
+def choose_meeting_for_pending(
+    sessions: SessionFactory, now: datetime, actor: Actor, pending_id: int, pair_id: int
+) -> TopicAdded:
+    """The person picked which 1:1 a DM'd topic is for."""
+    with sessions.begin() as session:
+        pending = session.get(PendingTopic, pending_id)
+        me = people.find_person(session, actor.team_id, actor.user_id)
+        pair = session.get(Pair, pair_id)
+        if pending is None or me is None or pending.author_id != me.id:
+            raise DomainError("That topic was already added, or it isn't yours.")
+        if pair is None or me.id not in (pair.member_a_id, pair.member_b_id):
+            raise DomainError("That 1:1 isn't one of yours.")
+        added = _add(session, now, me, pair, pending.text, source=pending.source)
+        session.delete(pending)
+        return added
+
+
+def _route_dm(session: Session, now: datetime, me: Person, message: DirectMessage, text: str) -> None:
+    if message.thread_ts:
+        meeting = _meeting_of_thread(session, message)
+        if meeting is not None:
+            pair = session.get(Pair, meeting.pair_id)
+            if pair is not None and me.id in (pair.member_a_id, pair.member_b_id):
+                added = _add(session, now, me, pair, text, meeting=meeting, source=message.source)
+                _reply(session, now, message, MessageKind.TOPIC_CONFIRMED, topic_id=added.topic_id)
+                return
+    pairs = people.pairs_of(session, me)
+    if not pairs:
+        raise DomainError(
+            "You don't have any 1:1s yet, so I can't put this on an agenda. "
+            "Start one with `/1on1 schedule @person weekly <day> <HH:MM>`."
+        )
+    if len(pairs) == 1:
+        added = _add(session, now, me, pairs[0], text, source=message.source)
+        _reply(session, now, message, MessageKind.TOPIC_CONFIRMED, topic_id=added.topic_id)
+        return
+    pending = PendingTopic(author_id=me.id, text=text, source=message.source, created_at=now)
+    session.add(pending)
+    session.flush()
+    _reply(session, now, message, MessageKind.WHICH_MEETING, pending_id=pending.id)
+
+
+def _add(
+    session: Session,
+    now: datetime,
+    me: Person,
+    pair: Pair,
+    text: str,
+    *,
+    meeting: Meeting | None = None,
+    source: str | None = None,
+) -> TopicAdded:
+    # A meeting that is over (or was skipped) no longer takes topics: they go to the next one.
+    if meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now:
+        meeting = meeting_store.next_meeting(session, pair.id, now)
     topic = Topic(
         pair_id=pair.id,
         meeting_id=meeting.id if meeting else None,
         author_id=me.id,
         text=text,
+        source=source,
         created_at=now,
     )
     session.add(topic)
@@ -47,4 +150,44 @@ def _add(session: Session, now: datetime, actor: Actor, other_user_id: str | Non
         text=text,
         other_user_id=pair.other(me.id).slack_user_id,
         meeting_starts_at=meeting.starts_at if meeting else None,
+    )
+
+
+def _own_meeting(
+    session: Session, now: datetime, actor: Actor, meeting_id: int
+) -> tuple[Person, Pair, Meeting]:
+    meeting = session.get(Meeting, meeting_id)
+    pair = session.get(Pair, meeting.pair_id) if meeting else None
+    me = people.find_person(session, actor.team_id, actor.user_id)
+    if meeting is None or pair is None or me is None or me.id not in (pair.member_a_id, pair.member_b_id):
+        raise DomainError("That 1:1 isn't one of yours.")
+    return me, pair, meeting
+
+
+def _meeting_of_thread(session: Session, message: DirectMessage) -> Meeting | None:
+    assert message.thread_ts is not None
+    sent = outbox.find_sent(session, message.channel_id, message.thread_ts)
+    if sent is None or sent.meeting_id is None:
+        return None
+    return session.get(Meeting, sent.meeting_id)
+
+
+def _already_taken(session: Session, source: str) -> bool:
+    return (
+        session.scalar(select(Topic.id).where(Topic.source == source)) is not None
+        or session.scalar(select(PendingTopic.id).where(PendingTopic.source == source)) is not None
+    )
+
+
+def _reply(
+    session: Session, now: datetime, message: DirectMessage, kind: MessageKind, **params: object
+) -> None:
+    outbox.enqueue(
+        session,
+        key=f"{kind}:{message.source}",
+        kind=kind,
+        now=now,
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts or message.ts,
+        params=dict(params),
     )

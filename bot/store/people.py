@@ -87,3 +87,22 @@ def _insert_or_refetch(session: Session, row: T, query: Select[tuple[T]]) -> T:
             raise
         return found
     return row
+
+
+def cached_timezones(
+    session: Session, team_id: str, slack_user_ids: list[str]
+) -> dict[str, tuple[str | None, datetime | None]]:
+    rows = session.execute(
+        select(Person.slack_user_id, Person.timezone, Person.timezone_checked_at)
+        .join(Workspace, Workspace.id == Person.workspace_id)
+        .where(Workspace.slack_team_id == team_id, Person.slack_user_id.in_(slack_user_ids))
+    )
+    return {user_id: (zone, checked_at) for user_id, zone, checked_at in rows}
+
+
+def remember_timezones(session: Session, team_id: str, zones: dict[str, str], now: datetime) -> None:
+    team = workspace(session, team_id, now)
+    for user_id, zone in zones.items():
+        someone = person(session, team.id, user_id, now)
+        someone.timezone = zone
+        someone.timezone_checked_at = now

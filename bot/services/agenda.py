@@ -1,0 +1,161 @@
+"""What the next 1:1 holds, as both people see it: topics, carry-over, open actions, a question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy.orm import Session
+
+from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
+from bot.domain.cadence import Cadence, to_local
+from bot.domain.questions import question_by_key
+from bot.services.pairs import Actor, resolve_pair
+from bot.store import agenda as agenda_store
+from bot.store import meetings as meeting_store
+from bot.store import people
+from bot.store import series as series_store
+from bot.store.db import SessionFactory
+from bot.store.models import Meeting, Note, Pair, Person, Topic
+
+
+@dataclass(frozen=True)
+class TopicLine:
+    id: int
+    text: str
+    author_user_id: str
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    id: int
+    text: str
+    owner_user_id: str
+    due: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class AgendaView:
+    viewer_user_id: str
+    other_user_id: str
+    report_user_id: str | None
+    meeting_id: int | None
+    starts_at: datetime | None
+    timezone: str  # the viewer's
+    topics: list[TopicLine]  # the report's first
+    carried_over: list[TopicLine]
+    actions: list[ActionLine]
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class PairLine:
+    other_user_id: str
+    i_am_manager: bool | None
+    cadence: Cadence | None
+    weekday: int | None
+    local_time: time | None
+    series_timezone: str | None
+    next_starts_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    other_user_id: str
+    meeting_starts_at: datetime | None
+
+
+def show_agenda(
+    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, timezone: str
+) -> AgendaView:
+    with sessions() as session:
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
+        meeting = meeting_store.next_meeting(session, pair.id, now)
+        return build_agenda(session, pair, me, meeting, now, timezone)
+
+
+def build_agenda(
+    session: Session, pair: Pair, viewer: Person, meeting: Meeting | None, now: datetime, timezone: str
+) -> AgendaView:
+    report_id = _report_id(pair)
+    by_id = {pair.member_a.id: pair.member_a.slack_user_id, pair.member_b.id: pair.member_b.slack_user_id}
+    topics = agenda_store.topics_for(session, pair.id, meeting, viewer.id)
+    # The report's meeting: their topics lead (stable sort keeps each side in the order added).
+    ordered = sorted(topics, key=lambda topic: topic.author_id != report_id)
+    today = to_local(now, timezone).date()
+    question = question_by_key(meeting.question_key) if meeting and meeting.question_key else None
+    return AgendaView(
+        viewer_user_id=viewer.slack_user_id,
+        other_user_id=pair.other(viewer.id).slack_user_id,
+        report_user_id=by_id.get(report_id) if report_id else None,
+        meeting_id=meeting.id if meeting else None,
+        starts_at=meeting.starts_at if meeting else None,
+        timezone=timezone,
+        topics=[_line(topic, by_id) for topic in ordered],
+        carried_over=[
+            _line(t, by_id) for t in agenda_store.carried_over(session, pair.id, meeting, viewer.id)
+        ],
+        actions=[
+            ActionLine(
+                a.id, a.text, by_id[a.owner_id], a.due_date, a.due_date is not None and a.due_date < today
+            )
+            for a in agenda_store.open_actions(session, pair.id)
+        ],
+        question=question.text if question else None,
+    )
+
+
+def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[PairLine]:
+    with sessions() as session:
+        me = people.find_person(session, actor.team_id, actor.user_id)
+        if me is None:
+            return []
+        pairs = people.pairs_of(session, me)
+        series_by_pair = series_store.active_series_of_pairs(session, [pair.id for pair in pairs])
+        lines = []
+        for pair in pairs:
+            series = series_by_pair.get(pair.id)
+            upcoming = meeting_store.next_meeting(session, pair.id, now)
+            lines.append(
+                PairLine(
+                    other_user_id=pair.other(me.id).slack_user_id,
+                    i_am_manager=None if pair.manager_id is None else pair.manager_id == me.id,
+                    cadence=series.cadence if series else None,
+                    weekday=series.weekday if series else None,
+                    local_time=series.local_time if series else None,
+                    series_timezone=series.timezone if series else None,
+                    next_starts_at=upcoming.starts_at if upcoming else None,
+                )
+            )
+        # Soonest first; pairs with nothing scheduled last.
+        return sorted(lines, key=lambda line: (line.next_starts_at is None, line.next_starts_at or now))
+
+
+def add_note(
+    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, text: str
+) -> NoteAdded:
+    cleaned = clean_text(text, what="note", limit=NOTE_MAX_CHARS)
+    with sessions.begin() as session:
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
+        meeting = meeting_store.next_meeting(session, pair.id, now)
+        session.add(
+            Note(
+                pair_id=pair.id,
+                meeting_id=meeting.id if meeting else None,
+                author_id=me.id,
+                text=cleaned,
+                created_at=now,
+            )
+        )
+        return NoteAdded(pair.other(me.id).slack_user_id, meeting.starts_at if meeting else None)
+
+
+def _report_id(pair: Pair) -> int | None:
+    if pair.manager_id is None:
+        return None
+    return pair.member_b_id if pair.manager_id == pair.member_a_id else pair.member_a_id
+
+
+def _line(topic: Topic, by_id: dict[int, str]) -> TopicLine:
+    return TopicLine(topic.id, topic.text, by_id[topic.author_id])

@@ -1,0 +1,67 @@
+"""People's time zones: read from Slack through a Directory, cached, refreshed once a day."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.domain.errors import DomainError
+from bot.services.pairs import Actor
+from bot.store import people
+from bot.store.db import SessionFactory
+
+logger = logging.getLogger(__name__)
+
+TIMEZONE_MAX_AGE = timedelta(hours=24)
+FALLBACK_TIMEZONE = "UTC"
+
+
+class DirectoryError(Exception):
+    """Slack could not say (unreachable, rate limited); callers fall back to what is cached."""
+
+
+class UnknownPerson(DomainError):
+    """Slack says there is no such user."""
+
+    def __init__(self, slack_user_id: str) -> None:
+        super().__init__(f"I can't find <@{slack_user_id}> in this workspace.")
+
+
+class Directory(Protocol):
+    def timezone(self, slack_user_id: str) -> str:
+        """The person's IANA zone; UnknownPerson or DirectoryError when it cannot be had."""
+        ...
+
+
+def timezones(
+    sessions: SessionFactory, directory: Directory, now: datetime, team_id: str, user_ids: Iterable[str]
+) -> dict[str, str]:
+    """Each person's zone: from the cache when fresh, else asked of Slack and remembered.
+
+    Slack is asked outside any transaction, so a slow answer never holds a database lock.
+    """
+    wanted = list(dict.fromkeys(user_ids))
+    with sessions() as session:
+        cached = people.cached_timezones(session, team_id, wanted)
+    found: dict[str, str] = {}
+    fetched: dict[str, str] = {}
+    for user_id in wanted:
+        zone, checked_at = cached.get(user_id, (None, None))
+        if zone and checked_at and now - checked_at < TIMEZONE_MAX_AGE:
+            found[user_id] = zone
+            continue
+        try:
+            fetched[user_id] = found[user_id] = directory.timezone(user_id)
+        except DirectoryError:
+            logger.warning("time zone of %s unavailable; using %s", user_id, zone or FALLBACK_TIMEZONE)
+            found[user_id] = zone or FALLBACK_TIMEZONE
+    if fetched:
+        with sessions.begin() as session:
+            people.remember_timezones(session, team_id, fetched, now)
+    return found
+
+
+def timezone_of(sessions: SessionFactory, directory: Directory, now: datetime, actor: Actor) -> str:
+    return timezones(sessions, directory, now, actor.team_id, [actor.user_id])[actor.user_id]

@@ -1,0 +1,253 @@
+"""Setting up, skipping, moving and ending recurring 1:1s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.domain.cadence import Cadence, first_meeting_date, to_local
+from bot.domain.errors import DomainError
+from bot.domain.meetings import DEFAULT_LEAD, MeetingStatus, moved_start, prompt_time
+from bot.domain.outbox import MessageKind
+from bot.services.materialise import materialise
+from bot.services.pairs import Actor, resolve_pair
+from bot.store import meetings as meeting_store
+from bot.store import outbox
+from bot.store import series as series_store
+from bot.store.db import SessionFactory
+from bot.store.models import Meeting, Pair, Person, Series
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    other_user_id: str
+    cadence: str
+    weekday: int
+    at: time
+    duration_minutes: int = 30
+    start: date | None = None
+    caller_is_manager: bool = True
+    lead: timedelta = DEFAULT_LEAD
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    series_id: int
+    other_user_id: str
+    cadence: Cadence
+    timezone: str
+    duration_minutes: int
+    first_starts_at: datetime
+    caller_is_manager: bool
+    lead: timedelta
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """A skipped or moved meeting, as the caller needs to hear about it."""
+
+    other_user_id: str
+    starts_at: datetime
+    next_starts_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    series_id: int
+    other_user_id: str
+    cadence: Cadence
+    weekday: int
+    local_time: time
+    timezone: str
+
+
+def schedule(
+    sessions: SessionFactory, now: datetime, actor: Actor, request: ScheduleRequest, timezone: str
+) -> Scheduled:
+    today = to_local(now, timezone).date()
+    if request.start is not None and request.start < today:
+        raise DomainError(f"The first date, {request.start.isoformat()}, is in the past.")
+    first_date = first_meeting_date(request.weekday, request.start or today)
+    with sessions.begin() as session:
+        me, pair = resolve_pair(session, now, actor, request.other_user_id, create=True)
+        other = pair.other(me.id)
+        _refuse_second_series(session, pair, other)
+        pair.manager_id = me.id if request.caller_is_manager else other.id
+        series = Series(
+            pair_id=pair.id,
+            cadence=Cadence(request.cadence),
+            weekday=request.weekday,
+            local_time=request.at,
+            duration_minutes=request.duration_minutes,
+            timezone=timezone,
+            first_date=first_date,
+            lead_minutes=int(request.lead.total_seconds() // 60),
+            created_by_id=me.id,
+            created_at=now,
+            materialised_until=now,
+        )
+        series_store.rule_of(series)  # validates the combination before anything is stored
+        session.add(series)
+        session.flush()
+        materialise(session, series, now)
+        first = meeting_store.next_meeting(session, pair.id, now)
+        assert first is not None, "a new series always has a next meeting"
+        _notify(
+            session,
+            MessageKind.SERIES_ANNOUNCED,
+            f"series:{series.id}:announced",
+            other,
+            me,
+            now,
+            series_id=series.id,
+        )
+        return Scheduled(
+            series_id=series.id,
+            other_user_id=other.slack_user_id,
+            cadence=series.cadence,
+            timezone=timezone,
+            duration_minutes=series.duration_minutes,
+            first_starts_at=first.starts_at,
+            caller_is_manager=request.caller_is_manager,
+            lead=request.lead,
+        )
+
+
+def skip_next(
+    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None
+) -> MeetingChange:
+    with sessions.begin() as session:
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
+        other = pair.other(me.id)
+        meeting = _next_meeting_or_refuse(session, pair, other, now, "skip")
+        meeting.status = MeetingStatus.SKIPPED
+        _notify(
+            session,
+            MessageKind.MEETING_SKIPPED,
+            f"skipped:{meeting.id}",
+            other,
+            me,
+            now,
+            meeting_id=meeting.id,
+        )
+        following = meeting_store.next_meeting(session, pair.id, now)
+        return MeetingChange(
+            other.slack_user_id, meeting.starts_at, following.starts_at if following else None
+        )
+
+
+def reschedule_next(
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    other_user_id: str | None,
+    day: date | int | str,
+    at: time,
+    timezone: str,
+) -> MeetingChange:
+    starts_at = moved_start(day, at, timezone, now)
+    with sessions.begin() as session:
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
+        other = pair.other(me.id)
+        meeting = _next_meeting_or_refuse(session, pair, other, now, "move")
+        move_meeting(session, meeting, starts_at)
+        _notify(
+            session,
+            MessageKind.MEETING_MOVED,
+            f"moved:{meeting.id}:{int(starts_at.timestamp())}",
+            other,
+            me,
+            now,
+            meeting_id=meeting.id,
+        )
+        return MeetingChange(other.slack_user_id, starts_at)
+
+
+def move_meeting(session: Session, meeting: Meeting, starts_at: datetime) -> None:
+    """Move one occurrence; its length and the series' lead time stay as they were."""
+    series = session.get(Series, meeting.series_id)
+    assert series is not None
+    meeting.ends_at = starts_at + (meeting.ends_at - meeting.starts_at)
+    meeting.starts_at = starts_at
+    meeting.prompt_at = prompt_time(starts_at, timedelta(minutes=series.lead_minutes))
+
+
+def series_to_cancel(
+    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str
+) -> SeriesSummary:
+    """The series `cancel @person` would end; nothing changes until it is confirmed."""
+    with sessions() as session:
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
+        series = series_store.active_series(session, pair.id)
+        if series is None:
+            raise DomainError(f"You have no recurring 1:1 with <@{other_user_id}> to cancel.")
+        return _summary(series, pair.other(me.id))
+
+
+def cancel(sessions: SessionFactory, now: datetime, actor: Actor, series_id: int) -> SeriesSummary:
+    with sessions.begin() as session:
+        series = session.get(Series, series_id)
+        pair = session.get(Pair, series.pair_id) if series else None
+        me = _member(session, pair, actor) if pair else None
+        if series is None or pair is None or me is None:
+            raise DomainError("That 1:1 isn't one of yours.")
+        other = pair.other(me.id)
+        if not series.active:
+            raise DomainError(f"Your 1:1 with <@{other.slack_user_id}> has already ended.")
+        series.active = False
+        series.ended_at = now
+        series_store.cancel_future_meetings(session, series.id, now)
+        _notify(
+            session,
+            MessageKind.SERIES_CANCELLED,
+            f"series:{series.id}:cancelled",
+            other,
+            me,
+            now,
+            series_id=series.id,
+        )
+        return _summary(series, other)
+
+
+def _member(session: Session, pair: Pair, actor: Actor) -> Person | None:
+    for person in (pair.member_a, pair.member_b):
+        if person.slack_user_id == actor.user_id:
+            return person
+    return None
+
+
+def _summary(series: Series, other: Person) -> SeriesSummary:
+    return SeriesSummary(
+        series.id, other.slack_user_id, series.cadence, series.weekday, series.local_time, series.timezone
+    )
+
+
+def _refuse_second_series(session: Session, pair: Pair, other: Person) -> None:
+    if series_store.active_series(session, pair.id) is not None:
+        raise DomainError(
+            f"You already have a recurring 1:1 with <@{other.slack_user_id}>. To change it, end it first "
+            f"with `/1on1 cancel <@{other.slack_user_id}>`, or move one meeting with `/1on1 reschedule`."
+        )
+
+
+def _next_meeting_or_refuse(session: Session, pair: Pair, other: Person, now: datetime, verb: str) -> Meeting:
+    meeting = meeting_store.next_meeting(session, pair.id, now)
+    if meeting is None:
+        raise DomainError(f"There is no upcoming 1:1 with <@{other.slack_user_id}> to {verb}.")
+    return meeting
+
+
+def _notify(
+    session: Session, kind: MessageKind, key: str, recipient: Person, by: Person, now: datetime, **ids: int
+) -> None:
+    outbox.enqueue(
+        session,
+        key=key,
+        kind=kind,
+        now=now,
+        recipient_id=recipient.id,
+        params={"by": by.id, **ids},
+        meeting_id=ids.get("meeting_id"),
+    )

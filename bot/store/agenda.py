@@ -1,0 +1,46 @@
+"""Queries behind an agenda: topics, carried-over topics and open action items of a pair."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.domain.agenda import TopicStatus, Visibility
+from bot.store.models import ActionItem, Meeting, Topic
+
+
+def _visible_open_topics(pair_id: int, viewer_id: int):  # type: ignore[no-untyped-def]
+    return select(Topic).where(
+        Topic.pair_id == pair_id,
+        Topic.status == TopicStatus.OPEN,
+        or_(Topic.visibility == Visibility.SHARED, Topic.author_id == viewer_id),
+    )
+
+
+def topics_for(session: Session, pair_id: int, meeting: Meeting | None, viewer_id: int) -> Sequence[Topic]:
+    """Topics on this meeting's agenda, plus ones added before any meeting was scheduled."""
+    query = _visible_open_topics(pair_id, viewer_id)
+    on_this = (
+        Topic.meeting_id.is_(None)
+        if meeting is None
+        else or_(Topic.meeting_id == meeting.id, Topic.meeting_id.is_(None))
+    )
+    return session.scalars(query.where(on_this).order_by(Topic.id)).all()
+
+
+def carried_over(session: Session, pair_id: int, meeting: Meeting | None, viewer_id: int) -> Sequence[Topic]:
+    """Open topics of earlier meetings of the pair: not covered, so they come along."""
+    query = _visible_open_topics(pair_id, viewer_id).join(Meeting, Meeting.id == Topic.meeting_id)
+    if meeting is not None:
+        query = query.where(Meeting.id != meeting.id, Meeting.starts_at < meeting.starts_at)
+    return session.scalars(query.order_by(Meeting.starts_at, Topic.id)).all()
+
+
+def open_actions(session: Session, pair_id: int) -> Sequence[ActionItem]:
+    return session.scalars(
+        select(ActionItem)
+        .where(ActionItem.pair_id == pair_id, ActionItem.done_at.is_(None))
+        .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.id)
+    ).all()

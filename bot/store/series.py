@@ -1,0 +1,76 @@
+"""Queries and writes for series and their meetings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.cadence import Occurrence, SeriesRule
+from bot.domain.meetings import MeetingStatus, prompt_time
+from bot.store.inserts import insert_ignoring_conflicts
+from bot.store.models import Meeting, Series
+
+
+def rule_of(series: Series) -> SeriesRule:
+    return SeriesRule(
+        cadence=series.cadence,
+        weekday=series.weekday,
+        local_time=series.local_time,
+        duration_minutes=series.duration_minutes,
+        timezone=series.timezone,
+        first_date=series.first_date,
+    )
+
+
+def active_series(session: Session, pair_id: int) -> Series | None:
+    return session.scalar(select(Series).where(Series.pair_id == pair_id, Series.active.is_(True)))
+
+
+def active_series_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, Series]:
+    found = session.scalars(select(Series).where(Series.pair_id.in_(pair_ids), Series.active.is_(True)))
+    return {series.pair_id: series for series in found}
+
+
+def add_meetings(session: Session, series: Series, occurrences: Sequence[Occurrence], now: datetime) -> int:
+    """Store occurrences as meetings; ones that already exist are left as they are."""
+    lead = timedelta(minutes=series.lead_minutes)
+    rows = [
+        {
+            "series_id": series.id,
+            "pair_id": series.pair_id,
+            "local_date": occurrence.local_date,
+            "starts_at": occurrence.starts_at,
+            "ends_at": occurrence.ends_at,
+            "prompt_at": prompt_time(occurrence.starts_at, lead),
+            "status": MeetingStatus.SCHEDULED,
+            "created_at": now,
+        }
+        for occurrence in occurrences
+    ]
+    return len(insert_ignoring_conflicts(session, Meeting.__table__, rows, ["series_id", "local_date"]))
+
+
+def series_to_extend(session: Session, before: datetime, limit: int) -> list[Series]:
+    return list(
+        session.scalars(
+            select(Series)
+            .where(Series.active.is_(True), Series.materialised_until < before)
+            .order_by(Series.id)
+            .limit(limit)
+        )
+    )
+
+
+def cancel_future_meetings(session: Session, series_id: int, now: datetime) -> None:
+    session.execute(
+        update(Meeting)
+        .where(
+            Meeting.series_id == series_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at > now,
+        )
+        .values(status=MeetingStatus.CANCELLED)
+    )
