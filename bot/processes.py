@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -13,11 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import schedule_ticks
 from bot.config import ConfigError, Settings
-from bot.now import system_clock
+from bot.delivery.outbox import DeliveryReport, build_delivery_client, deliver_all_due
+from bot.now import Clock, system_clock
 from bot.services.tick import run_tick
 from bot.slack.app import build_app, build_client
+from bot.slack.messages import MessageRenderer
 from bot.store import migrations
-from bot.store.db import make_engine, make_session_factory, ping
+from bot.store.db import SessionFactory, make_engine, make_session_factory, ping
 from bot.web import GunicornServer, build_wsgi, server_options
 
 logger = logging.getLogger(__name__)
@@ -69,26 +72,51 @@ def run(settings: Settings) -> int:
 
 
 def clock(settings: Settings) -> int:
-    engine = _open_database(settings)
-    sessions = make_session_factory(engine)
+    settings.require_slack(http=False)
+    sessions = make_session_factory(_open_database(settings))
     scheduler = BlockingScheduler(timezone="UTC")
-    schedule_ticks(scheduler, lambda: run_tick(sessions, system_clock()), system_clock)
+    schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
     logger.info("clock started: one tick every minute")
     scheduler.start()
     return 0
 
 
 def tick(settings: Settings, at: datetime | None) -> int:
+    """One pass at `at`: materialise, queue, and deliver what is due (when a token is set)."""
+    now = at or system_clock()
     engine = _open_database(settings)
+    sessions = make_session_factory(engine)
     try:
-        report = run_tick(make_session_factory(engine), at or system_clock())
+        report = run_tick(sessions, now)
+        print(
+            f"tick at {now.isoformat()}: {report.meetings_materialised} meetings materialised, "
+            f"{report.messages_queued} messages queued"
+        )
+        if not settings.bot_token:
+            print("not delivering: SLACK_BOT_TOKEN is not set; queued messages wait for the next tick")
+            return 0
+        delivered = _deliver(settings, sessions, lambda: now)
+        print(
+            f"delivered: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed, "
+            f"{delivered.dropped} no longer needed"
+            + (" (rate limited; the rest wait)" if delivered.rate_limited else "")
+        )
     finally:
         engine.dispose()
-    print(
-        f"tick at {report.at.isoformat()}: {report.meetings_materialised} meetings materialised, "
-        f"{report.messages_queued} messages queued, {report.messages_sent} sent"
-    )
     return 0
+
+
+def _ticker(settings: Settings, sessions: SessionFactory) -> Callable[[], object]:
+    def tick_once() -> object:
+        now = system_clock()
+        return run_tick(sessions, now), _deliver(settings, sessions, system_clock)
+
+    return tick_once
+
+
+def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> DeliveryReport:
+    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
+    return deliver_all_due(sessions, client, MessageRenderer(clock), clock())
 
 
 def check_slack_token(settings: Settings) -> None:
@@ -127,7 +155,7 @@ def _wsgi(settings: Settings):  # type: ignore[no-untyped-def]
 def _start_background_clock(settings: Settings) -> BackgroundScheduler:
     sessions = make_session_factory(make_engine(settings.database()))
     scheduler = BackgroundScheduler(timezone="UTC")
-    schedule_ticks(scheduler, lambda: run_tick(sessions, system_clock()), system_clock)
+    schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
     scheduler.start()
     return scheduler
 

@@ -18,7 +18,9 @@ import pytest
 from sqlalchemy import Engine, delete
 
 from bot.config import Settings
+from bot.delivery.outbox import build_delivery_client, deliver_all_due
 from bot.slack.app import build_app
+from bot.slack.messages import MessageRenderer
 from bot.store import migrations
 from bot.store.base import Base
 from bot.store.db import SessionFactory, make_engine, make_session_factory
@@ -115,10 +117,27 @@ class AppServer:
     url: str
 
 
+class InlineOutbox:
+    """Delivers on kick, before the request's response returns, so a test sees every effect at once.
+
+    Production delivers from a background thread (BackgroundDeliverer, tested on its own); here that
+    thread would race the tests' time travel.
+    """
+
+    def __init__(self, settings: Settings, sessions: SessionFactory, clock: FakeClock) -> None:
+        self._client = build_delivery_client(settings.bot_token, settings.slack_api_url)
+        self._sessions = sessions
+        self._clock = clock
+
+    def kick(self) -> None:
+        deliver_all_due(self._sessions, self._client, MessageRenderer(self._clock), self._clock())
+
+
 @pytest.fixture(scope="session")
 def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterator[AppServer]:
     """The real Bolt app behind a real HTTP server, as Slack would reach it."""
-    app = build_app(settings, make_session_factory(engine), clock=_clock)
+    sessions = make_session_factory(engine)
+    app = build_app(settings, sessions, clock=_clock, outbox=InlineOutbox(settings, sessions, _clock))
     server = make_server(
         "127.0.0.1",
         0,

@@ -10,36 +10,53 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.config import Settings
+from bot.delivery.outbox import BackgroundDeliverer, build_delivery_client
 from bot.now import Clock, system_clock
-from bot.slack.deps import Deps
-from bot.slack.listeners import commands as command_listeners
+from bot.slack.deps import Deps, Kicker
+from bot.slack.directory import SlackDirectory
+from bot.slack.listeners import actions, commands, events, views
+from bot.slack.messages import MessageRenderer
 from bot.store.db import SessionFactory
 
 logger = logging.getLogger(__name__)
 
 
 def build_client(settings: Settings) -> WebClient:
+    """The client listeners use for quick reads (users.info, views.open) while a person waits."""
     client = WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
     # slack-sdk only retries connection errors unless told otherwise.
     client.retry_handlers.extend(
-        [RateLimitErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
+        [RateLimitErrorRetryHandler(max_retry_count=1), ServerErrorRetryHandler(max_retry_count=1)]
     )
     return client
 
 
-def build_app(settings: Settings, sessions: SessionFactory, clock: Clock = system_clock) -> App:
+def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) -> BackgroundDeliverer:
+    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
+    return BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock)
+
+
+def build_app(
+    settings: Settings, sessions: SessionFactory, clock: Clock = system_clock, outbox: Kicker | None = None
+) -> App:
     app = App(
         client=build_client(settings),
         signing_secret=settings.signing_secret,
         request_verification_enabled=not settings.socket_mode,
         # Startup must not depend on reaching Slack; `run`/`serve` check the token once themselves.
         token_verification_enabled=False,
-        # Listeners finish their (fast, database-only) work before the HTTP response, so what the
-        # user sees in the ack is what was stored.
+        # Listeners finish their (fast, database-only) work before the HTTP response; messages to
+        # other people go through the outbox, delivered in the background.
         process_before_response=True,
     )
-    deps = Deps(sessions=sessions, clock=clock)
-    command_listeners.register(app, deps)
+    deps = Deps(
+        sessions=sessions,
+        clock=clock,
+        directory=SlackDirectory(app.client),
+        outbox=outbox or build_deliverer(settings, sessions, clock),
+    )
+    for listeners in (commands, events, actions, views):
+        listeners.register(app, deps)
     app.error(_log_error)
     return app
 

@@ -13,7 +13,7 @@ COMMAND = "/1on1"
 USAGE: dict[str, str] = {
     "help": "help",
     "schedule": "schedule @person weekly|biweekly|monthly <mon…sun> <HH:MM> [<N>m] [from <YYYY-MM-DD>] "
-    "[as report]",
+    "[lead <N>h] [as report]",
     "add-topic": "add-topic [@person] <text>",
     "agenda": "agenda [@person]",
     "list": "list",
@@ -27,10 +27,12 @@ USAGE: dict[str, str] = {
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CADENCES = ("weekly", "biweekly", "monthly")
 MIN_DURATION, MAX_DURATION = 5, 480
+MIN_LEAD_HOURS, MAX_LEAD_HOURS, DEFAULT_LEAD_HOURS = 1, 168, 24
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DURATION = re.compile(r"^(\d{1,3})m(?:in)?$")
+_HOURS = re.compile(r"^(\d{1,3})h$")
 
 
 class CommandError(Exception):
@@ -56,6 +58,7 @@ class Schedule:
     duration_minutes: int = 30
     start: date | None = None
     caller_is_manager: bool = True
+    lead_hours: int = DEFAULT_LEAD_HOURS
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def _parse_schedule(args: list[str], raw: str) -> Command:
     weekday = _weekday(args[1], sub)
     at = _time(args[2], sub)
     rest = args[3:]
-    duration, start, caller_is_manager = 30, None, True
+    duration, start, caller_is_manager, lead = 30, None, True, DEFAULT_LEAD_HOURS
     if rest and _DURATION.match(rest[0].lower()):
         duration = _duration(rest.pop(0), sub)
     if rest and rest[0].lower() == "from":
@@ -175,11 +178,14 @@ def _parse_schedule(args: list[str], raw: str) -> Command:
             raise CommandError("Give the first date after `from`, as YYYY-MM-DD.", sub)
         start = _date(rest[1], sub)
         rest = rest[2:]
+    if rest and rest[0].lower() == "lead":
+        lead = _lead_hours(rest[1] if len(rest) > 1 else "", sub)
+        rest = rest[2:]
     if [w.lower() for w in rest[:2]] in (["as", "report"], ["as", "manager"]):
         caller_is_manager = rest[1].lower() == "manager"
         rest = rest[2:]
     _no_more(rest, sub)
-    return Schedule(person, cadence, weekday, at, duration, start, caller_is_manager)
+    return Schedule(person, cadence, weekday, at, duration, start, caller_is_manager, lead)
 
 
 def _parse_add_topic(args: list[str], raw: str) -> Command:
@@ -264,6 +270,18 @@ def _duration(word: str, sub: str) -> int:
             f"The length must be between {MIN_DURATION}m and {MAX_DURATION}m, like `30m`.", sub
         )
     return minutes
+
+
+def _lead_hours(word: str, sub: str) -> int:
+    match = _HOURS.match(word.lower())
+    hours = int(match.group(1)) if match else -1
+    if not MIN_LEAD_HOURS <= hours <= MAX_LEAD_HOURS:
+        raise CommandError(
+            f"Say how long before each meeting to ask for topics, between {MIN_LEAD_HOURS}h and "
+            f"{MAX_LEAD_HOURS}h, like `lead 48h`.",
+            sub,
+        )
+    return hours
 
 
 def _shorten(word: str, limit: int = 40) -> str:

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
+
+from bot.slack.blocks.common import WEEKDAY_NAMES
 
 
 def slack_date(instant: datetime, timezone: str | None) -> str:
     """Slack renders the token in each reader's own zone; the fallback uses the zone we know of."""
     local = instant.astimezone(ZoneInfo(timezone or "UTC"))
-    fallback = local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
-    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback.strip()}>"
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} at {{time}}|{local_text(local)}>"
+
+
+def local_text(local: datetime) -> str:
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname() or ''}".strip()
+
+
+def slack_day(day: date) -> str:
+    return f"{day:%a %d %b}"
+
+
+def weekly_slot(weekday: int, at: time, timezone: str) -> str:
+    """How a series' own slot reads: "Tuesdays at 10:00 (Europe/Berlin)"."""
+    return f"{WEEKDAY_NAMES[weekday]}s at {at:%H:%M} ({timezone})"

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.now import Clock
+from bot.services.people import Directory
 from bot.store.db import SessionFactory
+
+
+class Kicker(Protocol):
+    def kick(self) -> None:
+        """Deliver what was just queued, soon, without the caller waiting for Slack."""
 
 
 @dataclass(frozen=True)
 class Deps:
     sessions: SessionFactory
     clock: Clock
+    directory: Directory
+    outbox: Kicker

@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.Column("meeting_id", sa.Integer(), nullable=True),
         sa.Column(
             "status",
-            sa.Enum("pending", "sent", "failed", "dropped", name="delivery_status", native_enum=False, length=16),
+            sa.Enum(
+                "pending", "sent", "failed", "dropped", name="delivery_status", native_enum=False, length=16
+            ),
             nullable=False,
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),

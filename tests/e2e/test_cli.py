@@ -68,6 +68,7 @@ def test_tick_parses_its_instant_and_exits_cleanly(tmp_path: Path) -> None:
     assert run_bot("migrate", env=env, cwd=tmp_path).returncode == 0
     result = run_bot("tick", "--at", "2026-12-01T10:00:00+01:00", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "tick at 2026-12-01T09:00:00+00:00" in result.stdout
+    assert "tick at 2026-12-01T09:00:00+00:00: 0 meetings materialised, 0 messages queued" in result.stdout
+    assert "not delivering: SLACK_BOT_TOKEN is not set" in result.stdout
     bad = run_bot("tick", "--at", "yesterday-ish", env=env, cwd=tmp_path)
     assert bad.returncode == 2 and "not an ISO-8601 instant" in bad.stderr

@@ -15,8 +15,8 @@ def test_help_and_empty(text: str) -> None:
 
 
 def test_schedule_full_form() -> None:
-    parsed = c.parse("schedule <@U2|bob> biweekly Thu 10:30 45m from 2026-12-03 as report")
-    assert parsed == c.Schedule("U2", "biweekly", 3, time(10, 30), 45, date(2026, 12, 3), False)
+    parsed = c.parse("schedule <@U2|bob> biweekly Thu 10:30 45m from 2026-12-03 lead 48h as report")
+    assert parsed == c.Schedule("U2", "biweekly", 3, time(10, 30), 45, date(2026, 12, 3), False, 48)
 
 
 def test_schedule_defaults() -> None:
@@ -36,6 +36,8 @@ def test_schedule_defaults() -> None:
         ("schedule <@U2> weekly mon 10:00 sometimes", "didn't expect"),
         ("schedule <@U2> weekly", "cadence, the weekday and the time"),
         ("schedule @bob weekly mon 10:00", "couldn't tell who"),
+        ("schedule <@U2> weekly mon 10:00 lead 0h", "between 1h and 168h"),
+        ("schedule <@U2> weekly mon 10:00 lead", "between 1h and 168h"),
     ],
 )
 def test_schedule_errors_name_the_problem_and_show_usage(text: str, fragment: str) -> None:

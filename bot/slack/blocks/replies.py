@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
+from bot.services.agenda import AgendaView, NoteAdded, PairLine
+from bot.services.series import MeetingChange, Scheduled, SeriesSummary
+from bot.slack.blocks.agenda import action_line, agenda_reply_blocks
+from bot.slack.blocks.common import bullets, section, to_dicts
 from bot.slack.commands import COMMAND, USAGE
+from bot.slack.dates import slack_date, weekly_slot
 from bot.slack.text import escape, mention
+
+CANCEL_CONFIRM_ACTION = "series_cancel_confirm"
+CANCEL_KEEP_ACTION = "series_cancel_keep"
 
 Reply = dict[str, Any]
 
@@ -29,7 +44,7 @@ def reply(text: str, *blocks: Any) -> Reply:
     return {
         "response_type": "ephemeral",
         "text": text,
-        "blocks": [b.to_dict() for b in blocks] if blocks else None,
+        "blocks": to_dicts(blocks) if blocks else None,
     }
 
 
@@ -80,5 +95,110 @@ def topic_added_reply(topic_text: str, other_user_id: str, when: str | None) -> 
     return reply(fallback, SectionBlock(text=MarkdownTextObject(text=f"{head}\n{quoted}")))
 
 
-def not_yet_reply(subcommand: str) -> Reply:
-    return reply(f"`{COMMAND} {subcommand}` isn't available yet; `{COMMAND} add-topic` and `help` are.")
+def scheduled_reply(done: Scheduled, weekday: int, at: time) -> Reply:
+    who = mention(done.other_user_id)
+    role = "You lead it." if done.caller_is_manager else f"{who} leads it; it's your meeting."
+    return reply(
+        f"Scheduled a {done.cadence} 1:1 with {who}.",
+        section(
+            f":calendar: Scheduled a *{done.cadence}* 1:1 with {who}: "
+            f"{weekly_slot(weekday, at, done.timezone)}, {done.duration_minutes} minutes. {role}\n"
+            f"First one: {slack_date(done.first_starts_at, done.timezone)}. "
+            f"I've let {who} know, and I'll ask you both for topics {_hours(done.lead)} before each meeting."
+        ),
+    )
+
+
+def agenda_reply(view: AgendaView) -> Reply:
+    return reply(f"Your agenda with {mention(view.other_user_id)}", *agenda_reply_blocks(view))
+
+
+def list_reply(lines: list[PairLine], timezone: str) -> Reply:
+    if not lines:
+        return reply(
+            f"You have no 1:1s yet. Start one with `{COMMAND} schedule @person weekly <day> <HH:MM>`."
+        )
+    rows = []
+    for line in lines:
+        text = mention(line.other_user_id)
+        if line.cadence is not None and line.weekday is not None and line.local_time and line.series_timezone:
+            text += f" — {line.cadence}, {weekly_slot(line.weekday, line.local_time, line.series_timezone)}"
+        else:
+            text += " — no recurring 1:1"
+        if line.next_starts_at is not None:
+            text += f"\n      next: {slack_date(line.next_starts_at, timezone)}"
+        rows.append(text)
+    return reply("Your 1:1s", section(bullets("*Your 1:1s*", rows)))
+
+
+def note_reply(added: NoteAdded) -> Reply:
+    return reply(
+        f":lock: Saved your private note for your 1:1 with {mention(added.other_user_id)}. "
+        "Only you can ever see it."
+    )
+
+
+def skipped_reply(change: MeetingChange, timezone: str) -> Reply:
+    text = (
+        f":fast_forward: Skipped your 1:1 with {mention(change.other_user_id)} on "
+        f"{slack_date(change.starts_at, timezone)}. I've told them."
+    )
+    if change.next_starts_at is not None:
+        text += f" The next one is on {slack_date(change.next_starts_at, timezone)}."
+    return reply(text)
+
+
+def moved_reply(change: MeetingChange, timezone: str) -> Reply:
+    return reply(
+        f":arrows_counterclockwise: Moved your next 1:1 with {mention(change.other_user_id)} to "
+        f"{slack_date(change.starts_at, timezone)}. I've told them; later meetings stay as they were."
+    )
+
+
+def cancel_confirmation(summary: SeriesSummary) -> Reply:
+    question = (
+        f"End your {summary.cadence} 1:1 with {mention(summary.other_user_id)} "
+        f"({weekly_slot(summary.weekday, summary.local_time, summary.timezone)})? "
+        "Past agendas, notes and action items are kept."
+    )
+    return reply(
+        question,
+        section(question),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="End it",
+                    action_id=CANCEL_CONFIRM_ACTION,
+                    value=str(summary.series_id),
+                    style="danger",
+                ),
+                ButtonElement(text="Keep it", action_id=CANCEL_KEEP_ACTION, value=str(summary.series_id)),
+            ]
+        ),
+    )
+
+
+def cancelled_reply(summary: SeriesSummary) -> Reply:
+    return {
+        "replace_original": True,
+        "text": f"Ended your {summary.cadence} 1:1 with {mention(summary.other_user_id)}. I've told them.",
+    }
+
+
+def kept_reply() -> Reply:
+    return {"replace_original": True, "text": "OK, nothing changed: your 1:1 carries on."}
+
+
+def actions_reply(view: AgendaView) -> Reply:
+    who = mention(view.other_user_id)
+    if not view.actions:
+        return reply(f"No open action items in your 1:1 with {who}.")
+    return reply(
+        f"Open action items with {who}",
+        section(bullets(f"*Open action items with {who}*", [action_line(a) for a in view.actions])),
+    )
+
+
+def _hours(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    return "an hour" if hours == 1 else f"{hours} hours"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.domain.errors import DomainError
-from bot.services import topics
+from bot.services import agenda, series, topics
 from bot.services.pairs import Actor
-from bot.slack import commands
+from bot.services.people import timezone_of, timezones
+from bot.slack import commands as c
 from bot.slack.blocks import replies
 from bot.slack.dates import slack_date
 from bot.slack.deps import Deps
@@ -22,7 +24,7 @@ Handler = Callable[[Deps, Actor, Any], replies.Reply]
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.command(commands.COMMAND)
+    @app.command(c.COMMAND)
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
         ack(**handle(deps, command))
 
@@ -30,33 +32,101 @@ def register(app: App, deps: Deps) -> None:
 def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply:
     actor = Actor(team_id=command["team_id"], user_id=command["user_id"])
     try:
-        parsed = commands.parse(command.get("text") or "")
-    except commands.CommandError as error:
+        parsed = c.parse(command.get("text") or "")
+    except c.CommandError as error:
         return replies.problem_reply(error.problem, error.usage)
-    handler = _HANDLERS.get(type(parsed))
-    if handler is None:
-        return replies.not_yet_reply(commands.NAME_OF[type(parsed)])
     try:
-        return handler(deps, actor, parsed)
+        return _HANDLERS[type(parsed)](deps, actor, parsed)
     except DomainError as error:
         return replies.problem_reply(error.message)
     except Exception:
         # Ids only: command text may be private.
-        logger.exception("/1on1 failed for user %s in team %s", actor.user_id, actor.team_id)
+        logger.exception(
+            "/1on1 %s failed for user %s in team %s", c.NAME_OF[type(parsed)], actor.user_id, actor.team_id
+        )
         return replies.failure_reply()
 
 
-def _help(deps: Deps, actor: Actor, parsed: commands.Help) -> replies.Reply:
+def _help(deps: Deps, actor: Actor, parsed: c.Help) -> replies.Reply:
     return replies.help_reply()
 
 
-def _add_topic(deps: Deps, actor: Actor, parsed: commands.AddTopic) -> replies.Reply:
-    added = topics.add_topic(deps.sessions, deps.clock(), actor, parsed.person, parsed.text)
-    when = slack_date(added.meeting_starts_at, None) if added.meeting_starts_at else None
+def _schedule(deps: Deps, actor: Actor, parsed: c.Schedule) -> replies.Reply:
+    now = deps.clock()
+    # Both zones: the caller's sets the series; the other's is cached for their announcement.
+    zones = timezones(deps.sessions, deps.directory, now, actor.team_id, [actor.user_id, parsed.person])
+    request = series.ScheduleRequest(
+        other_user_id=parsed.person,
+        cadence=parsed.cadence,
+        weekday=parsed.weekday,
+        at=parsed.at,
+        duration_minutes=parsed.duration_minutes,
+        start=parsed.start,
+        caller_is_manager=parsed.caller_is_manager,
+        lead=timedelta(hours=parsed.lead_hours),
+    )
+    done = series.schedule(deps.sessions, now, actor, request, zones[actor.user_id])
+    deps.outbox.kick()
+    return replies.scheduled_reply(done, parsed.weekday, parsed.at)
+
+
+def _add_topic(deps: Deps, actor: Actor, parsed: c.AddTopic) -> replies.Reply:
+    now = deps.clock()
+    added = topics.add_topic(deps.sessions, now, actor, parsed.person, parsed.text)
+    when = None
+    if added.meeting_starts_at:
+        when = slack_date(added.meeting_starts_at, timezone_of(deps.sessions, deps.directory, now, actor))
     return replies.topic_added_reply(added.text, added.other_user_id, when)
 
 
+def _agenda(deps: Deps, actor: Actor, parsed: c.Agenda | c.Actions) -> replies.Reply:
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    view = agenda.show_agenda(deps.sessions, now, actor, parsed.person, zone)
+    return replies.agenda_reply(view) if isinstance(parsed, c.Agenda) else replies.actions_reply(view)
+
+
+def _list(deps: Deps, actor: Actor, parsed: c.ListMeetings) -> replies.Reply:
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    return replies.list_reply(agenda.list_pairs(deps.sessions, now, actor), zone)
+
+
+def _note(deps: Deps, actor: Actor, parsed: c.AddNote) -> replies.Reply:
+    return replies.note_reply(agenda.add_note(deps.sessions, deps.clock(), actor, parsed.person, parsed.text))
+
+
+def _skip(deps: Deps, actor: Actor, parsed: c.Skip) -> replies.Reply:
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    change = series.skip_next(deps.sessions, now, actor, parsed.person)
+    deps.outbox.kick()
+    return replies.skipped_reply(change, zone)
+
+
+def _reschedule(deps: Deps, actor: Actor, parsed: c.Reschedule) -> replies.Reply:
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    change = series.reschedule_next(deps.sessions, now, actor, parsed.person, parsed.day, parsed.at, zone)
+    deps.outbox.kick()
+    return replies.moved_reply(change, zone)
+
+
+def _cancel(deps: Deps, actor: Actor, parsed: c.Cancel) -> replies.Reply:
+    return replies.cancel_confirmation(
+        series.series_to_cancel(deps.sessions, deps.clock(), actor, parsed.person)
+    )
+
+
 _HANDLERS: dict[type, Handler] = {
-    commands.Help: _help,
-    commands.AddTopic: _add_topic,
+    c.Help: _help,
+    c.Schedule: _schedule,
+    c.AddTopic: _add_topic,
+    c.Agenda: _agenda,
+    c.Actions: _agenda,
+    c.ListMeetings: _list,
+    c.AddNote: _note,
+    c.Skip: _skip,
+    c.Reschedule: _reschedule,
+    c.Cancel: _cancel,
 }

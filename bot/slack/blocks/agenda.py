@@ -1,0 +1,87 @@
+"""The agenda, as shown in the pre-meeting prompt and by `/1on1 agenda`."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
+
+from bot.services.agenda import ActionLine, AgendaView, TopicLine
+from bot.slack.blocks.common import bullets, context, section
+from bot.slack.dates import slack_date, slack_day
+from bot.slack.text import escape, mention
+
+ADD_TOPIC_ACTION = "agenda_add_topic"
+
+
+def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
+    blocks: list[Block] = [section(_topics(view))]
+    if view.carried_over:
+        blocks.append(
+            section(bullets("*Carried over from last time*", [_topic(t) for t in view.carried_over]))
+        )
+    if view.actions:
+        blocks.append(section(bullets("*Open action items*", [action_line(a) for a in view.actions])))
+    if view.question:
+        blocks.append(context(f":thought_balloon: *Something to think about:* _{escape(view.question)}_"))
+    if with_button and view.meeting_id is not None:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text="Add a topic", action_id=ADD_TOPIC_ACTION, value=str(view.meeting_id))
+                ]
+            )
+        )
+    return blocks
+
+
+def prompt_blocks(view: AgendaView) -> list[Block]:
+    assert view.starts_at is not None
+    when = slack_date(view.starts_at, view.timezone)
+    own = view.report_user_id == view.viewer_user_id
+    ask = (
+        "It's your meeting: what would you like to talk about?"
+        if own
+        else "What would you like to talk about?"
+    )
+    return [
+        section(
+            f":calendar: *Your 1:1 with {mention(view.other_user_id)}* is on {when}.\n{ask} "
+            "Reply in this thread (each message becomes a topic) or use *Add a topic*."
+        ),
+        DividerBlock(),
+        *agenda_blocks(view),
+    ]
+
+
+def prompt_text(view: AgendaView) -> str:
+    assert view.starts_at is not None
+    when = slack_date(view.starts_at, view.timezone)
+    return f"Your 1:1 with {mention(view.other_user_id)} is on {when}: add your topics."
+
+
+def agenda_reply_blocks(view: AgendaView) -> list[Block]:
+    if view.starts_at is None:
+        head = f"*Agenda with {mention(view.other_user_id)}* (no 1:1 scheduled yet)"
+    else:
+        when = slack_date(view.starts_at, view.timezone)
+        head = f"*Your next 1:1 with {mention(view.other_user_id)}* is on {when}."
+    return [section(head), *agenda_blocks(view)]
+
+
+def _topics(view: AgendaView) -> str:
+    if not view.topics:
+        who = mention(view.report_user_id) if view.report_user_id else "either of you"
+        return f"*Agenda so far*\n_Nothing yet. Topics from {who} go first._"
+    return bullets("*Agenda so far*", [_topic(t) for t in view.topics])
+
+
+def _topic(topic: TopicLine) -> str:
+    return f"{escape(topic.text)} — {mention(topic.author_user_id)}"
+
+
+def action_line(action: ActionLine) -> str:
+    line = f"{escape(action.text)} — {mention(action.owner_user_id)}"
+    if action.due is not None:
+        line += f", due {slack_day(action.due)}"
+    if action.overdue:
+        line += " :warning: *overdue*"
+    return line

@@ -1,0 +1,41 @@
+"""Messages people send the bot in its DM: each one becomes a topic."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.services.pairs import Actor
+from bot.services.topics import DirectMessage, topic_from_dm
+from bot.slack.deps import Deps
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("message")
+    def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        message = direct_message(event, body)
+        if message is None:
+            return
+        topic_from_dm(deps.sessions, deps.clock(), message)
+        deps.outbox.kick()
+
+
+def direct_message(event: dict[str, Any], body: dict[str, Any]) -> DirectMessage | None:
+    """A person's own new message in the bot's DM; None for edits, bots, files and other channels."""
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return None
+    user, text, channel, ts = event.get("user"), event.get("text"), event.get("channel"), event.get("ts")
+    team = body.get("team_id") or event.get("team")
+    if not (user and text and text.strip() and channel and ts and team):
+        return None
+    return DirectMessage(
+        actor=Actor(team_id=team, user_id=user),
+        text=text,
+        channel_id=channel,
+        ts=ts,
+        thread_ts=event.get("thread_ts"),
+    )

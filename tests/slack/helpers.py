@@ -1,0 +1,70 @@
+"""What the Slack integration tests share: people, replies, a tick at an instant, message lookups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from bot.config import Settings
+from bot.delivery.outbox import DeliveryReport, build_delivery_client, deliver_all_due
+from bot.services.tick import TickReport, run_tick
+from bot.slack.messages import MessageRenderer
+from bot.store.db import SessionFactory
+from tests.slack_emulator import SlackEmulator
+
+ALICE, BOB, CAROL, DAVE = "UALICE01", "UBOB0001", "UCAROL01", "UDAVE001"
+ZONES = {ALICE: "America/New_York", BOB: "Europe/Berlin", CAROL: "Asia/Tokyo", DAVE: "America/New_York"}
+
+
+def add_people(emulator: SlackEmulator) -> None:
+    for user_id, zone in ZONES.items():
+        emulator.add_user(user_id, name=user_id.lower(), tz=zone)
+
+
+def reply_of(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    return body
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """A message's text and every mrkdwn text in its blocks, as one string."""
+    parts = [message.get("text") or ""]
+    for block in message.get("blocks") or []:
+        for item in [block.get("text"), *(block.get("elements") or [])]:
+            if isinstance(item, dict) and isinstance(item.get("text"), str):
+                parts.append(item["text"])
+    return "\n".join(parts)
+
+
+def reply_text(response: httpx.Response) -> str:
+    return text_of(reply_of(response))
+
+
+def tick(sessions: SessionFactory, settings: Settings, at: datetime) -> tuple[TickReport, DeliveryReport]:
+    """What `python -m bot tick --at` does: queue what is due, then deliver it."""
+    report = run_tick(sessions, at)
+    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
+    return report, deliver_all_due(sessions, client, MessageRenderer(lambda: at), at)
+
+
+def posts_to(emulator: SlackEmulator, user_id: str) -> list[dict[str, Any]]:
+    """Messages the bot posted in its DM with `user_id`, oldest first."""
+    channel = emulator.dm_channel_for(user_id)
+    return [m for m in emulator.messages(channel) if m.get("bot_id")] if channel else []
+
+
+def wait_for_post(
+    emulator: SlackEmulator, user_id: str, fragment: str, timeout: float = 5.0
+) -> dict[str, Any]:
+    """Block until the bot posts a message containing `fragment` (the outbox delivers in the background)."""
+
+    def matches(call: Any) -> bool:
+        channel = emulator.dm_channel_for(user_id)
+        return call.args.get("channel") == channel and fragment in text_of(call.args)
+
+    call = emulator.wait_for("chat.postMessage", matches, timeout=timeout)[-1]
+    return call.args
