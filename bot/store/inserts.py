@@ -13,10 +13,20 @@ from sqlalchemy.orm import Session
 def insert_ignoring_conflicts(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
 ) -> list[int]:
-    """Insert `rows`, skipping any that clash on `conflict_columns`; the ids of the new rows."""
+    """Insert `rows`, skipping any that clash on `conflict_columns`; the ids of the rows inserted.
+
+    The rows go as parameter sets of one execute, so SQLAlchemy's "insertmanyvalues" splits them into
+    INSERTs that fit the driver's parameter limit (10,000 rows do not fit one SQLite statement), and
+    RETURNING reports only the rows that were new (SQLite >= 3.35, PostgreSQL). Every row must carry
+    the same keys.
+    """
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"no ON CONFLICT support written for {dialect}")
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict_columns))
-    return list(session.scalars(statement.returning(table.c.id)))
+    statement = (
+        insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(table.c.id)
+    )
+    return [row.id for row in session.execute(statement, list(rows))]

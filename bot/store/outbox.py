@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import DeliveryStatus
+from bot.store.inserts import insert_ignoring_conflicts
 from bot.store.models import OutboxMessage
 
 # What `enqueue_many` accepts per row: `enqueue`'s keyword arguments.
@@ -47,16 +47,10 @@ def enqueue(
 def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Queue many messages (each a dict of `enqueue`'s keyword arguments); returns how many were new.
 
-    One execute: SQLAlchemy's "insertmanyvalues" sends it as multi-row INSERTs sized to the driver's
-    parameter limit (10,000 rows do not fit one SQLite statement). ON CONFLICT DO NOTHING makes a
-    duplicate key a no-op instead of an error that would abort the caller's transaction, and
-    RETURNING reports only the rows actually inserted (SQLite >= 3.35, PostgreSQL).
+    A duplicate key is a no-op instead of an error that would abort the caller's transaction.
     """
-    if not rows:
-        return 0
     values = [_values(row) for row in rows]
-    statement = _insert(session).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id)
-    return len(session.execute(statement, values).all())
+    return len(insert_ignoring_conflicts(session, OutboxMessage.__table__, values, ["key"]))
 
 
 def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta) -> list[int]:
@@ -116,15 +110,6 @@ def find_sent(session: Session, channel_id: str, ts: str) -> OutboxMessage | Non
         )
         .limit(1)
     )
-
-
-def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(OutboxMessage)
-    if dialect == "sqlite":
-        return sqlite.insert(OutboxMessage)
-    raise NotImplementedError(f"outbox enqueue does not support the {dialect} dialect")
 
 
 def _values(row: dict[str, Any]) -> dict[str, Any]:
