@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
-from bot.store.db import make_engine
+from bot.services import series
+from bot.services.pairs import Actor
+from bot.store import migrations
+from bot.store.db import make_engine, make_session_factory
+from tests.slack_emulator import BOT_TOKEN, SlackEmulator
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +77,27 @@ def test_tick_parses_its_instant_and_exits_cleanly(tmp_path: Path) -> None:
     assert "not delivering: SLACK_BOT_TOKEN is not set" in result.stdout
     bad = run_bot("tick", "--at", "yesterday-ish", env=env, cwd=tmp_path)
     assert bad.returncode == 2 and "not an ISO-8601 instant" in bad.stderr
+
+
+def test_tick_delivers_due_prompts_through_slack_once(tmp_path: Path, _emulator: SlackEmulator) -> None:
+    """The operator's view: `tick --at` queues and sends what is due; run again, it sends nothing."""
+    _emulator.reset()
+    for user_id, zone in (("UALICE01", "America/New_York"), ("UBOB0001", "Europe/Berlin")):
+        _emulator.add_user(user_id, tz=zone)
+    url = f"sqlite:///{tmp_path / 'tick.db'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    request = series.ScheduleRequest("UBOB0001", "weekly", 1, time(10))
+    series.schedule(
+        make_session_factory(engine), now, Actor("T0001", "UALICE01"), request, "America/New_York"
+    )
+    engine.dispose()
+    env = {"DATABASE_URL": url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": _emulator.url}
+    first = run_bot("tick", "--at", now.isoformat(), env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "2 messages queued" in first.stdout and "delivered: 3 sent" in first.stdout  # 2 prompts, 1 notice
+    again = run_bot("tick", "--at", now.isoformat(), env=env, cwd=tmp_path)
+    assert "0 messages queued" in again.stdout and "delivered: 0 sent" in again.stdout
+    prompts = [c for c in _emulator.calls("chat.postMessage") if "Your 1:1 with" in c.args.get("text", "")]
+    assert len(prompts) == 2
