@@ -178,8 +178,9 @@ class _Job:
     kind: str
     content: dict[str, Any]
     channel: str | None  # where to post, if known
-    user: str | None  # else: open a DM with this Slack user
+    users: tuple[str, ...]  # else: open a DM (one user) or a group DM (several) with these Slack users
     thread_ts: str | None
+    update_ts: str | None = None  # chat.update this message instead of posting a new one
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class _Outcome:
     ts: str | None = None
     retry_after: timedelta = DEFAULT_RETRY_AFTER
     dm_channel: str | None = None  # learned from conversations.open; kept whatever the outcome
+    group_unavailable: bool = False  # the group DM could not be opened: fall back to each DM
 
 
 def _deliver_one(
@@ -225,12 +227,36 @@ def _prepare(
         return _Outcome("retry", reason="render_error")
     if content is None:
         return _Outcome("dropped")
+    target_id = row.params.get("update_of") or row.params.get("thread_of")
+    if target_id is not None:
+        return _job_on_sent_message(session, row, content, int(target_id))
     if row.channel_id is not None:
-        return _Job(row_id, row.kind, content, row.channel_id, None, row.thread_ts)
+        return _Job(row_id, row.kind, content, row.channel_id, (), row.thread_ts)
+    if "group" in row.params:
+        members = [session.get(Person, person_id) for person_id in row.params["group"]]
+        if any(person is None for person in members):
+            return _Outcome("failed", reason="no_recipient")
+        return _Job(
+            row_id, row.kind, content, None, tuple(p.slack_user_id for p in members if p), row.thread_ts
+        )
     person = session.get(Person, row.recipient_id) if row.recipient_id is not None else None
     if person is None:
         return _Outcome("failed", reason="no_recipient")
-    return _Job(row_id, row.kind, content, person.dm_channel_id, person.slack_user_id, row.thread_ts)
+    return _Job(row_id, row.kind, content, person.dm_channel_id, (person.slack_user_id,), row.thread_ts)
+
+
+def _job_on_sent_message(
+    session: Session, row: OutboxMessage, content: dict[str, Any], target_id: int
+) -> _Job | _Outcome:
+    """An update of, or a thread reply to, a message the outbox sent earlier."""
+    target = session.get(OutboxMessage, target_id)
+    if target is None or target.status in (DeliveryStatus.FAILED, DeliveryStatus.DROPPED):
+        return _Outcome("dropped")
+    if target.status != DeliveryStatus.SENT:
+        return _Outcome("retry", reason="waiting_for_parent")
+    if "update_of" in row.params:
+        return _Job(row.id, row.kind, content, target.sent_channel_id, (), None, update_ts=target.sent_ts)
+    return _Job(row.id, row.kind, content, target.sent_channel_id, (), target.sent_ts)
 
 
 def _send(client: WebClient, job: _Job) -> _Outcome:
@@ -238,21 +264,39 @@ def _send(client: WebClient, job: _Job) -> _Outcome:
     try:
         channel = job.channel
         if channel is None:
-            opened = client.conversations_open(users=job.user)
-            channel = dm_channel = str(opened["channel"]["id"])
-        response = client.chat_postMessage(
-            **{
-                **job.content,
-                "channel": channel,
-                "thread_ts": job.thread_ts,
-                "unfurl_links": False,
-                "unfurl_media": False,
-            }
-        )
+            opened = _open(client, job)
+            if isinstance(opened, _Outcome):
+                return opened
+            channel = opened
+            dm_channel = channel if len(job.users) == 1 else None
+        if job.update_ts is not None:
+            response = client.chat_update(**{**job.content, "channel": channel, "ts": job.update_ts})
+        else:
+            response = client.chat_postMessage(
+                **{
+                    **job.content,
+                    "channel": channel,
+                    "thread_ts": job.thread_ts,
+                    "unfurl_links": False,
+                    "unfurl_media": False,
+                }
+            )
         sent_to = str(response.get("channel", channel))
         return _Outcome("sent", channel=sent_to, ts=str(response["ts"]), dm_channel=dm_channel)
     except Exception as exc:
         return replace(_classify(exc, job), dm_channel=dm_channel)
+
+
+def _open(client: WebClient, job: _Job) -> str | _Outcome:
+    """The DM or group DM with the job's users; a group that can't be opened falls back to DMs."""
+    try:
+        opened = client.conversations_open(users=",".join(job.users))
+    except SlackApiError as exc:
+        outcome = _classify(exc, job)
+        if len(job.users) > 1 and outcome.result == "failed":
+            return replace(outcome, group_unavailable=True)
+        return outcome
+    return str(opened["channel"]["id"])
 
 
 def _classify(exc: Exception, job: _Job) -> _Outcome:
@@ -299,7 +343,24 @@ def _record(session: Session, row_id: int, claimed_until: datetime, now: datetim
         person = session.get(Person, row.recipient_id)
         if person is not None:
             person.dm_channel_id = outcome.dm_channel
+    if outcome.group_unavailable:
+        _fall_back_to_dms(session, row, now)
     _apply(row, now, outcome)
+
+
+def _fall_back_to_dms(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """A group DM Slack refuses: the same message goes to each member's own DM instead."""
+    params = {key: value for key, value in row.params.items() if key != "group"}
+    for person_id in row.params["group"]:
+        store.enqueue(
+            session,
+            key=f"{row.key}:dm:{person_id}",
+            kind=row.kind,
+            now=now,
+            recipient_id=person_id,
+            params=params,
+            meeting_id=row.meeting_id,
+        )
 
 
 def _apply(row: OutboxMessage, now: datetime, outcome: _Outcome) -> None:

@@ -49,3 +49,11 @@ def moved_start(day: date | int | str, at: time, timezone: str, now: datetime) -
     if starts_at - now > timedelta(days=366):
         raise DomainError("That's more than a year away; pick a time within the next year.")
     return starts_at
+
+
+# After a meeting: how long to wait for a summary before nudging, and between nudges.
+GRACE = timedelta(hours=24)
+MAX_NUDGES = 2
+# A meeting that ended longer ago than this (the clock was down) is counted, not chased.
+TOO_LATE_TO_CHASE = timedelta(days=7)
+HEALTH_WINDOW = 8  # `/1on1 list` shows how the last eight meetings went

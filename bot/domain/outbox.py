@@ -51,3 +51,9 @@ class MessageKind(StrEnum):
     TOPIC_CONFIRMED = "topic_confirmed"  # thread reply under a DM that became a topic
     WHICH_MEETING = "which_meeting"  # thread reply asking which 1:1 a DM'd topic is for
     NO_MEETING = "no_meeting"  # thread reply: a DM'd topic with no 1:1 to go to
+    FOLLOW_UP = "follow_up"  # right after a meeting: "How did it go?"
+    SUMMARY = "summary"  # the meeting's record, in the pair's group DM (or each DM as a fallback)
+    SUMMARY_UPDATE = "summary_update"  # chat.update of a sent summary: an addition, an item done
+    SUMMARY_ADDED = "summary_added"  # thread reply under the summary when the second person adds
+    NUDGE = "nudge"  # the meeting didn't happen: slots to reschedule, or skip it
+    MEETING_REBOOKED = "meeting_rebooked"  # a nudge slot was chosen: both are told

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.services.followups import chase_unrecorded, queue_followups
 from bot.services.materialise import materialise_due
 from bot.services.prompts import queue_due_prompts
 from bot.store.db import SessionFactory
@@ -14,7 +15,7 @@ from bot.store.db import SessionFactory
 class TickReport:
     at: datetime
     meetings_materialised: int = 0
-    messages_queued: int = 0
+    messages_queued: int = 0  # prompts, follow-ups and nudges
 
 
 def run_tick(sessions: SessionFactory, now: datetime) -> TickReport:
@@ -22,5 +23,7 @@ def run_tick(sessions: SessionFactory, now: datetime) -> TickReport:
     return TickReport(
         at=now,
         meetings_materialised=materialise_due(sessions, now),
-        messages_queued=queue_due_prompts(sessions, now),
+        messages_queued=queue_due_prompts(sessions, now)
+        + queue_followups(sessions, now)
+        + chase_unrecorded(sessions, now),
     )

@@ -103,6 +103,12 @@ class Meeting(Base):
             postgresql_where=text("prompt_queued_at IS NULL"),
             sqlite_where=text("prompt_queued_at IS NULL"),
         ),
+        Index(
+            "ix_meeting_followup_due",
+            "ends_at",
+            postgresql_where=text("followup_queued_at IS NULL"),
+            sqlite_where=text("followup_queued_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +126,11 @@ class Meeting(Base):
     prompt_queued_at: Mapped[datetime | None]
     # The question-bank suggestion shown for this meeting (one per meeting, the same for both).
     question_key: Mapped[str | None] = mapped_column(String(64))
+    # After the end: when "How did it go?" was queued; reschedule nudges sent and the slots they offered.
+    followup_queued_at: Mapped[datetime | None]
+    nudge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_nudged_at: Mapped[datetime | None]
+    offered_slots: Mapped[list[int] | None] = mapped_column(JSON)  # UTC epoch seconds
     created_at: Mapped[datetime]
 
 
@@ -139,12 +150,26 @@ class Topic(Base):
     created_at: Mapped[datetime]
 
 
+class Summary(Base):
+    """What one person wrote after a meeting; a second person's summary adds to the first."""
+
+    __tablename__ = "summary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    key_points: Mapped[str] = mapped_column(Text)
+    # The submitted modal's view id: Slack may deliver a submission twice, it is stored once.
+    source: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+
 class ActionItem(Base):
     __tablename__ = "action_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)

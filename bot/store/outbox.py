@@ -117,8 +117,16 @@ def _values(row: dict[str, Any]) -> dict[str, Any]:
     missing = [name for name in _REQUIRED if row.get(name) is None]
     if unknown or missing:
         raise ValueError(f"outbox row: unknown {sorted(unknown)}, missing {missing}")
-    if row.get("recipient_id") is None and row.get("channel_id") is None:
-        raise ValueError(f"outbox row {row['key']!r} needs a recipient_id or a channel_id")
+    params = row.get("params") or {}
+    addressed = ("group", "update_of", "thread_of")
+    if (
+        row.get("recipient_id") is None
+        and row.get("channel_id") is None
+        and not any(k in params for k in addressed)
+    ):
+        raise ValueError(
+            f"outbox row {row['key']!r} needs a recipient, a channel, a group or a message to follow"
+        )
     now = row["now"]
     # Every row carries every column: a multi-row INSERT needs the same keys in each.
     return {

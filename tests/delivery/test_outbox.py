@@ -132,7 +132,7 @@ def test_enqueue_many_counts_only_new_rows(sessions: SessionFactory, emulator: S
 
 
 def test_enqueue_rejects_a_message_with_nowhere_to_go(sessions: SessionFactory) -> None:
-    with sessions() as session, pytest.raises(ValueError, match="recipient_id or a channel_id"):
+    with sessions() as session, pytest.raises(ValueError, match="needs a recipient, a channel"):
         outbox.enqueue(session, key="lost", kind="test", now=NOW)
 
 

@@ -99,5 +99,5 @@ def test_tick_delivers_due_prompts_through_slack_once(tmp_path: Path, _emulator:
     assert "2 messages queued" in first.stdout and "delivered: 3 sent" in first.stdout  # 2 prompts, 1 notice
     again = run_bot("tick", "--at", now.isoformat(), env=env, cwd=tmp_path)
     assert "0 messages queued" in again.stdout and "delivered: 0 sent" in again.stdout
-    prompts = [c for c in _emulator.calls("chat.postMessage") if "Your 1:1 with" in c.args.get("text", "")]
+    prompts = [c for c in _emulator.calls("chat.postMessage") if "add your topics" in c.args.get("text", "")]
     assert len(prompts) == 2

@@ -29,6 +29,7 @@ from tests.slack.helpers import (
 from tests.slack_emulator import SlackEmulator
 
 NEW_YORK, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
+PROMPT = "add your topics"  # in every pre-meeting prompt's text
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +130,7 @@ def test_occurrences_keep_local_time_across_dst_for_new_york_and_berlin(
     assert [m.starts_at.astimezone(BERLIN).hour for m in rows] == [16, 15, 15, 15, 16, 16]
     # Bob's prompt for 30 March is in summer time in Berlin.
     tick(sessions, settings, datetime(2026, 3, 29, 14, 0, tzinfo=UTC))
-    prompt = wait_for_post(emulator, BOB, "Your 1:1 with")
+    prompt = wait_for_post(emulator, BOB, PROMPT)
     assert "Mon 30 Mar 2026 16:00 CEST" in text_of(prompt)
     # The tick keeps rows ahead as time passes.
     tick(sessions, settings, datetime(2026, 4, 1, 0, 0, tzinfo=UTC))
@@ -165,12 +166,12 @@ def test_prompts_go_to_both_at_the_lead_time_with_agenda_carry_over_actions_and_
         )
 
     due = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 24 h before Tue 1 Dec 10:00 New York
-    _, delivered = tick(sessions, settings, due - timedelta(minutes=1))
-    assert delivered.sent == 0 and not [m for m in posts_to(emulator, BOB) if "Your 1:1" in m["text"]]
+    tick(sessions, settings, due - timedelta(minutes=1))
+    assert not [m for m in posts_to(emulator, BOB) if PROMPT in m["text"]]
     tick(sessions, settings, due)
-    to_bob = wait_for_post(emulator, BOB, "Your 1:1 with")
-    to_alice = wait_for_post(emulator, ALICE, "Your 1:1 with")
-    calls = [c for c in emulator.calls("chat.postMessage") if "Your 1:1 with" in c.args.get("text", "")]
+    to_bob = wait_for_post(emulator, BOB, PROMPT)
+    to_alice = wait_for_post(emulator, ALICE, PROMPT)
+    calls = [c for c in emulator.calls("chat.postMessage") if PROMPT in c.args.get("text", "")]
     assert calls[0].args["channel"] == emulator.dm_channel_for(BOB)  # the report is asked first
     bob_text = text_of(to_bob)
     assert "It's your meeting" in bob_text
@@ -202,9 +203,9 @@ def test_lead_time_is_set_per_series(
     starts = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
     tick(sessions, settings, starts - timedelta(hours=24))
     tick(sessions, settings, starts - timedelta(hours=2, seconds=1))
-    assert not [m for m in posts_to(emulator, BOB) if "Your 1:1 with" in m["text"]]
+    assert not [m for m in posts_to(emulator, BOB) if PROMPT in m["text"]]
     tick(sessions, settings, starts - timedelta(hours=2))
-    assert [m for m in posts_to(emulator, BOB) if "Your 1:1 with" in m["text"]]
+    assert [m for m in posts_to(emulator, BOB) if PROMPT in m["text"]]
 
 
 def test_two_ticks_at_once_send_each_prompt_once(
@@ -218,7 +219,7 @@ def test_two_ticks_at_once_send_each_prompt_once(
         reply_text(slack.command(f"schedule <@{user_id}> weekly tue 10:00", user_id=ALICE))
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda _: tick(sessions, settings, clock()), range(2)))
-    prompts = [c for c in emulator.calls("chat.postMessage") if c.ok and "Your 1:1 with" in c.args["text"]]
+    prompts = [c for c in emulator.calls("chat.postMessage") if c.ok and PROMPT in c.args["text"]]
     assert sorted(c.args["channel"] for c in prompts) == sorted(
         [emulator.dm_channel_for(BOB), emulator.dm_channel_for(CAROL)] + [emulator.dm_channel_for(ALICE)] * 2
     )
@@ -255,7 +256,7 @@ def test_topics_by_command_dm_and_thread_reply_land_on_the_right_meeting(
     reply_text(slack.command(f"add-topic <@{BOB}> By command", user_id=ALICE))
     # Prompts for both next meetings are due now (they are within a day, or at most two).
     tick(sessions, settings, clock() + timedelta(days=1))
-    carol_prompt = wait_for_post(emulator, ALICE, f"Your 1:1 with <@{CAROL}>")
+    carol_prompt = wait_for_post(emulator, ALICE, f"Your 1:1 with <@{CAROL}> is on")
     dm = emulator.dm_channel_for(ALICE)
     assert dm is not None
     prompt_ts = next(m for m in emulator.messages(dm) if f"<@{CAROL}>" in m.get("text", ""))["ts"]
@@ -324,7 +325,7 @@ def test_add_a_topic_button_opens_a_modal_whose_submission_lands_on_that_meeting
 ) -> None:
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     tick(sessions, settings, clock())
-    prompt = wait_for_post(emulator, BOB, "Your 1:1 with")
+    prompt = wait_for_post(emulator, BOB, PROMPT)
     button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
     dm = emulator.dm_channel_for(BOB)
     stored = [m for m in emulator.messages(dm or "") if "Your 1:1" in m["text"]][-1]
@@ -447,7 +448,7 @@ def test_injected_429_and_500_end_with_every_prompt_delivered_once(
             if all(row.status == "sent" for row in session.scalars(select(OutboxMessage))):
                 break
     emulator.set_fault_rate()
-    prompts = [c for c in emulator.calls("chat.postMessage") if c.ok and "Your 1:1 with" in c.args["text"]]
+    prompts = [c for c in emulator.calls("chat.postMessage") if c.ok and PROMPT in c.args["text"]]
     assert len([c for c in emulator.calls("chat.postMessage") if not c.ok]) > 0  # faults really happened
     keys = [(c.args["channel"], c.args["text"]) for c in prompts]
     assert len(keys) == len(set(keys)) == 2 * len(people_ids)

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ButtonElement
 from bot.domain.outbox import MessageKind
 from bot.services.notices import Notice
 from bot.slack.blocks.common import section, to_dicts
+from bot.slack.blocks.summary import added_message, follow_up_message, nudge_message, rebooked_message
 from bot.slack.commands import COMMAND
 from bot.slack.dates import slack_date, weekly_slot
 from bot.slack.text import mention
@@ -106,4 +107,8 @@ _RENDERERS: dict[MessageKind, Callable[[Notice], Message]] = {
     MessageKind.TOPIC_CONFIRMED: _confirmed,
     MessageKind.WHICH_MEETING: _which,
     MessageKind.NO_MEETING: _problem,
+    MessageKind.FOLLOW_UP: follow_up_message,
+    MessageKind.NUDGE: nudge_message,
+    MessageKind.MEETING_REBOOKED: rebooked_message,
+    MessageKind.SUMMARY_ADDED: added_message,
 }

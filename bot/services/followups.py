@@ -1,0 +1,117 @@
+"""After a meeting: ask how it went, and chase a meeting nobody recorded with reschedule slots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import DomainError
+from bot.domain.meetings import GRACE, MAX_NUDGES, TOO_LATE_TO_CHASE, MeetingStatus
+from bot.domain.outbox import MessageKind
+from bot.domain.slots import SEARCH, Attendee, find_slots
+from bot.services.pairs import Actor
+from bot.services.people import FALLBACK_TIMEZONE
+from bot.store import followups as store
+from bot.store import outbox, people
+from bot.store.db import SessionFactory
+from bot.store.models import Meeting, Pair, Person
+
+
+def queue_followups(sessions: SessionFactory, now: datetime) -> int:
+    """At each meeting's end, "How did it go?" to both; a meeting long over is only marked."""
+    queued = 0
+    while True:
+        with sessions.begin() as session:
+            batch = store.followups_due(session, now)
+            for meeting, pair in batch:
+                meeting.followup_queued_at = now
+                if meeting.status is MeetingStatus.SCHEDULED and now - meeting.ends_at < GRACE:
+                    queued += _to_both(
+                        session, pair, now, MessageKind.FOLLOW_UP, meeting.id, key=str(meeting.id)
+                    )
+        if len(batch) < store.BATCH:
+            return queued
+
+
+def chase_unrecorded(sessions: SessionFactory, now: datetime) -> int:
+    """Nudge (at most twice) about meetings nobody recorded; after that, count them as missed."""
+    nudged = 0
+    while True:
+        with sessions.begin() as session:
+            batch = store.unrecorded(session, ended_before=now - GRACE, quiet_since=now - GRACE)
+            for meeting, pair in batch:
+                if meeting.nudge_count >= MAX_NUDGES or now - meeting.ends_at > TOO_LATE_TO_CHASE:
+                    meeting.status = MeetingStatus.MISSED
+                    meeting.offered_slots = None
+                else:
+                    nudged += nudge(session, meeting, pair, now)
+        if len(batch) < store.BATCH:
+            return nudged
+
+
+def report_not_held(sessions: SessionFactory, now: datetime, actor: Actor, meeting_id: int) -> str:
+    """ "It didn't happen": nudge both now, unless that already happened. Returns the other's Slack id."""
+    with sessions.begin() as session:
+        meeting, pair, me = own_meeting(session, actor, meeting_id)
+        other = pair.other(me.id).slack_user_id
+        if meeting.status is MeetingStatus.HELD:
+            raise DomainError("A summary was already written for this 1:1, so it counts as held.")
+        if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at > now:
+            raise DomainError("That 1:1 isn't waiting to be rescheduled.")
+        if meeting.last_nudged_at is not None and meeting.offered_slots:
+            raise DomainError(f"I've already suggested new times to you and <@{other}>; pick one there.")
+        if meeting.nudge_count >= MAX_NUDGES:
+            raise DomainError("I've already suggested new times twice for this 1:1.")
+        nudge(session, meeting, pair, now)
+        return other
+
+
+def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
+    """Offer both people a few slots inside their working hours (or the closest to them)."""
+    members = [pair.member_a, pair.member_b]
+    attendees = [Attendee(p.slack_user_id, p.timezone or FALLBACK_TIMEZONE) for p in members]
+    their_pairs = {p.id for person in members for p in people.pairs_of(session, person)}
+    busy = store.busy_times(session, sorted(their_pairs), now, now + SEARCH)
+    slots = find_slots(attendees, now, meeting.ends_at - meeting.starts_at, busy=busy)
+    meeting.offered_slots = [int(slot.starts_at.timestamp()) for slot in slots]
+    meeting.nudge_count += 1
+    meeting.last_nudged_at = now
+    return _to_both(
+        session, pair, now, MessageKind.NUDGE, meeting.id, key=f"{meeting.id}:{meeting.nudge_count}"
+    )
+
+
+def own_meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Pair, Person]:
+    """The meeting, if the actor is one of its two people; the same answer for missing and foreign ids."""
+    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    pair = session.get(Pair, meeting.pair_id) if meeting else None
+    me = people.find_person(session, actor.team_id, actor.user_id)
+    if meeting is None or pair is None or me is None or me.id not in (pair.member_a_id, pair.member_b_id):
+        raise DomainError("That 1:1 isn't one of yours.")
+    return meeting, pair, me
+
+
+def _to_both(
+    session: Session,
+    pair: Pair,
+    now: datetime,
+    kind: MessageKind,
+    meeting_id: int,
+    *,
+    key: str,
+    **params: object,
+) -> int:
+    members = sorted([pair.member_a_id, pair.member_b_id], key=lambda person_id: person_id == pair.manager_id)
+    rows = [
+        {
+            "key": f"{kind}:{key}:{person_id}",
+            "kind": kind,
+            "now": now,
+            "recipient_id": person_id,
+            "meeting_id": meeting_id,
+            "params": {"meeting_id": meeting_id, **params},
+        }
+        for person_id in members
+    ]
+    return outbox.enqueue_many(session, rows)

@@ -1,0 +1,175 @@
+"""The record of a meeting: key points, action items, covered topics and a private note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, TopicStatus, clean_text
+from bot.domain.errors import DomainError
+from bot.domain.meetings import MeetingStatus
+from bot.domain.outbox import MessageKind
+from bot.services.agenda import TopicLine
+from bot.services.followups import own_meeting
+from bot.services.pairs import Actor
+from bot.store import agenda as agenda_store
+from bot.store import followups as followup_store
+from bot.store import outbox
+from bot.store.db import SessionFactory
+from bot.store.models import ActionItem, Meeting, Note, Pair, Person, Summary, Topic
+
+KEY_POINTS_MAX_CHARS = 3000
+
+
+class SummaryInvalid(DomainError):
+    """A field of the summary form is wrong; `field` says which, for the modal's error."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    field: str  # the form field it came from, for error messages
+    text: str
+    owner_user_id: str | None
+    due: date | None
+
+
+@dataclass(frozen=True)
+class SummaryInput:
+    meeting_id: int
+    source: str  # the submitted view's id
+    key_points: str = ""
+    actions: list[ActionInput] = field(default_factory=list)
+    covered_topic_ids: list[int] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryForm:
+    """What the summary modal offers: the meeting's open topics to tick off."""
+
+    meeting_id: int
+    other_user_id: str
+    actor_user_id: str
+    starts_at: datetime
+    topics: list[TopicLine]
+
+
+def summary_form(sessions: SessionFactory, actor: Actor, meeting_id: int) -> SummaryForm:
+    with sessions() as session:
+        meeting, pair, me = own_meeting(session, actor, meeting_id)
+        topics = agenda_store.topics_for(session, pair.id, meeting, me.id)
+        by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+        return SummaryForm(
+            meeting_id=meeting.id,
+            other_user_id=pair.other(me.id).slack_user_id,
+            actor_user_id=me.slack_user_id,
+            starts_at=meeting.starts_at,
+            topics=[TopicLine(t.id, t.text, by_id[t.author_id]) for t in topics],
+        )
+
+
+def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: SummaryInput) -> None:
+    """Store what one person wrote and mark the meeting held; a second summary adds to the first."""
+    key_points = form.key_points.strip()
+    if len(key_points) > KEY_POINTS_MAX_CHARS:
+        raise SummaryInvalid("key_points", f"Keep the key points under {KEY_POINTS_MAX_CHARS:,} characters.")
+    note = clean_text(form.note, what="note", limit=NOTE_MAX_CHARS) if form.note.strip() else ""
+    with sessions.begin() as session:
+        meeting, pair, me = own_meeting(session, actor, form.meeting_id)
+        if session.scalar(select(Summary.id).where(Summary.source == form.source)) is not None:
+            return  # the same submission, delivered again
+        actions = [_action(pair, item) for item in form.actions if item.text.strip()]
+        if not key_points and not actions:
+            raise SummaryInvalid("key_points", "Write a few key points or at least one action item.")
+        summary = Summary(
+            meeting_id=meeting.id, author_id=me.id, key_points=key_points, source=form.source, created_at=now
+        )
+        session.add(summary)
+        for text, owner, due in actions:
+            session.add(
+                ActionItem(
+                    pair_id=pair.id,
+                    meeting_id=meeting.id,
+                    owner_id=owner.id,
+                    created_by_id=me.id,
+                    text=text,
+                    due_date=due,
+                    created_at=now,
+                )
+            )
+        if note:
+            session.add(
+                Note(pair_id=pair.id, meeting_id=meeting.id, author_id=me.id, text=note, created_at=now)
+            )
+        _cover(session, pair, form.covered_topic_ids)
+        meeting.status = MeetingStatus.HELD
+        meeting.offered_slots = None
+        session.flush()
+        _publish(session, meeting, pair, summary, now)
+
+
+def refresh_summary_messages(session: Session, meeting_id: int, now: datetime, change: str) -> None:
+    """Queue a chat.update of every posted copy of the meeting's summary (unsent ones render fresh)."""
+    for message in followup_store.summary_messages(session, meeting_id):
+        if message.status == "sent":
+            outbox.enqueue(
+                session,
+                key=f"{MessageKind.SUMMARY_UPDATE}:{message.id}:{change}",
+                kind=MessageKind.SUMMARY_UPDATE,
+                now=now,
+                meeting_id=meeting_id,
+                params={"meeting_id": meeting_id, "update_of": message.id},
+            )
+
+
+def _action(pair: Pair, item: ActionInput) -> tuple[str, Person, date | None]:
+    try:
+        text = clean_text(item.text, what="action item", limit=TOPIC_MAX_CHARS)
+    except DomainError as error:
+        raise SummaryInvalid(item.field, error.message) from None
+    members = {pair.member_a.slack_user_id: pair.member_a, pair.member_b.slack_user_id: pair.member_b}
+    if item.owner_user_id not in members:
+        names = " or ".join(f"<@{user_id}>" for user_id in members)
+        raise SummaryInvalid(item.field, f"Each action item needs an owner: {names}.")
+    return text, members[item.owner_user_id], item.due
+
+
+def _cover(session: Session, pair: Pair, topic_ids: list[int]) -> None:
+    if topic_ids:
+        # Only this pair's topics: a crafted id of another pair's topic changes nothing.
+        session.execute(
+            update(Topic)
+            .where(Topic.id.in_(topic_ids), Topic.pair_id == pair.id)
+            .values(status=TopicStatus.COVERED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _publish(session: Session, meeting: Meeting, pair: Pair, summary: Summary, now: datetime) -> None:
+    posted = outbox.enqueue(
+        session,
+        key=f"{MessageKind.SUMMARY}:{meeting.id}",
+        kind=MessageKind.SUMMARY,
+        now=now,
+        meeting_id=meeting.id,
+        params={"meeting_id": meeting.id, "group": [pair.member_a_id, pair.member_b_id]},
+    )
+    if posted:
+        return
+    refresh_summary_messages(session, meeting.id, now, change=f"summary-{summary.id}")
+    parent = followup_store.summary_messages(session, meeting.id)[0]
+    outbox.enqueue(
+        session,
+        key=f"{MessageKind.SUMMARY_ADDED}:{summary.id}",
+        kind=MessageKind.SUMMARY_ADDED,
+        now=now,
+        meeting_id=meeting.id,
+        params={"meeting_id": meeting.id, "summary_id": summary.id, "thread_of": parent.id},
+    )
