@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
 from bot.domain.cadence import Cadence, to_local
+from bot.domain.meetings import MeetingStatus
 from bot.domain.questions import question_by_key
 from bot.services.pairs import Actor, resolve_pair
 from bot.store import agenda as agenda_store
+from bot.store import followups as followup_store
 from bot.store import meetings as meeting_store
 from bot.store import people
 from bot.store import series as series_store
@@ -58,6 +60,9 @@ class PairLine:
     local_time: time | None
     series_timezone: str | None
     next_starts_at: datetime | None
+    held: int = 0  # of the last few meetings (HEALTH_WINDOW)
+    skipped: int = 0
+    missed: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[Pa
         for pair in pairs:
             series = series_by_pair.get(pair.id)
             upcoming = meeting_store.next_meeting(session, pair.id, now)
+            health = followup_store.health(session, pair.id, now)
             lines.append(
                 PairLine(
                     other_user_id=pair.other(me.id).slack_user_id,
@@ -126,6 +132,9 @@ def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[Pa
                     local_time=series.local_time if series else None,
                     series_timezone=series.timezone if series else None,
                     next_starts_at=upcoming.starts_at if upcoming else None,
+                    held=health[MeetingStatus.HELD],
+                    skipped=health[MeetingStatus.SKIPPED],
+                    missed=health[MeetingStatus.MISSED],
                 )
             )
         # Soonest first; pairs with nothing scheduled last.

@@ -18,6 +18,8 @@ USAGE: dict[str, str] = {
     "agenda": "agenda [@person]",
     "list": "list",
     "actions": "actions [@person]",
+    "add-action": "add-action [@person] <text> [due <YYYY-MM-DD>] [for @person]",
+    "done": "done <action item number>",
     "note": "note [@person] <text>",
     "skip": "skip [@person]",
     "reschedule": "reschedule [@person] <YYYY-MM-DD|mon…sun|tomorrow> <HH:MM>",
@@ -83,6 +85,19 @@ class Actions:
 
 
 @dataclass(frozen=True)
+class AddAction:
+    person: str | None
+    text: str
+    due: date | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    action_id: int
+
+
+@dataclass(frozen=True)
 class AddNote:
     person: str | None
     text: str
@@ -105,7 +120,20 @@ class Cancel:
     person: str
 
 
-Command = Help | Schedule | AddTopic | Agenda | ListMeetings | Actions | AddNote | Skip | Reschedule | Cancel
+Command = (
+    Help
+    | Schedule
+    | AddTopic
+    | Agenda
+    | ListMeetings
+    | Actions
+    | AddAction
+    | Done
+    | AddNote
+    | Skip
+    | Reschedule
+    | Cancel
+)
 
 
 def parse(text: str) -> Command:
@@ -196,6 +224,34 @@ def _parse_add_topic(args: list[str], raw: str) -> Command:
 def _parse_note(args: list[str], raw: str) -> Command:
     person, _ = _take_person(args, "note", required=False)
     return AddNote(person, _rest_text(raw, "note", 1 + (person is not None)))
+
+
+def _parse_add_action(args: list[str], raw: str) -> Command:
+    sub = "add-action"
+    person, rest = _take_person(args, sub, required=False)
+    owner: str | None = None
+    due: date | None = None
+    # Options sit at the end, in either order: `due <date>` and `for @person`.
+    while len(rest) >= 2 and rest[-2].lower() in ("due", "for"):
+        if rest[-2].lower() == "due":
+            due = _date(rest[-1], sub)
+        else:
+            owner = mentioned_user(rest[-1])
+            if owner is None:
+                raise CommandError("Say whose action item it is by mentioning them after `for`.", sub)
+        rest = rest[:-2]
+    if not rest:
+        raise CommandError("Add the action item's text.", sub)
+    return AddAction(person, " ".join(rest), due, owner)
+
+
+def _parse_done(args: list[str], raw: str) -> Command:
+    number = args[0].lstrip("#") if len(args) == 1 else ""
+    if not number.isdigit() or len(number) > 18:
+        raise CommandError(
+            "Give the number of the action item, as `/1on1 actions` shows it (e.g. `done 12`).", "done"
+        )
+    return Done(int(number))
 
 
 def _person_only(sub: str, build: type) -> object:
@@ -297,6 +353,8 @@ _PARSERS = {
     "agenda": _person_only("agenda", Agenda),
     "list": _parse_list,
     "actions": _person_only("actions", Actions),
+    "add-action": _parse_add_action,
+    "done": _parse_done,
     "note": _parse_note,
     "skip": _person_only("skip", Skip),
     "reschedule": _parse_reschedule,
@@ -310,6 +368,8 @@ NAME_OF: dict[type, str] = {
     Agenda: "agenda",
     ListMeetings: "list",
     Actions: "actions",
+    AddAction: "add-action",
+    Done: "done",
     AddNote: "note",
     Skip: "skip",
     Reschedule: "reschedule",

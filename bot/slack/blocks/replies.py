@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -13,12 +13,14 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.services.actions import ActionChange
 from bot.services.agenda import AgendaView, NoteAdded, PairLine
 from bot.services.series import MeetingChange, Scheduled, SeriesSummary
 from bot.slack.blocks.agenda import action_line, agenda_reply_blocks
 from bot.slack.blocks.common import bullets, section, to_dicts
+from bot.slack.blocks.summary import ACTION_DONE_ACTION
 from bot.slack.commands import COMMAND, USAGE
-from bot.slack.dates import slack_date, weekly_slot
+from bot.slack.dates import slack_date, slack_day, weekly_slot
 from bot.slack.text import escape, mention
 
 CANCEL_CONFIRM_ACTION = "series_cancel_confirm"
@@ -31,7 +33,9 @@ _HELP_LINES = {
     "add-topic": "put a topic on the next 1:1's shared agenda",
     "agenda": "the next 1:1's agenda, open action items and what carried over",
     "list": "your 1:1s and when each one is next",
-    "actions": "open action items",
+    "actions": "open action items, each with a Done button",
+    "add-action": "an action item between meetings (yours unless `for @person`)",
+    "done": "close an action item by its number",
     "note": "a private note only you can ever see",
     "skip": "skip the next 1:1; the other person is told",
     "reschedule": "move the next 1:1 only",
@@ -127,6 +131,8 @@ def list_reply(lines: list[PairLine], timezone: str) -> Reply:
             text += " — no recurring 1:1"
         if line.next_starts_at is not None:
             text += f"\n      next: {slack_date(line.next_starts_at, timezone)}"
+        if line.held or line.skipped or line.missed:
+            text += "\n      " + _health(line)
         rows.append(text)
     return reply("Your 1:1s", section(bullets("*Your 1:1s*", rows)))
 
@@ -193,12 +199,35 @@ def actions_reply(view: AgendaView) -> Reply:
     who = mention(view.other_user_id)
     if not view.actions:
         return reply(f"No open action items in your 1:1 with {who}.")
-    return reply(
-        f"Open action items with {who}",
-        section(bullets(f"*Open action items with {who}*", [action_line(a) for a in view.actions])),
-    )
+    rows = [
+        section(
+            f"*#{a.id}* {action_line(a)}",
+            accessory=ButtonElement(text="Done", action_id=ACTION_DONE_ACTION, value=str(a.id)),
+        )
+        for a in view.actions
+    ]
+    return reply(f"Open action items with {who}", section(f"*Open action items with {who}*"), *rows)
+
+
+def action_added_reply(change: ActionChange, due: date | None) -> Reply:
+    owner = "you" if change.owner_user_id != change.other_user_id else mention(change.owner_user_id)
+    text = f":white_check_mark: Action item *#{change.action_id}* for {owner}: {escape(change.text)}"
+    if due is not None:
+        text += f" (due {slack_day(due)})"
+    return reply(text + f". It shows in your 1:1 with {mention(change.other_user_id)} until it's done.")
+
+
+def action_done_reply(change: ActionChange) -> Reply:
+    return reply(f":white_check_mark: Done: ~{escape(change.text)}~")
 
 
 def _hours(span: timedelta) -> str:
     hours = int(span.total_seconds() // 3600)
     return "an hour" if hours == 1 else f"{hours} hours"
+
+
+def _health(line: PairLine) -> str:
+    """How the last meetings went, flagged when more were dropped than held: a series quietly dying."""
+    total = line.held + line.skipped + line.missed
+    flag = " :warning:" if line.skipped + line.missed > line.held else ""
+    return f"last {total}: {line.held} held, {line.skipped} skipped, {line.missed} missed{flag}"

@@ -9,11 +9,19 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.domain.errors import DomainError
-from bot.services import series, topics
+from bot.services import actions, followups, rebooking, series, summaries, topics
 from bot.slack.blocks import replies
 from bot.slack.blocks.agenda import ADD_TOPIC_ACTION
 from bot.slack.blocks.modals import add_topic_modal
 from bot.slack.blocks.notices import CHOOSE_PAIR_ACTION
+from bot.slack.blocks.summary import (
+    ACTION_DONE_ACTION,
+    NOT_HELD_ACTION,
+    SLOT_CHOOSE_ACTION,
+    SLOT_SKIP_ACTION,
+    SUMMARY_OPEN_ACTION,
+)
+from bot.slack.blocks.summary_modal import summary_modal
 from bot.slack.deps import Deps
 from bot.slack.payloads import actor_of, parse_id
 from bot.slack.text import mention
@@ -68,10 +76,95 @@ def register(app: App, deps: Deps) -> None:
         deps.outbox.kick()
         respond(replies.cancelled_reply(summary))
 
+    @app.action(SUMMARY_OPEN_ACTION)
+    def open_summary(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        try:
+            form = summaries.summary_form(deps.sessions, actor_of(body), _id_or_refuse(action.get("value")))
+        except DomainError as error:
+            respond(_problem(error.message))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=summary_modal(form))
+
+    @app.action(NOT_HELD_ACTION)
+    def not_held(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            meeting_id = _id_or_refuse(action.get("value"))
+            other = followups.report_not_held(deps.sessions, deps.clock(), actor_of(body), meeting_id)
+        except DomainError as error:
+            respond(_problem(error.message))
+            return
+        deps.outbox.kick()
+        respond(
+            {
+                "replace_original": True,
+                "text": f"Thanks for letting me know. I've suggested new times to you and {mention(other)}.",
+            }
+        )
+
+    @app.action(ACTION_DONE_ACTION)
+    def action_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            actions.complete_action(
+                deps.sessions, deps.clock(), actor_of(body), _id_or_refuse(action.get("value"))
+            )
+        except DomainError as error:
+            respond(_problem(error.message))
+            return
+        # The summary message is updated for both through the outbox; nothing else to say.
+        deps.outbox.kick()
+
+    @app.action(SLOT_CHOOSE_ACTION)
+    def choose_slot(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        meeting_text, _, epoch_text = str(action.get("value", "")).partition(":")
+        try:
+            booked = rebooking.book_slot(
+                deps.sessions,
+                deps.clock(),
+                actor_of(body),
+                _id_or_refuse(meeting_text),
+                _id_or_refuse(epoch_text),
+            )
+        except DomainError as error:
+            respond(_problem(error.message))
+            return
+        deps.outbox.kick()
+        respond(
+            {
+                "replace_original": True,
+                "text": f":white_check_mark: Booked with {mention(booked.other_user_id)}. I've told them.",
+            }
+        )
+
+    @app.action(SLOT_SKIP_ACTION)
+    def skip_missed(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            other = rebooking.skip_missed(
+                deps.sessions, deps.clock(), actor_of(body), _id_or_refuse(action.get("value"))
+            )
+        except DomainError as error:
+            respond(_problem(error.message))
+            return
+        deps.outbox.kick()
+        respond({"replace_original": True, "text": f"Skipped this one. I've told {mention(other)}."})
+
     @app.action(replies.CANCEL_KEEP_ACTION)
     def keep_series(ack: Ack, respond: Respond) -> None:
         ack()
         respond(replies.kept_reply())
+
+
+def _id_or_refuse(value: Any) -> int:
+    parsed = parse_id(value)
+    if parsed is None:
+        raise DomainError("That button doesn't point at anything I know.")
+    return parsed
 
 
 def _problem(message: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.domain.errors import DomainError
-from bot.services import agenda, series, topics
+from bot.services import actions, agenda, series, topics
 from bot.services.pairs import Actor
 from bot.services.people import timezone_of, timezones
 from bot.slack import commands as c
@@ -86,6 +86,19 @@ def _agenda(deps: Deps, actor: Actor, parsed: c.Agenda | c.Actions) -> replies.R
     return replies.agenda_reply(view) if isinstance(parsed, c.Agenda) else replies.actions_reply(view)
 
 
+def _add_action(deps: Deps, actor: Actor, parsed: c.AddAction) -> replies.Reply:
+    change = actions.add_action(
+        deps.sessions, deps.clock(), actor, parsed.person, parsed.text, parsed.owner, parsed.due
+    )
+    return replies.action_added_reply(change, parsed.due)
+
+
+def _done(deps: Deps, actor: Actor, parsed: c.Done) -> replies.Reply:
+    change = actions.complete_action(deps.sessions, deps.clock(), actor, parsed.action_id)
+    deps.outbox.kick()
+    return replies.action_done_reply(change)
+
+
 def _list(deps: Deps, actor: Actor, parsed: c.ListMeetings) -> replies.Reply:
     now = deps.clock()
     zone = timezone_of(deps.sessions, deps.directory, now, actor)
@@ -124,6 +137,8 @@ _HANDLERS: dict[type, Handler] = {
     c.AddTopic: _add_topic,
     c.Agenda: _agenda,
     c.Actions: _agenda,
+    c.AddAction: _add_action,
+    c.Done: _done,
     c.ListMeetings: _list,
     c.AddNote: _note,
     c.Skip: _skip,
