@@ -12,9 +12,12 @@ HALF_HOUR = timedelta(minutes=30)
 
 def in_hours(instant: datetime, zone: str) -> bool:
     local = instant.astimezone(ZoneInfo(zone))
-    return local.weekday() < 5 and 9 <= local.hour and (local + HALF_HOUR).time() <= (
-        datetime(2000, 1, 1, 17).time()
-    ) and (local + HALF_HOUR).date() == local.date()
+    return (
+        local.weekday() < 5
+        and local.hour >= 9
+        and (local + HALF_HOUR).time() <= (datetime(2000, 1, 1, 17).time())
+        and (local + HALF_HOUR).date() == local.date()
+    )
 
 
 def test_new_york_and_berlin_slots_fall_inside_both_working_days() -> None:
