@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
@@ -49,6 +49,7 @@ class AgendaView:
     carried_over: list[TopicLine]
     actions: list[ActionLine]
     question: str | None = None
+    my_notes: list[str] = field(default_factory=list)  # the viewer's own private notes, newest first
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def show_agenda(
     with sessions() as session:
         me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
         meeting = meeting_store.next_meeting(session, pair.id, now)
-        return build_agenda(session, pair, me, meeting, now, timezone)
+        view = build_agenda(session, pair, me, meeting, now, timezone)
+        # Private notes: in the author's own ephemeral view only, never in a prompt or summary.
+        return replace(view, my_notes=list(agenda_store.own_notes(session, pair.id, me.id)))
 
 
 def build_agenda(

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import TopicStatus, Visibility
-from bot.store.models import ActionItem, Meeting, Topic
+from bot.store.models import ActionItem, Meeting, Note, Topic
 
 
 def _visible_open_topics(pair_id: int, viewer_id: int):  # type: ignore[no-untyped-def]
@@ -43,4 +43,14 @@ def open_actions(session: Session, pair_id: int) -> Sequence[ActionItem]:
         select(ActionItem)
         .where(ActionItem.pair_id == pair_id, ActionItem.done_at.is_(None))
         .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.id)
+    ).all()
+
+
+def own_notes(session: Session, pair_id: int, author_id: int, limit: int = 5) -> Sequence[str]:
+    """The author's own private notes for the pair, newest first; nobody else's."""
+    return session.scalars(
+        select(Note.text)
+        .where(Note.pair_id == pair_id, Note.author_id == author_id)
+        .order_by(Note.created_at.desc(), Note.id.desc())
+        .limit(limit)
     ).all()

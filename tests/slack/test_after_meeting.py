@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -183,12 +184,63 @@ def test_the_private_note_is_shown_to_its_author_only(
     sessions: SessionFactory,
     settings: Settings,
     emulator: SlackEmulator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     tick(sessions, settings, FIRST_END)
     form = open_summary_form(slack, emulator, BOB)
     slack.submit(BOB, form, summary_values("Fine", [], note=SECRET_NOTE))
-    assert SECRET_NOTE not in reply_text(slack.command("agenda", user_id=ALICE))
     assert SECRET_NOTE not in everything_sent_to_slack(emulator)
+    assert SECRET_NOTE not in reply_text(slack.command("agenda", user_id=ALICE))
+    mine = reply_text(slack.command("agenda", user_id=BOB))  # an ephemeral reply: Bob's eyes only
+    assert "Your private notes" in mine and "Privately: I think Bob is close to burning out" in mine
+    assert SECRET_NOTE not in caplog.text
+
+
+def test_the_summary_goes_to_each_dm_when_the_group_dm_cannot_be_opened(
+    pair: None,
+    slack: SlackSender,
+    sessions: SessionFactory,
+    settings: Settings,
+    emulator: SlackEmulator,
+) -> None:
+    tick(sessions, settings, FIRST_END)
+    form = open_summary_form(slack, emulator, BOB)
+    emulator.fail_next("conversations.open", status=200, error="method_not_supported_for_channel_type")
+    slack.submit(BOB, form, summary_values("Solo copies", [("Follow up", BOB, None)]))
+    for user in (ALICE, BOB):
+        copies = bot_messages(emulator, user, "Solo copies")
+        assert len(copies) == 1 and "Follow up" in text_of(copies[0])
+    # Done still updates every copy.
+    copy = bot_messages(emulator, ALICE, "Solo copies")[0]
+    done = next(
+        b["accessory"] for b in copy["blocks"] if (b.get("accessory") or {}).get("action_id") == "action_done"
+    )
+    click(slack, emulator, ALICE, copy, done)
+    for user in (ALICE, BOB):
+        assert ":white_check_mark: ~Follow up" in text_of(bot_messages(emulator, user, "Solo copies")[0])
+
+
+def test_skip_this_one_records_the_meeting_as_skipped_and_tells_the_other(
+    pair: None,
+    slack: SlackSender,
+    sessions: SessionFactory,
+    settings: Settings,
+    emulator: SlackEmulator,
+    clock: FakeClock,
+) -> None:
+    tick(sessions, settings, FIRST_END)
+    tick(sessions, settings, FIRST_END + timedelta(hours=24))  # silence: the first nudge
+    clock.set(FIRST_END + timedelta(hours=25))
+    nudge = bot_messages(emulator, BOB, "didn't happen")[-1]
+    url = click(slack, emulator, BOB, nudge, buttons(nudge)["slot_skip"])
+    assert "Skipped this one" in emulator.response_posts(url)[-1].payload["text"]
+    assert bot_messages(emulator, ALICE, f"<@{BOB}> skipped your 1:1")
+    with sessions() as session:
+        first = session.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
+        assert first is not None and first.status is MeetingStatus.SKIPPED
+    tick(sessions, settings, FIRST_END + timedelta(hours=48))
+    assert len(bot_messages(emulator, BOB, "didn't happen")) == 1  # no second nudge for a skipped one
 
 
 def test_a_summary_for_someone_elses_meeting_or_a_bad_owner_is_refused(

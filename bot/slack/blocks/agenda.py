@@ -64,7 +64,13 @@ def agenda_reply_blocks(view: AgendaView) -> list[Block]:
     else:
         when = slack_date(view.starts_at, view.timezone)
         head = f"*Your next 1:1 with {mention(view.other_user_id)}* is on {when}."
-    return [section(head), *agenda_blocks(view)]
+    blocks = [section(head), *agenda_blocks(view)]
+    if view.my_notes:
+        notes = bullets(
+            ":lock: *Your private notes* (only you can see these)", [escape(n) for n in view.my_notes]
+        )
+        blocks.append(section(notes))
+    return blocks
 
 
 def _topics(view: AgendaView) -> str:
