@@ -363,7 +363,9 @@ def test_list_agenda_and_note(slack: SlackSender, sessions: SessionFactory) -> N
     note = reply_text(slack.command("note I worry about burnout", user_id=ALICE))
     assert "Only you can ever see it" in note
     assert "burnout" not in reply_text(slack.command("agenda", user_id=BOB))
-    assert "burnout" not in reply_text(slack.command("agenda", user_id=ALICE))
+    assert "Your private notes (only you can see these)*\n• I worry about burnout" in reply_text(
+        slack.command("agenda", user_id=ALICE)
+    )
 
 
 def test_skip_tells_the_other_side_and_the_next_meeting_takes_over(
