@@ -363,7 +363,7 @@ def test_list_agenda_and_note(slack: SlackSender, sessions: SessionFactory) -> N
     note = reply_text(slack.command("note I worry about burnout", user_id=ALICE))
     assert "Only you can ever see it" in note
     assert "burnout" not in reply_text(slack.command("agenda", user_id=BOB))
-    assert "Your private notes (only you can see these)*\n• I worry about burnout" in reply_text(
+    assert "*Your private notes* (only you can see these)\n• I worry about burnout" in reply_text(
         slack.command("agenda", user_id=ALICE)
     )
 
