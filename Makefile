@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
 
+# Every test on SQLite, then every test again on a throwaway PostgreSQL the script starts and stops.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+	scripts/with-postgres $(VENV)/bin/pytest -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
