@@ -10,12 +10,12 @@ from bot.domain.errors import DomainError
 from bot.domain.meetings import GRACE, MAX_NUDGES, TOO_LATE_TO_CHASE, MeetingStatus
 from bot.domain.outbox import MessageKind
 from bot.domain.slots import SEARCH, Attendee, find_slots
-from bot.services.pairs import Actor
+from bot.services.pairs import Actor, own_meeting
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import followups as store
 from bot.store import outbox, people
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, Pair, Person
+from bot.store.models import Meeting, Pair
 
 
 def queue_followups(sessions: SessionFactory, now: datetime) -> int:
@@ -80,16 +80,6 @@ def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
     return _to_both(
         session, pair, now, MessageKind.NUDGE, meeting.id, key=f"{meeting.id}:{meeting.nudge_count}"
     )
-
-
-def own_meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Pair, Person]:
-    """The meeting, if the actor is one of its two people; the same answer for missing and foreign ids."""
-    meeting = session.get(Meeting, meeting_id, with_for_update=True)
-    pair = session.get(Pair, meeting.pair_id) if meeting else None
-    me = people.find_person(session, actor.team_id, actor.user_id)
-    if meeting is None or pair is None or me is None or me.id not in (pair.member_a_id, pair.member_b_id):
-        raise DomainError("That 1:1 isn't one of yours.")
-    return meeting, pair, me
 
 
 def _to_both(

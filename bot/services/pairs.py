@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError
 from bot.store import people
-from bot.store.models import Pair, Person
+from bot.store.models import Meeting, Pair, Person
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,13 @@ def resolve_pair(
         names = ", ".join(f"<@{p.other(me.id).slack_user_id}>" for p in pairs[:10])
         raise NoSuchPair(f"You have 1:1s with several people ({names}); say which one by mentioning them.")
     return me, pairs[0]
+
+
+def own_meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Pair, Person]:
+    """The meeting, if the actor is one of its two people; the same answer for missing and foreign ids."""
+    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    pair = session.get(Pair, meeting.pair_id) if meeting else None
+    me = people.find_person(session, actor.team_id, actor.user_id)
+    if meeting is None or pair is None or me is None or me.id not in (pair.member_a_id, pair.member_b_id):
+        raise DomainError("That 1:1 isn't one of yours.")
+    return meeting, pair, me

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
-from bot.services.followups import own_meeting
-from bot.services.pairs import Actor
+from bot.services.pairs import Actor, own_meeting
 from bot.services.series import move_meeting
 from bot.store import outbox
 from bot.store.db import SessionFactory

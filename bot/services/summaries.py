@@ -13,8 +13,7 @@ from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
 from bot.services.agenda import TopicLine
-from bot.services.followups import own_meeting
-from bot.services.pairs import Actor
+from bot.services.pairs import Actor, own_meeting
 from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
 from bot.store import outbox

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services.followups import chase_unrecorded, queue_followups
 from bot.services.materialise import materialise_due
 from bot.services.prompts import queue_due_prompts
+from bot.store import requests
 from bot.store.db import SessionFactory
+
+REQUEST_MEMORY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,9 @@ class TickReport:
 
 def run_tick(sessions: SessionFactory, now: datetime) -> TickReport:
     """Materialise meetings and queue what is due; delivery is the outbox's job. Idempotent for `now`."""
+    with sessions.begin() as session:
+        # Slack retries within minutes; a day of handled request keys is plenty.
+        requests.forget_before(session, now - REQUEST_MEMORY)
     return TickReport(
         at=now,
         meetings_materialised=materialise_due(sessions, now),

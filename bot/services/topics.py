@@ -12,7 +12,7 @@ from bot.domain.agenda import clean_topic
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
-from bot.services.pairs import Actor, resolve_pair
+from bot.services.pairs import Actor, own_meeting, resolve_pair
 from bot.store import meetings as meeting_store
 from bot.store import outbox, people
 from bot.store.db import SessionFactory
@@ -52,13 +52,17 @@ def add_topic(
 
 
 def add_topic_to_meeting(
-    sessions: SessionFactory, now: datetime, actor: Actor, meeting_id: int, text: str
-) -> TopicAdded:
-    """From the prompt's "Add a topic" modal: the meeting must be one of the caller's own."""
+    sessions: SessionFactory, now: datetime, actor: Actor, meeting_id: int, text: str, source: str
+) -> None:
+    """From the prompt's "Add a topic" modal: the meeting must be one of the caller's own.
+
+    `source` names the submission, so the same form delivered twice adds the topic once.
+    """
     cleaned = clean_topic(text)
     with sessions.begin() as session:
-        me, pair, meeting = _own_meeting(session, now, actor, meeting_id)
-        return _add(session, now, me, pair, cleaned, meeting=meeting)
+        meeting, pair, me = own_meeting(session, actor, meeting_id)
+        if not _already_taken(session, source):
+            _add(session, now, me, pair, cleaned, meeting=meeting, source=source)
 
 
 def topic_from_dm(sessions: SessionFactory, now: datetime, message: DirectMessage) -> None:
@@ -151,17 +155,6 @@ def _add(
         other_user_id=pair.other(me.id).slack_user_id,
         meeting_starts_at=meeting.starts_at if meeting else None,
     )
-
-
-def _own_meeting(
-    session: Session, now: datetime, actor: Actor, meeting_id: int
-) -> tuple[Person, Pair, Meeting]:
-    meeting = session.get(Meeting, meeting_id)
-    pair = session.get(Pair, meeting.pair_id) if meeting else None
-    me = people.find_person(session, actor.team_id, actor.user_id)
-    if meeting is None or pair is None or me is None or me.id not in (pair.member_a_id, pair.member_b_id):
-        raise DomainError("That 1:1 isn't one of yours.")
-    return me, pair, meeting
 
 
 def _meeting_of_thread(session: Session, message: DirectMessage) -> Meeting | None:

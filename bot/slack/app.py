@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from bot.config import Settings
 from bot.delivery.outbox import BackgroundDeliverer, build_delivery_client
 from bot.now import Clock, system_clock
+from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Deps, Kicker
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import actions, commands, events, views
@@ -39,7 +40,7 @@ def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) 
 def build_app(
     settings: Settings, sessions: SessionFactory, clock: Clock = system_clock, outbox: Kicker | None = None
 ) -> App:
-    app = App(
+    app = DedupingApp(
         client=build_client(settings),
         signing_secret=settings.signing_secret,
         request_verification_enabled=not settings.socket_mode,
@@ -49,6 +50,7 @@ def build_app(
         # other people go through the outbox, delivered in the background.
         process_before_response=True,
     )
+    app.use_store(sessions, clock)
     deps = Deps(
         sessions=sessions,
         clock=clock,

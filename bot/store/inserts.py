@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignoring_conflicts(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    *,
+    returning: bool = True,
 ) -> list[int]:
     """Insert `rows`, skipping any that clash on `conflict_columns`; the ids of the rows inserted.
 
@@ -26,7 +31,8 @@ def insert_ignoring_conflicts(
     if dialect not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"no ON CONFLICT support written for {dialect}")
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(table.c.id)
-    )
-    return [row.id for row in session.execute(statement, list(rows))]
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    if not returning:  # for tables without an integer id
+        session.execute(statement, list(rows))
+        return []
+    return [row.id for row in session.execute(statement.returning(table.c.id), list(rows))]

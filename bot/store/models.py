@@ -236,3 +236,12 @@ class OutboxMessage(Base):
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class SlackRequest(Base):
+    """A request from Slack already handled, so a redelivery (Slack retries events) has one effect."""
+
+    __tablename__ = "slack_request"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "event:Ev…" or "trigger:…"
+    handled_at: Mapped[datetime] = mapped_column(index=True)

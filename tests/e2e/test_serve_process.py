@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -93,3 +94,22 @@ def test_signed_add_topic_is_stored_and_forged_one_is_not(served_bot: ServedBot)
             assert list(session.scalars(select(Topic.text))) == ["Roadmap & <priorities>"]
     finally:
         engine.dispose()
+
+
+def test_two_workers_behind_one_port_take_concurrent_requests(served_bot: ServedBot) -> None:
+    """gunicorn runs two workers here; 24 signed commands at once all land, each once."""
+
+    def send(index: int) -> int:
+        with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+            return sender.command(f"add-topic <@UCAROL01> Parallel {index}", user_id="UDAVE001").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(send, range(24)))
+    assert statuses == [200] * 24
+    engine = make_engine(served_bot.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            texts = set(session.scalars(select(Topic.text).where(Topic.text.like("Parallel %"))))
+    finally:
+        engine.dispose()
+    assert texts == {f"Parallel {i}" for i in range(24)}

@@ -36,7 +36,8 @@ def register(app: App, deps: Deps) -> None:
         try:
             if meeting_id is None:
                 raise DomainError("This form lost track of its meeting; open it again from the agenda.")
-            topics.add_topic_to_meeting(deps.sessions, deps.clock(), actor, meeting_id, text or "")
+            source = f"view:{view.get('id')}"
+            topics.add_topic_to_meeting(deps.sessions, deps.clock(), actor, meeting_id, text or "", source)
         except DomainError as error:
             # Shown under the field; the modal stays open with what the person typed.
             ack(response_action="errors", errors={TOPIC_BLOCK: error.message})

@@ -1,0 +1,59 @@
+"""Slack delivers at least once: a retried event, command or click has one effect."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.store.db import SessionFactory
+from bot.store.models import Topic
+from tests.signing import SlackSender, dm_message_event
+from tests.slack.helpers import ALICE, BOB, add_people, reply_text
+from tests.slack_emulator import SlackEmulator
+
+
+def topic_count(sessions: SessionFactory) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(Topic)) or 0
+
+
+def test_a_retried_event_is_handled_once(
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
+    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    dm = emulator.open_dm(BOB)
+    sent = emulator.add_message(dm, BOB, "Team offsite")
+    event = dm_message_event(BOB, "Team offsite", channel=dm, ts=sent["ts"])
+    for retry in (None, 1, 2):
+        assert (
+            slack.event(
+                event, event_id="Ev0RETRY01", retry_num=retry, retry_reason="http_timeout"
+            ).status_code
+            == 200
+        )
+    assert topic_count(sessions) == 1
+    confirmations = [c for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == sent["ts"]]
+    assert len(confirmations) == 1
+    # The retries were recognised before any handler ran (DM topics are also idempotent on their own).
+    assert caplog.text.count("already handled event:Ev0RETRY01") == 2
+
+
+def test_a_redelivered_command_is_handled_once(slack: SlackSender, sessions: SessionFactory) -> None:
+    first = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa")
+    again = slack.command(
+        f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa", retry_num=1
+    )
+    assert first.status_code == again.status_code == 200
+    assert topic_count(sessions) == 1
+    # A new invocation (a new trigger) is a new topic, even with the same words.
+    slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.333.bbb")
+    assert topic_count(sessions) == 2
+
+
+def test_a_request_that_failed_is_not_remembered(slack: SlackSender, sessions: SessionFactory) -> None:
+    forged = slack.command(f"add-topic <@{BOB}> Retry me", user_id=ALICE, trigger_id="9.9.zz", secret="wrong")
+    assert forged.status_code == 401
+    assert (
+        slack.command(f"add-topic <@{BOB}> Retry me", user_id=ALICE, trigger_id="9.9.zz").status_code == 200
+    )
+    assert topic_count(sessions) == 1
