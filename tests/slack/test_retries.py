@@ -17,8 +17,9 @@ def topic_count(sessions: SessionFactory) -> int:
 
 
 def test_a_retried_event_is_handled_once(
-    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.slack.dedup")
     add_people(emulator)
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     dm = emulator.open_dm(BOB)
