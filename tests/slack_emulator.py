@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -115,6 +115,14 @@ class _Fault:
     status: int
     retry_after: int
     error: str | None
+
+
+@dataclass
+class _Hold:
+    method: str
+    remaining: int
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 class _ApiError(Exception):
@@ -266,6 +274,9 @@ class SlackEmulator:
             self._response_posts: list[ResponsePost] = []
             self._seq = itertools.count(1)
             self._last_ts_us = 0
+            if getattr(self, "_hold", None) is not None:
+                self._hold.release.set()  # never leave a held request hanging across tests
+            self._hold: _Hold | None = None
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ test set-up helpers
@@ -355,6 +366,33 @@ class SlackEmulator:
             raise ValueError("status=200 faults need an error code")
         with self._cond:
             self._faults.setdefault(method, []).extend([_Fault(status, retry_after, error)] * times)
+
+    def hold_after(self, method: str, count: int) -> threading.Event:
+        """Do the call to ``method`` after ``count`` more successful ones, but hold back its answer.
+
+        The message is posted (as Slack would have), the caller just never hears so, until
+        ``release_held()``: the state of a request in flight when its process dies. Returns an
+        Event that is set once a call is being held.
+        """
+        with self._cond:
+            self._hold = _Hold(method, count)
+            return self._hold.holding
+
+    def release_held(self) -> None:
+        with self._cond:
+            if self._hold is not None:
+                self._hold.release.set()
+
+    def _hold_for(self, method: str, ok: bool) -> _Hold | None:
+        with self._cond:
+            hold = self._hold
+            if hold is None or hold.method != method or not ok or hold.holding.is_set():
+                return None
+            if hold.remaining > 0:
+                hold.remaining -= 1
+                return None
+            hold.holding.set()
+            return hold
 
     def set_fault_rate(
         self, rate_429: float = 0.0, rate_500: float = 0.0, seed: int = 0, retry_after: int = 0
@@ -472,9 +510,13 @@ class SlackEmulator:
         raw = req.rfile.read(int(req.headers.get("Content-Length") or 0))
         headers: dict[str, str] = {}
         if parts.path.startswith("/api/"):
-            status, body, headers = self._api(parts.path[len("/api/") :], req, raw, parts.query)
+            method = parts.path[len("/api/") :]
+            status, body, headers = self._api(method, req, raw, parts.query)
             data = json.dumps(body).encode()
             ctype = "application/json; charset=utf-8"
+            hold = self._hold_for(method, bool(body.get("ok")))
+            if hold is not None:
+                hold.release.wait(60)
         elif parts.path.startswith("/response/"):
             status, text = self._response_post(parts.path, raw)
             data, ctype = text.encode(), "text/plain; charset=utf-8"
@@ -486,7 +528,9 @@ class SlackEmulator:
         for key, value in headers.items():
             req.send_header(key, value)
         req.end_headers()
-        req.wfile.write(data)
+        # The caller may be gone (a killed process): Slack would not notice either.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            req.wfile.write(data)
 
     def _api(
         self, method: str, req: BaseHTTPRequestHandler, raw: bytes, query: str

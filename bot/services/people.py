@@ -29,6 +29,14 @@ class UnknownPerson(DomainError):
         super().__init__(f"I can't find <@{slack_user_id}> in this workspace.")
 
 
+class SlackBusy(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Slack is busy and I couldn't look up your time zone just now; nothing was saved. "
+            "Please try again in a minute."
+        )
+
+
 class Directory(Protocol):
     def timezone(self, slack_user_id: str) -> str:
         """The person's IANA zone; UnknownPerson or DirectoryError when it cannot be had."""
@@ -36,12 +44,21 @@ class Directory(Protocol):
 
 
 def timezones(
-    sessions: SessionFactory, directory: Directory, now: datetime, team_id: str, user_ids: Iterable[str]
+    sessions: SessionFactory,
+    directory: Directory,
+    now: datetime,
+    team_id: str,
+    user_ids: Iterable[str],
+    *,
+    required: Iterable[str] = (),
 ) -> dict[str, str]:
     """Each person's zone: from the cache when fresh, else asked of Slack and remembered.
 
-    Slack is asked outside any transaction, so a slow answer never holds a database lock.
+    Slack is asked outside any transaction, so a slow answer never holds a database lock. When Slack
+    can't answer, a stale cached zone (or UTC) stands in, except for the `required` people, whose zone
+    decides something lasting (a series' wall time): then the person is asked to try again.
     """
+    required = set(required)
     wanted = list(dict.fromkeys(user_ids))
     with sessions() as session:
         cached = people.cached_timezones(session, team_id, wanted)
@@ -54,7 +71,9 @@ def timezones(
             continue
         try:
             fetched[user_id] = found[user_id] = directory.timezone(user_id)
-        except DirectoryError:
+        except DirectoryError as error:
+            if user_id in required and not zone:
+                raise SlackBusy() from error
             logger.warning("time zone of %s unavailable; using %s", user_id, zone or FALLBACK_TIMEZONE)
             found[user_id] = zone or FALLBACK_TIMEZONE
     if fetched:
@@ -63,5 +82,10 @@ def timezones(
     return found
 
 
-def timezone_of(sessions: SessionFactory, directory: Directory, now: datetime, actor: Actor) -> str:
-    return timezones(sessions, directory, now, actor.team_id, [actor.user_id])[actor.user_id]
+def timezone_of(
+    sessions: SessionFactory, directory: Directory, now: datetime, actor: Actor, *, required: bool = False
+) -> str:
+    users = [actor.user_id]
+    return timezones(sessions, directory, now, actor.team_id, users, required=users if required else ())[
+        actor.user_id
+    ]

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.config import Settings
 from bot.delivery.outbox import BackgroundDeliverer, build_delivery_client
@@ -23,13 +22,13 @@ logger = logging.getLogger(__name__)
 
 
 def build_client(settings: Settings) -> WebClient:
-    """The client listeners use for quick reads (users.info, views.open) while a person waits."""
-    client = WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
-    # slack-sdk only retries connection errors unless told otherwise.
-    client.retry_handlers.extend(
-        [RateLimitErrorRetryHandler(max_retry_count=1), ServerErrorRetryHandler(max_retry_count=1)]
-    )
-    return client
+    """The client listeners use for quick reads (users.info, views.open) while a person waits.
+
+    No rate-limit or server-error retries: they sleep (a Retry-After of 30 s would blow Slack's 3 s
+    deadline). A listener answers "try again" instead, and messages go through the outbox, which
+    retries without sleeping. slack-sdk's default retry of a dropped connection stays.
+    """
+    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
 
 
 def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) -> BackgroundDeliverer:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.domain.agenda import TOPIC_MAX_CHARS
 from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import Pair, Person, Topic
+from tests.reliability_report import record
 from tests.signing import SlackSender
 
 ALICE, BOB, CAROL = "UALICE01", "UBOB0001", "UCAROL01"
@@ -133,14 +135,17 @@ def test_unresolved_plain_at_name_is_explained(slack: SlackSender, sessions: Ses
     assert all(count == 0 for count in row_counts(sessions).values())
 
 
+@pytest.mark.reliability
 def test_forged_signature_is_rejected_and_changes_nothing(
     slack: SlackSender, sessions: SessionFactory
 ) -> None:
     response = slack.command(f"add-topic <@{BOB}> sneaky", user_id=ALICE, secret="not-the-secret")
     assert response.status_code == 401
+    record("forged or stale requests rejected (401)", 1)
     assert all(count == 0 for count in row_counts(sessions).values())
 
 
+@pytest.mark.reliability
 def test_stale_timestamp_is_rejected_and_changes_nothing(
     slack: SlackSender, sessions: SessionFactory
 ) -> None:
@@ -150,6 +155,7 @@ def test_stale_timestamp_is_rejected_and_changes_nothing(
         f"add-topic <@{BOB}> replayed", user_id=ALICE, timestamp=int(time.time()) - 6 * 60
     )
     assert response.status_code == 401
+    record("forged or stale requests rejected (401)", 1)
     assert all(count == 0 for count in row_counts(sessions).values())
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
+from tests.reliability_report import record
 from tests.signing import SlackSender, dm_message_event
 from tests.slack.helpers import ALICE, BOB, add_people, reply_text
 from tests.slack_emulator import SlackEmulator
@@ -19,6 +20,7 @@ def topic_count(sessions: SessionFactory) -> int:
         return session.scalar(select(func.count()).select_from(Topic)) or 0
 
 
+@pytest.mark.reliability
 def test_a_retried_event_is_handled_once(
     slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -40,8 +42,10 @@ def test_a_retried_event_is_handled_once(
     assert len(confirmations) == 1
     # The retries were recognised before any handler ran (DM topics are also idempotent on their own).
     assert caplog.text.count("already handled event:Ev0RETRY01") == 2
+    record("Slack retries recognised and not handled twice", 2)
 
 
+@pytest.mark.reliability
 def test_a_redelivered_command_is_handled_once(slack: SlackSender, sessions: SessionFactory) -> None:
     first = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa")
     again = slack.command(
@@ -49,6 +53,7 @@ def test_a_redelivered_command_is_handled_once(slack: SlackSender, sessions: Ses
     )
     assert first.status_code == again.status_code == 200
     assert topic_count(sessions) == 1
+    record("Slack retries recognised and not handled twice", 1)
     # A new invocation (a new trigger) is a new topic, even with the same words.
     slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.333.bbb")
     assert topic_count(sessions) == 2

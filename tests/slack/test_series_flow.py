@@ -14,6 +14,7 @@ from bot.domain.meetings import MeetingStatus
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, Series, Topic
 from tests.conftest import FakeClock
+from tests.reliability_report import record
 from tests.signing import SlackSender
 from tests.slack.helpers import (
     ALICE,
@@ -429,6 +430,7 @@ def test_cancel_asks_first_then_ends_the_series(
     assert "no recurring 1:1" in reply_text(slack.command("list", user_id=ALICE))
 
 
+@pytest.mark.reliability
 def test_injected_429_and_500_end_with_every_prompt_delivered_once(
     slack: SlackSender,
     sessions: SessionFactory,
@@ -436,12 +438,12 @@ def test_injected_429_and_500_end_with_every_prompt_delivered_once(
     emulator: SlackEmulator,
     clock: FakeClock,
 ) -> None:
-    people_ids = [f"UPEER{i:03d}" for i in range(12)]
+    people_ids = [f"UPEER{i:03d}" for i in range(25)]
     for user_id in people_ids:
         emulator.add_user(user_id, tz="Europe/Berlin")
-    for user_id in people_ids:
-        reply_text(slack.command(f"schedule <@{user_id}> weekly tue 10:00", user_id=ALICE))
     emulator.set_fault_rate(rate_429=0.2, rate_500=0.05, seed=7, retry_after=30)
+    for user_id in people_ids:  # each announcement to the other person meets the lossy Slack too
+        reply_text(slack.command(f"schedule <@{user_id}> weekly tue 10:00", user_id=ALICE))
     at = clock()
     for _ in range(60):
         tick(sessions, settings, at)
@@ -454,3 +456,28 @@ def test_injected_429_and_500_end_with_every_prompt_delivered_once(
     assert len([c for c in emulator.calls("chat.postMessage") if not c.ok]) > 0  # faults really happened
     keys = [(c.args["channel"], c.args["text"]) for c in prompts]
     assert len(keys) == len(set(keys)) == 2 * len(people_ids)
+    every = [(c.args["channel"], c.args["text"]) for c in emulator.calls("chat.postMessage") if c.ok]
+    with sessions() as session:
+        due = len(session.scalars(select(OutboxMessage)).all())
+    assert len(every) == len(set(every)) == due  # announcements and prompts: each exactly once
+    record(
+        "Slack faults injected (20% 429, 5% 500) and survived",
+        len([c for c in emulator.calls() if c.injected]),
+    )
+    record("lossy Slack: messages due", due)
+    record("lossy Slack: messages lost", due - len(set(every)))
+    record("lossy Slack: messages duplicated", len(every) - len(set(every)))
+
+
+def test_schedule_when_slack_cannot_say_the_callers_zone_is_refused_not_guessed(
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    emulator.fail_next("users.info", status=429, retry_after=30)
+    text = reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    assert "couldn't look up your time zone" in text and "nothing was saved" in text
+    with sessions() as session:
+        assert session.scalars(select(Series)).all() == []
+    # A moment later it works, and the reply still came well inside Slack's 3 seconds (no 30 s sleep).
+    assert "Scheduled a *weekly* 1:1" in reply_text(
+        slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE)
+    )

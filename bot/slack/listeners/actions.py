@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain.errors import DomainError
 from bot.services import actions, followups, rebooking, series, summaries, topics
@@ -39,7 +40,7 @@ def register(app: App, deps: Deps) -> None:
         if meeting_id is None:
             respond(_problem("That button doesn't point at a meeting."))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=add_topic_modal(meeting_id))
+        _open_view(client, body, add_topic_modal(meeting_id), respond)
 
     @app.action(CHOOSE_PAIR_ACTION)
     def choose_pair(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -86,7 +87,7 @@ def register(app: App, deps: Deps) -> None:
         except DomainError as error:
             respond(_problem(error.message))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=summary_modal(form))
+        _open_view(client, body, summary_modal(form), respond)
 
     @app.action(NOT_HELD_ACTION)
     def not_held(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -158,6 +159,15 @@ def register(app: App, deps: Deps) -> None:
     def keep_series(ack: Ack, respond: Respond) -> None:
         ack()
         respond(replies.kept_reply())
+
+
+def _open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any], respond: Respond) -> None:
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        # The trigger expires in 3 s, so no retry: say so, and the button still works a moment later.
+        logger.warning("views.open failed for user %s: %s", body["user"]["id"], type(error).__name__)
+        respond(_problem("Slack is busy and the form didn't open. Please click again in a moment."))
 
 
 def _id_or_refuse(value: Any) -> int:

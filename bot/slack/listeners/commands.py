@@ -54,7 +54,14 @@ def _help(deps: Deps, actor: Actor, parsed: c.Help) -> replies.Reply:
 def _schedule(deps: Deps, actor: Actor, parsed: c.Schedule) -> replies.Reply:
     now = deps.clock()
     # Both zones: the caller's sets the series; the other's is cached for their announcement.
-    zones = timezones(deps.sessions, deps.directory, now, actor.team_id, [actor.user_id, parsed.person])
+    zones = timezones(
+        deps.sessions,
+        deps.directory,
+        now,
+        actor.team_id,
+        [actor.user_id, parsed.person],
+        required=[actor.user_id],
+    )
     request = series.ScheduleRequest(
         other_user_id=parsed.person,
         cadence=parsed.cadence,
@@ -119,7 +126,7 @@ def _skip(deps: Deps, actor: Actor, parsed: c.Skip) -> replies.Reply:
 
 def _reschedule(deps: Deps, actor: Actor, parsed: c.Reschedule) -> replies.Reply:
     now = deps.clock()
-    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    zone = timezone_of(deps.sessions, deps.directory, now, actor, required=True)
     change = series.reschedule_next(deps.sessions, now, actor, parsed.person, parsed.day, parsed.at, zone)
     deps.outbox.kick()
     return replies.moved_reply(change, zone)
