@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot import processes
+from bot import logs, processes
 from bot.config import ConfigError, Settings
 
 PROG = "oneonone"
@@ -16,9 +15,7 @@ PROG = "oneonone"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # APScheduler logs every run of the minute tick at INFO; keep its warnings only.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logs.configure()
     try:
         settings = Settings.from_env()
         return processes.start(args.command or "run", settings, at=getattr(args, "at", None))
