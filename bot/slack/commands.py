@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
+from bot.services.series import ScheduleRequest
 from bot.slack.text import escape
 
 COMMAND = "/1on1"
@@ -51,16 +52,8 @@ class Help:
     pass
 
 
-@dataclass(frozen=True)
-class Schedule:
-    person: str
-    cadence: str
-    weekday: int
-    at: time
-    duration_minutes: int = 30
-    start: date | None = None
-    caller_is_manager: bool = True
-    lead_hours: int = DEFAULT_LEAD_HOURS
+# `schedule` parses straight into the service's request: the grammar adds nothing to it.
+Schedule = ScheduleRequest
 
 
 @dataclass(frozen=True)
@@ -213,7 +206,7 @@ def _parse_schedule(args: list[str], raw: str) -> Command:
         caller_is_manager = rest[1].lower() == "manager"
         rest = rest[2:]
     _no_more(rest, sub)
-    return Schedule(person, cadence, weekday, at, duration, start, caller_is_manager, lead)
+    return Schedule(person, cadence, weekday, at, duration, start, caller_is_manager, timedelta(hours=lead))
 
 
 def _parse_add_topic(args: list[str], raw: str) -> Command:

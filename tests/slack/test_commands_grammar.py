@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -16,7 +16,9 @@ def test_help_and_empty(text: str) -> None:
 
 def test_schedule_full_form() -> None:
     parsed = c.parse("schedule <@U2|bob> biweekly Thu 10:30 45m from 2026-12-03 lead 48h as report")
-    assert parsed == c.Schedule("U2", "biweekly", 3, time(10, 30), 45, date(2026, 12, 3), False, 48)
+    assert parsed == c.Schedule(
+        "U2", "biweekly", 3, time(10, 30), 45, date(2026, 12, 3), False, timedelta(hours=48)
+    )
 
 
 def test_schedule_defaults() -> None:

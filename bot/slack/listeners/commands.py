@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -59,20 +58,10 @@ def _schedule(deps: Deps, actor: Actor, parsed: c.Schedule) -> replies.Reply:
         deps.directory,
         now,
         actor.team_id,
-        [actor.user_id, parsed.person],
+        [actor.user_id, parsed.other_user_id],
         required=[actor.user_id],
     )
-    request = series.ScheduleRequest(
-        other_user_id=parsed.person,
-        cadence=parsed.cadence,
-        weekday=parsed.weekday,
-        at=parsed.at,
-        duration_minutes=parsed.duration_minutes,
-        start=parsed.start,
-        caller_is_manager=parsed.caller_is_manager,
-        lead=timedelta(hours=parsed.lead_hours),
-    )
-    done = series.schedule(deps.sessions, now, actor, request, zones[actor.user_id])
+    done = series.schedule(deps.sessions, now, actor, parsed, zones[actor.user_id])
     deps.outbox.kick()
     return replies.scheduled_reply(done, parsed.weekday, parsed.at)
 
