@@ -21,7 +21,7 @@ from bot.slack.app import build_app, build_client
 from bot.slack.messages import MessageRenderer
 from bot.store import migrations
 from bot.store.db import SessionFactory, make_engine, make_session_factory, ping
-from bot.web import GunicornServer, build_wsgi, server_options
+from bot.web import GunicornServer, WsgiApp, build_wsgi, server_options
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def _database_problem(settings: Settings, error: SQLAlchemyError) -> str:
     return f"cannot use the database at {shown}: {reason}"
 
 
-def _wsgi(settings: Settings):  # type: ignore[no-untyped-def]
+def _wsgi(settings: Settings) -> WsgiApp:
     engine = make_engine(settings.database())
     return build_wsgi(build_app(settings, make_session_factory(engine)), engine)
 

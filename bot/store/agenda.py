@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import TopicStatus, Visibility
 from bot.store.models import ActionItem, Meeting, Note, Topic
 
 
-def _visible_open_topics(pair_id: int, viewer_id: int):  # type: ignore[no-untyped-def]
+def _visible_open_topics(pair_id: int, viewer_id: int) -> Select[tuple[Topic]]:
     return select(Topic).where(
         Topic.pair_id == pair_id,
         Topic.status == TopicStatus.OPEN,
