@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from bot.domain.errors import EmptyText, TextTooLong
@@ -21,8 +22,17 @@ class Visibility(StrEnum):
     PRIVATE = "private"  # only its author sees it
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """Text minus control characters other than newline and tab (PostgreSQL refuses NUL in text)."""
+    return _CONTROL.sub("", text)
+
+
 def clean_text(text: str, *, what: str, limit: int) -> str:
     """Trimmed text within `limit` characters, or a DomainError naming the limit."""
+    text = without_controls(text)
     cleaned = " ".join(text.split()) if "\n" not in text else text.strip()
     if not cleaned:
         raise EmptyText(f"The {what} is empty. Write what you want to talk about after the command.")

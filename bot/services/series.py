@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -64,8 +65,15 @@ class SeriesSummary:
 
 
 def schedule(
-    sessions: SessionFactory, now: datetime, actor: Actor, request: ScheduleRequest, timezone: str
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    request: ScheduleRequest,
+    timezone: str,
+    *,
+    zones: Mapping[str, str] | None = None,
 ) -> Scheduled:
+    """Start a series in the caller's `timezone`; `zones` (Slack id -> zone) are remembered for both."""
     today = to_local(now, timezone).date()
     if request.start is not None and request.start < today:
         raise DomainError(f"The first date, {request.start.isoformat()}, is in the past.")
@@ -74,6 +82,10 @@ def schedule(
         me, pair = resolve_pair(session, now, actor, request.other_user_id, create=True)
         other = pair.other(me.id)
         _refuse_second_series(session, pair, other)
+        # Stored with the series, in its transaction: the announcement and nudges need both zones.
+        for person, zone in ((me, timezone), (other, (zones or {}).get(other.slack_user_id))):
+            if zone:
+                person.timezone, person.timezone_checked_at = zone, now
         pair.manager_id = me.id if request.caller_is_manager else other.id
         series = Series(
             pair_id=pair.id,

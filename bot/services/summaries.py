@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, TopicStatus, clean_text
+from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, TopicStatus, clean_text, without_controls
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
@@ -76,7 +76,7 @@ def summary_form(sessions: SessionFactory, actor: Actor, meeting_id: int) -> Sum
 
 def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: SummaryInput) -> None:
     """Store what one person wrote and mark the meeting held; a second summary adds to the first."""
-    key_points = form.key_points.strip()
+    key_points = without_controls(form.key_points).strip()
     if len(key_points) > KEY_POINTS_MAX_CHARS:
         raise SummaryInvalid("key_points", f"Keep the key points under {KEY_POINTS_MAX_CHARS:,} characters.")
     note = clean_text(form.note, what="note", limit=NOTE_MAX_CHARS) if form.note.strip() else ""

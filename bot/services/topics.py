@@ -18,6 +18,11 @@ from bot.store import outbox, people
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, PendingTopic, Person, Topic
 
+_NO_1ON1S = (
+    "You don't have any 1:1s yet, so I can't put this on an agenda. "
+    "Start one with `/1on1 schedule @person weekly &lt;day&gt; &lt;HH:MM&gt;`."
+)
+
 
 @dataclass(frozen=True)
 class TopicAdded:
@@ -74,11 +79,10 @@ def topic_from_dm(sessions: SessionFactory, now: datetime, message: DirectMessag
     with sessions.begin() as session:
         if _already_taken(session, message.source):
             return  # Slack delivered the same message again
-        me = people.person(
-            session, people.workspace(session, message.actor.team_id, now).id, message.actor.user_id, now
-        )
         try:
             text = clean_topic(message.text)
+            # Someone the bot has never seen has no 1:1 to add to, and is not stored for asking.
+            me = people.find_person(session, message.actor.team_id, message.actor.user_id)
             _route_dm(session, now, me, message, text)
         except DomainError as error:
             _reply(session, now, message, MessageKind.NO_MEETING, problem=error.message)
@@ -101,7 +105,9 @@ def choose_meeting_for_pending(
         return added
 
 
-def _route_dm(session: Session, now: datetime, me: Person, message: DirectMessage, text: str) -> None:
+def _route_dm(session: Session, now: datetime, me: Person | None, message: DirectMessage, text: str) -> None:
+    if me is None:
+        raise DomainError(_NO_1ON1S)
     if message.thread_ts:
         meeting = _meeting_of_thread(session, message)
         if meeting is not None:
@@ -112,10 +118,7 @@ def _route_dm(session: Session, now: datetime, me: Person, message: DirectMessag
                 return
     pairs = people.pairs_of(session, me)
     if not pairs:
-        raise DomainError(
-            "You don't have any 1:1s yet, so I can't put this on an agenda. "
-            "Start one with `/1on1 schedule @person weekly <day> <HH:MM>`."
-        )
+        raise DomainError(_NO_1ON1S)
     if len(pairs) == 1:
         added = _add(session, now, me, pairs[0], text, source=message.source)
         _reply(session, now, message, MessageKind.TOPIC_CONFIRMED, topic_id=added.topic_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from bot.services.series import ScheduleRequest
+from bot.slack.payloads import parse_id
 from bot.slack.text import escape
 
 COMMAND = "/1on1"
@@ -33,9 +34,10 @@ MIN_DURATION, MAX_DURATION = 5, 480
 MIN_LEAD_HOURS, MAX_LEAD_HOURS, DEFAULT_LEAD_HOURS = 1, 168, 24
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_DURATION = re.compile(r"^(\d{1,3})m(?:in)?$")
-_HOURS = re.compile(r"^(\d{1,3})h$")
+# [0-9], not \d: \d also matches other scripts' digits.
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+_DURATION = re.compile(r"^([0-9]{1,3})m(?:in)?$")
+_HOURS = re.compile(r"^([0-9]{1,3})h$")
 
 
 class CommandError(Exception):
@@ -239,12 +241,12 @@ def _parse_add_action(args: list[str], raw: str) -> Command:
 
 
 def _parse_done(args: list[str], raw: str) -> Command:
-    number = args[0].lstrip("#") if len(args) == 1 else ""
-    if not number.isdigit() or len(number) > 18:
+    number = parse_id(args[0].lstrip("#")) if len(args) == 1 else None
+    if number is None:
         raise CommandError(
             "Give the number of the action item, as `/1on1 actions` shows it (e.g. `done 12`).", "done"
         )
-    return Done(int(number))
+    return Done(number)
 
 
 def _person_only(sub: str, build: type) -> object:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.services.pairs import Actor
 
-_MAX_ID_DIGITS = 18  # fits a 64-bit integer column
+_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
 
 
 def parse_id(value: Any) -> int | None:
+    """A row id from a button value or modal metadata; anything else (crafted, garbled) is None."""
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) <= _MAX_ID_DIGITS else None
+    if not _ID.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 def actor_of(body: dict[str, Any]) -> Actor:

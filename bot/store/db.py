@@ -12,7 +12,7 @@ SessionFactory = sessionmaker[Session]
 
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

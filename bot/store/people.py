@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -100,9 +101,13 @@ def cached_timezones(
     return {user_id: (zone, checked_at) for user_id, zone, checked_at in rows}
 
 
-def remember_timezones(session: Session, team_id: str, zones: dict[str, str], now: datetime) -> None:
-    team = workspace(session, team_id, now)
+def remember_timezones(session: Session, team_id: str, zones: Mapping[str, str], now: datetime) -> None:
+    """Cache zones on people already known.
+
+    A lookup alone creates nobody, so a refused command stores nothing.
+    """
     for user_id, zone in zones.items():
-        someone = person(session, team.id, user_id, now)
-        someone.timezone = zone
-        someone.timezone_checked_at = now
+        someone = find_person(session, team_id, user_id)
+        if someone is not None:
+            someone.timezone = zone
+            someone.timezone_checked_at = now

@@ -117,7 +117,7 @@ def test_oversized_topic_names_the_limit(slack: SlackSender, sessions: SessionFa
 
 def test_missing_text_shows_the_right_form(slack: SlackSender, sessions: SessionFactory) -> None:
     text = reply_text(reply_of(slack.command(f"add-topic <@{BOB}>", user_id=ALICE)))
-    assert "Usage: `/1on1 add-topic [@person] <text>`" in text
+    assert "Usage: `/1on1 add-topic [@person] &lt;text&gt;`" in text  # escaped: Slack would link <text>
     assert all(count == 0 for count in row_counts(sessions).values())
 
 

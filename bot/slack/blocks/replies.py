@@ -53,7 +53,10 @@ def reply(text: str, *blocks: Any) -> Reply:
 
 
 def help_reply() -> Reply:
-    lines = "\n".join(f"• `{COMMAND} {USAGE[name]}`\n      {why}" for name, why in _HELP_LINES.items())
+    # Usage forms are escaped: Slack would read "<text>" as a link.
+    lines = "\n".join(
+        f"• `{COMMAND} {escape(USAGE[name])}`\n      {why}" for name, why in _HELP_LINES.items()
+    )
     return reply(
         "How to use /1on1",
         SectionBlock(text=MarkdownTextObject(text="*Your 1:1s, from anywhere in Slack*\n" + lines)),
@@ -72,7 +75,7 @@ def problem_reply(problem: str, usage: str | None = None) -> Reply:
     """A rejected command: what was wrong, and the form that works. `problem` is already safe mrkdwn."""
     text = f":warning: {problem}"
     if usage:
-        text += f"\nUsage: `{usage}`"
+        text += f"\nUsage: `{escape(usage)}`"
     else:
         text += f"\nType `{COMMAND} help` to see what I can do."
     return reply(problem, SectionBlock(text=MarkdownTextObject(text=text)))
@@ -120,7 +123,8 @@ def agenda_reply(view: AgendaView) -> Reply:
 def list_reply(lines: list[PairLine], timezone: str) -> Reply:
     if not lines:
         return reply(
-            f"You have no 1:1s yet. Start one with `{COMMAND} schedule @person weekly <day> <HH:MM>`."
+            "You have no 1:1s yet. Start one with "
+            f"`{COMMAND} schedule @person weekly &lt;day&gt; &lt;HH:MM&gt;`."
         )
     rows = []
     for line in lines:

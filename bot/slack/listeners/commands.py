@@ -61,7 +61,7 @@ def _schedule(deps: Deps, actor: Actor, parsed: c.Schedule) -> replies.Reply:
         [actor.user_id, parsed.other_user_id],
         required=[actor.user_id],
     )
-    done = series.schedule(deps.sessions, now, actor, parsed, zones[actor.user_id])
+    done = series.schedule(deps.sessions, now, actor, parsed, zones[actor.user_id], zones=zones)
     deps.outbox.kick()
     return replies.scheduled_reply(done, parsed.weekday, parsed.at)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.domain.agenda import without_controls
 from bot.services.pairs import Actor
 from bot.services.topics import DirectMessage, topic_from_dm
 from bot.slack.deps import Deps
@@ -30,7 +31,7 @@ def direct_message(event: dict[str, Any], body: dict[str, Any]) -> DirectMessage
         return None
     user, text, channel, ts = event.get("user"), event.get("text"), event.get("channel"), event.get("ts")
     team = body.get("team_id") or event.get("team")
-    if not (user and text and text.strip() and channel and ts and team):
+    if not (user and text and without_controls(text).strip() and channel and ts and team):
         return None
     return DirectMessage(
         actor=Actor(team_id=team, user_id=user),
