@@ -26,6 +26,7 @@ from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Pair, PendingTopic, Person, Series, Topic
 from tests.conftest import FakeClock
+from tests.reliability_report import record
 from tests.signing import SlackSender
 from tests.slack.helpers import ALICE, BOB, CAROL, DAVE, ZONES, reply_text, text_of, tick
 from tests.slack_emulator import SlackEmulator
@@ -338,11 +339,13 @@ dm_text = st.one_of(
 # ----------------------------------------------------------------------------- /1on1
 
 
+@pytest.mark.reliability
 @FUZZ
 @given(user=st.sampled_from([ALICE, BOB, CAROL, ERIN]), text=command_text)
 def test_any_command_text_gets_an_ephemeral_answer_and_a_refusal_stores_nothing(
     world: World, slack: SlackSender, sessions: SessionFactory, user: str, text: str
 ) -> None:
+    record("fuzz cases: /1on1 texts", 1)
     before = snapshot(sessions)
     response = slack.command(text, user_id=user)
     assert response.status_code == 200, response.text
@@ -365,11 +368,13 @@ def dm_replies(emulator: SlackEmulator, ts: str) -> list[dict[str, Any]]:
     return [c.args for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == ts]
 
 
+@pytest.mark.reliability
 @FEWER
 @given(user=st.sampled_from([ALICE, CAROL, ERIN]), text=dm_text)
 def test_any_dm_is_answered_in_its_thread_escaped_and_an_oversized_one_stores_nothing(
     world: World, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator, user: str, text: str
 ) -> None:
+    record("fuzz cases: DM texts", 1)
     channel = emulator.open_dm(user)
     ts = emulator.add_message(channel, user, text)["ts"]
     before = snapshot(sessions)
@@ -433,11 +438,13 @@ def modal_outcome(response: httpx.Response, fields: set[str]) -> str | None:
     return field
 
 
+@pytest.mark.reliability
 @FEWER
 @given(data=st.data(), text=st.one_of(st.text(max_size=600), special_soup))
 def test_add_topic_modal_takes_a_topic_for_ones_own_meeting_only(
     world: World, slack: SlackSender, sessions: SessionFactory, data: st.DataObject, text: str
 ) -> None:
+    record("fuzz cases: add-topic modal submissions", 1)
     own = data.draw(st.booleans(), label="own meeting")
     if own:
         metadata = str(data.draw(st.sampled_from(world.ab_meetings[:3]), label="meeting"))
@@ -484,6 +491,7 @@ form_action = st.tuples(
 any_action = st.tuples(action_texts, owners | st.sampled_from([ALICE, BOB]), dues)
 
 
+@pytest.mark.reliability
 @FEWER
 @given(
     data=st.data(),
@@ -507,6 +515,7 @@ def test_summary_modal_stores_for_ones_own_meeting_only_and_names_the_bad_field(
     actions: list[tuple[str, str | None, str | None]],
     note: str,
 ) -> None:
+    record("fuzz cases: summary modal submissions", 1)
     own = data.draw(st.sampled_from([True, True, False]), label="own meeting")
     if own:
         metadata = str(data.draw(st.sampled_from(world.ab_meetings[:3]), label="meeting"))
@@ -571,6 +580,7 @@ crafted_values = st.one_of(
 )
 
 
+@pytest.mark.reliability
 @FUZZ
 @given(data=st.data(), action_id=st.sampled_from(ACTION_IDS))
 def test_any_click_by_an_outsider_changes_nothing_and_answers_with_a_private_warning(
@@ -581,6 +591,7 @@ def test_any_click_by_an_outsider_changes_nothing_and_answers_with_a_private_war
     data: st.DataObject,
     action_id: str,
 ) -> None:
+    record("fuzz cases: button payloads", 1)
     their_ids = st.sampled_from(world.ids()).map(str)
     value = data.draw(
         st.one_of(
