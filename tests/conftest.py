@@ -15,6 +15,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, delete
 
 from bot.config import Settings
@@ -27,6 +28,12 @@ from bot.store.db import SessionFactory, make_engine, make_session_factory
 from bot.web import build_wsgi
 from tests.signing import SlackSender
 from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+
+# CI explores the same examples every run (a submission must not land or fail by chance);
+# a developer's run explores new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 SIGNING_SECRET = "test-signing-secret"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

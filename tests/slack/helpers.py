@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.delivery.outbox import DeliveryReport, build_delivery_client, deliver_all_due
 from bot.services.tick import TickReport, run_tick
 from bot.slack.messages import MessageRenderer
+from bot.store.base import Base
 from bot.store.db import SessionFactory
 from tests.slack_emulator import SlackEmulator
 
@@ -68,3 +70,38 @@ def wait_for_post(
 
     call = emulator.wait_for("chat.postMessage", matches, timeout=timeout)[-1]
     return call.args
+
+
+def summary_values(
+    key_points: str,
+    actions: list[tuple[str, str, str | None]],
+    note: str = "",
+    covered: list[dict[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The summary modal's state as Slack sends it: (text, owner, due) per action item."""
+    values: dict[str, dict[str, Any]] = {"key_points": {"value": key_points}, "note": {"value": note}}
+    for index, (text, owner, due) in enumerate(actions, start=1):
+        values[f"action_{index}_text"] = {"value": text}
+        values[f"action_{index}_owner"] = {"value": {"type": "users_select", "selected_user": owner}}
+        values[f"action_{index}_due"] = {"value": {"type": "datepicker", "selected_date": due}}
+    if covered is not None:
+        values["covered"] = {"value": {"type": "checkboxes", "selected_options": covered}}
+    return values
+
+
+Snapshot = dict[str, list[tuple[str, ...]]]
+
+
+def snapshot(sessions: SessionFactory) -> Snapshot:
+    """Every row of every table (contents, not just counts), but the log of handled request ids."""
+    with sessions() as session:
+        return {
+            table.name: sorted(tuple(repr(v) for v in row) for row in session.execute(select(table)))
+            for table in Base.metadata.sorted_tables
+            if table.name != "slack_request"
+        }
+
+
+def changed(before: Snapshot, after: Snapshot) -> set[str]:
+    """The tables whose rows differ between two snapshots."""
+    return {name for name in before if before[name] != after[name]}

@@ -18,7 +18,17 @@ from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Note, Topic
 from tests.conftest import FakeClock
 from tests.signing import SlackSender
-from tests.slack.helpers import ALICE, BOB, CAROL, ZONES, add_people, reply_text, text_of, tick
+from tests.slack.helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    ZONES,
+    add_people,
+    reply_text,
+    summary_values,
+    text_of,
+    tick,
+)
 from tests.slack_emulator import BOT_USER_ID, SlackEmulator
 
 FIRST_START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tue 10:00 New York, 16:00 Berlin
@@ -74,22 +84,6 @@ def open_summary_form(slack: SlackSender, emulator: SlackEmulator, user_id: str)
     click(slack, emulator, user_id, follow_up, buttons(follow_up)["summary_open"])
     call = emulator.wait_for("views.open")[-1]
     return {**call.args["view"], "id": call.response["view"]["id"]}
-
-
-def summary_values(
-    key_points: str,
-    actions: list[tuple[str, str, str | None]],
-    note: str = "",
-    covered: list[dict[str, Any]] | None = None,
-) -> dict[str, dict[str, Any]]:
-    values: dict[str, dict[str, Any]] = {"key_points": {"value": key_points}, "note": {"value": note}}
-    for index, (text, owner, due) in enumerate(actions, start=1):
-        values[f"action_{index}_text"] = {"value": text}
-        values[f"action_{index}_owner"] = {"value": {"type": "users_select", "selected_user": owner}}
-        values[f"action_{index}_due"] = {"value": {"type": "datepicker", "selected_date": due}}
-    if covered is not None:
-        values["covered"] = {"value": {"type": "checkboxes", "selected_options": covered}}
-    return values
 
 
 def summary_channel(emulator: SlackEmulator) -> str:

@@ -22,13 +22,23 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.slack.commands import USAGE
-from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Pair, PendingTopic, Person, Series, Topic
 from tests.conftest import FakeClock
 from tests.reliability_report import record
 from tests.signing import SlackSender
-from tests.slack.helpers import ALICE, BOB, CAROL, DAVE, ZONES, reply_text, text_of, tick
+from tests.slack.helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    ZONES,
+    changed,
+    reply_text,
+    snapshot,
+    text_of,
+    tick,
+)
 from tests.slack_emulator import SlackEmulator
 
 TOPIC_LIMIT = 500  # characters, after trimming
@@ -127,20 +137,6 @@ def world(
         )
 
 
-def snapshot(sessions: SessionFactory) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of every table (contents, not just counts), but the log of handled request ids."""
-    with sessions() as session:
-        return {
-            table.name: sorted(tuple(repr(v) for v in row) for row in session.execute(select(table)))
-            for table in Base.metadata.sorted_tables
-            if table.name != "slack_request"
-        }
-
-
-def changed(before: dict[str, list[tuple[str, ...]]], after: dict[str, list[tuple[str, ...]]]) -> set[str]:
-    return {name for name in before if before[name] != after[name]}
-
-
 def added_rows(
     before: dict[str, list[tuple[str, ...]]], after: dict[str, list[tuple[str, ...]]], table: str
 ) -> int:
@@ -190,7 +186,8 @@ def expected_topic(text: str) -> str | None:
 
 
 def is_meeting_of(metadata: str, meetings: tuple[int, ...]) -> bool:
-    return metadata.isdecimal() and int(metadata) in meetings
+    # Ids are ASCII digits only: "١" (an Arabic-Indic one) is not meeting 1.
+    return re.fullmatch("[0-9]{1,10}", metadata) is not None and int(metadata) in meetings
 
 
 def is_refusal(body: dict[str, Any]) -> bool:
@@ -452,7 +449,7 @@ def test_add_topic_modal_takes_a_topic_for_ones_own_meeting_only(
         metadata = data.draw(
             st.sampled_from(world.cd_meetings[:3]).map(str) | crafted_metadata, label="crafted"
         )
-        own = is_meeting_of(metadata, world.ab_meetings)  # "١" is meeting 1 too
+        own = is_meeting_of(metadata, world.ab_meetings)
     before = snapshot(sessions)
     view = {"callback_id": "add_topic_modal", "private_metadata": metadata}
     field = modal_outcome(slack.submit(ALICE, view, {"topic": {"topic_text": text}}), {"topic"})
@@ -523,7 +520,7 @@ def test_summary_modal_stores_for_ones_own_meeting_only_and_names_the_bad_field(
         metadata = data.draw(
             st.sampled_from(world.cd_meetings[:3]).map(str) | crafted_metadata, label="crafted"
         )
-        own = is_meeting_of(metadata, world.ab_meetings)  # "١" is meeting 1 too
+        own = is_meeting_of(metadata, world.ab_meetings)
     covered = data.draw(
         st.lists(
             st.sampled_from([*map(str, world.ab_topics + world.cd_topics), "abc", "-1", ""]), max_size=4
