@@ -14,7 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import schedule_ticks
 from bot.config import ConfigError, Settings
-from bot.delivery.outbox import DeliveryReport, build_delivery_client, deliver_all_due
+from bot.delivery.outbox import (
+    BackgroundDeliverer,
+    DeliveryReport,
+    build_delivery_client,
+    deliver_all_due,
+)
 from bot.now import Clock, system_clock
 from bot.services.tick import run_tick
 from bot.slack.app import build_app, build_client
@@ -99,6 +104,7 @@ def tick(settings: Settings, at: datetime | None) -> int:
         print(
             f"delivered: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed, "
             f"{delivered.dropped} no longer needed"
+            + (f", {delivered.deferred} held back by Slack's rate limits" if delivered.deferred else "")
             + (" (rate limited; the rest wait)" if delivered.rate_limited else "")
         )
     finally:
@@ -107,9 +113,18 @@ def tick(settings: Settings, at: datetime | None) -> int:
 
 
 def _ticker(settings: Settings, sessions: SessionFactory) -> Callable[[], object]:
+    """The clock's tick: queue what is due, then kick the deliverer, which sends from its own thread.
+
+    The deliverer waits out Slack's rate limits (Retry-After) and goes on until nothing is due, so a
+    429 costs its Retry-After rather than the rest of the minute, and a long delivery never delays ticks.
+    """
+    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
+    deliverer = BackgroundDeliverer(sessions, client, MessageRenderer(system_clock), system_clock)
+
     def tick_once() -> object:
-        now = system_clock()
-        return run_tick(sessions, now), _deliver(settings, sessions, system_clock)
+        report = run_tick(sessions, system_clock())
+        deliverer.kick()
+        return report
 
     return tick_once
 

@@ -11,6 +11,9 @@ Faithful details worth knowing:
   2018-04 "Truncating really long messages"); it does not error with ``msg_too_long`` for that.
 * ``thread_ts`` pointing at no message is not a documented error: Slack answers ok (the reply is
   orphaned). Set ``strict_threads = True`` to get an emulator-only ``thread_not_found`` instead.
+
+Opt-in: ``enforce_rate_limits()`` makes the emulator hold calls to Slack's documented rate limits and answer
+``429`` + ``Retry-After`` past them (see ``RateLimits``). Off by default and after ``reset()``.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import contextlib
 import copy
 import itertools
 import json
+import math
 import random
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -179,6 +183,56 @@ def _tz_info(tz: str) -> tuple[str, int]:
     return _TZ_LABELS.get(abbrev, abbrev), int(offset.total_seconds()) if offset else 0
 
 
+# ---------------------------------------------------------------------------------------------------
+# Opt-in rate limits (``SlackEmulator.enforce_rate_limits``)
+
+
+def _tiers() -> dict[str, int]:
+    # Each method's tier, from its reference page: conversations.open Tier 3, users.info Tier 4,
+    # chat.update Tier 3. Tier 3 allows "50+ per minute", Tier 4 "100+ per minute" ("Rate limits").
+    return {"conversations.open": 50, "users.info": 100, "chat.update": 50}
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Slack's rate limits as token buckets: each allows ``burst`` calls at once, then refills evenly.
+
+    Documented (docs.slack.dev "Rate limits", "chat.postMessage"): limits apply per method, per app, per
+    workspace, in per-minute windows, and Slack answers HTTP 429 with ``Retry-After`` (seconds). A Tier
+    method allows its tier's calls per minute; chat.postMessage "will generally allow an app to post 1
+    message per second to a specific channel", plus a workspace-wide limit of "several hundred messages per
+    minute" with "generous burst behavior". Slack publishes no burst size and no workspace figure, so
+    the burst sizes and ``post_per_workspace_per_minute`` are GUESSes (600/min, i.e. 10 a second).
+    """
+
+    post_per_channel_per_second: float = 1.0
+    post_channel_burst: int = 3  # GUESS: "short bursts >1 allowed"
+    post_per_workspace_per_minute: int = 600  # GUESS: "several hundred messages per minute"
+    post_workspace_burst: int = 20  # GUESS: "generous burst behavior"
+    # Tier methods, calls per minute. GUESS: bursts of a minute's allowance ("sporadic bursts are welcome").
+    per_minute: Mapping[str, int] = field(default_factory=_tiers)
+
+    def minimum_seconds(self, posts_per_channel: Mapping[str, int]) -> float:
+        """The least time chat.postMessage needs for these posts (channel -> count), from full buckets."""
+        total = sum(posts_per_channel.values())
+        workspace = max(0, total - self.post_workspace_burst) / (self.post_per_workspace_per_minute / 60)
+        busiest = max(posts_per_channel.values(), default=0)
+        channel = max(0, busiest - self.post_channel_burst) / self.post_per_channel_per_second
+        return max(workspace, channel)
+
+
+class _Bucket:
+    def __init__(self, per_second: float, burst: int, now: float) -> None:
+        self.per_second, self.burst = per_second, burst
+        self.tokens, self.at = float(burst), now
+
+    def wait(self, now: float) -> float:
+        """Seconds until a call fits (0: now)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.per_second
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     emulator: SlackEmulator
@@ -270,6 +324,9 @@ class SlackEmulator:
             self._faults: dict[str, list[_Fault]] = {}
             self._fault_rate: tuple[float, float, int] = (0.0, 0.0, 0)
             self._rng = random.Random(0)
+            self._limits: RateLimits | None = None
+            self._limit_clock: Callable[[], float] = time.monotonic
+            self._buckets: dict[tuple[str, str], _Bucket] = {}
             self._response_urls: dict[str, dict[str, Any]] = {}
             self._response_posts: list[ResponsePost] = []
             self._seq = itertools.count(1)
@@ -416,6 +473,63 @@ class SlackEmulator:
                 return _Fault(500, 0, None)
         return None
 
+    # ------------------------------------------------------------------ rate limits (opt-in)
+    def enforce_rate_limits(
+        self, limits: RateLimits | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> RateLimits:
+        """Answer 429 + ``Retry-After`` past Slack's rate limits from now on (full buckets to start with).
+
+        ``clock`` (seconds, monotonic) lets a test move time instead of sleeping. Rejected calls use no
+        allowance. Injected faults still come first; ``reset()`` or ``stop_enforcing_rate_limits()`` end it.
+        """
+        with self._cond:
+            self._limits = limits or RateLimits()
+            self._limit_clock = clock
+            self._buckets = {}
+            return self._limits
+
+    def stop_enforcing_rate_limits(self) -> None:
+        with self._cond:
+            self._limits = None
+            self._buckets = {}
+
+    def _retry_after(self, method: str, args: dict[str, Any]) -> int | None:
+        """None when the call fits Slack's limits (and is counted), else whole seconds to wait."""
+        limits = self._limits
+        if limits is None:
+            return None
+        now = self._limit_clock()
+        buckets: list[_Bucket] = []
+        if method == "chat.postMessage":
+            per_minute = limits.post_per_workspace_per_minute
+            buckets.append(self._bucket(method, "", per_minute / 60, limits.post_workspace_burst, now))
+            channel = self._channel_key(args.get("channel"))
+            rate, burst = limits.post_per_channel_per_second, limits.post_channel_burst
+            buckets.append(self._bucket(method, channel, rate, burst, now))
+        elif method in limits.per_minute:
+            per_minute = limits.per_minute[method]
+            buckets.append(self._bucket(method, "", per_minute / 60, per_minute, now))
+        wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+        if wait > 0:
+            return max(1, math.ceil(wait))  # Slack's Retry-After is whole seconds
+        for bucket in buckets:
+            bucket.tokens -= 1
+        return None
+
+    def _bucket(self, method: str, key: str, per_second: float, burst: int, now: float) -> _Bucket:
+        bucket = self._buckets.get((method, key))
+        if bucket is None:
+            bucket = self._buckets[(method, key)] = _Bucket(per_second, burst, now)
+        return bucket
+
+    def _channel_key(self, channel: Any) -> str:
+        """One key per conversation: a user id and the id of the DM it posts to share a limit."""
+        channel = str(channel or "")
+        conv = self._convs.get(channel)
+        if conv is not None and conv.kind == "im":
+            return f"im:{conv.name}"
+        return f"im:{channel}" if channel in self._users else channel
+
     # ------------------------------------------------------------------ inspection
     def calls(self, method: str | None = None) -> list[Call]:
         with self._cond:
@@ -557,6 +671,10 @@ class SlackEmulator:
                     raise _fail("not_authed")
                 if token not in self.valid_tokens:
                     raise _fail("invalid_auth")
+                retry_after = self._retry_after(method, args)
+                if retry_after is not None:
+                    status, headers["Retry-After"] = 429, str(retry_after)
+                    raise _fail("ratelimited")
                 body = {"ok": True, **handler(args)}
             except _ApiError as exc:
                 body = exc.body

@@ -27,7 +27,7 @@ from tests.signing import (
     slash_command_body,
     view_submission_body,
 )
-from tests.slack_emulator import BOT_TOKEN, BOT_USER_ID, SlackEmulator
+from tests.slack_emulator import BOT_TOKEN, BOT_USER_ID, RateLimits, SlackEmulator
 
 TRIGGER = "12345.98765.abcd2358fdea"
 SECRET = "signing-secret"
@@ -396,6 +396,116 @@ def test_wait_for_times_out_with_a_listing(emu: SlackEmulator, client: WebClient
     with pytest.raises(AssertionError, match=r"chat\.postMessage(.|\n)*auth\.test http=200 ok"):
         emu.wait_for("chat.postMessage", timeout=0.05)
     assert time.monotonic() - started < 1
+
+
+# ---------------------------------------------------------------- rate limits (opt-in)
+
+
+class _Seconds:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _post(client: WebClient, channel: str) -> tuple[int, str | None]:
+    """(HTTP status, Retry-After) of one chat.postMessage."""
+    try:
+        answer = client.chat_postMessage(channel=channel, text="x")
+    except SlackApiError as exc:
+        return exc.response.status_code, exc.response.headers.get("Retry-After")
+    return answer.status_code, None
+
+
+def test_rate_limits_are_off_unless_enforced(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+    assert {_post(client, "U1")[0] for _ in range(30)} == {200}
+
+    emu.enforce_rate_limits(RateLimits(post_channel_burst=1), clock=_Seconds())
+    assert [_post(client, "U1")[0] for _ in range(2)] == [200, 429]
+    emu.reset()
+    emu.add_user("U1")
+    assert {_post(client, "U1")[0] for _ in range(5)} == {200}
+
+
+def test_one_message_a_second_per_channel_after_a_short_burst(emu: SlackEmulator, client: WebClient) -> None:
+    clock = _Seconds()
+    emu.enforce_rate_limits(RateLimits(post_channel_burst=3), clock=clock)
+    emu.add_user("U1")
+    emu.add_user("U2")
+
+    assert [_post(client, "U1") for _ in range(3)] == [(200, None)] * 3
+    dm = emu.dm_channel_for("U1")
+    assert dm is not None
+    assert _post(client, dm) == (429, "1")  # the user id and its DM are one channel
+    assert _post(client, "U2") == (200, None)  # other channels are not held back
+    clock.now += 0.5
+    assert _post(client, "U1") == (429, "1")  # Retry-After is whole seconds, rounded up
+    clock.now += 0.5
+    assert _post(client, "U1") == (200, None)
+    assert _post(client, "U1") == (429, "1")
+
+    limited = [c for c in emu.calls("chat.postMessage") if c.http_status == 429]
+    assert len(limited) == 3 and not any(c.injected for c in limited)
+    assert limited[0].response == {"ok": False, "error": "ratelimited"}
+    assert len(emu.messages(dm)) == 4  # a rejected call posts nothing
+
+
+def test_the_workspace_caps_posts_across_channels(emu: SlackEmulator, client: WebClient) -> None:
+    clock = _Seconds()
+    limits = RateLimits(post_per_workspace_per_minute=120, post_workspace_burst=4)
+    emu.enforce_rate_limits(limits, clock=clock)
+    for i in range(8):
+        emu.add_user(f"U{i}")
+
+    assert [_post(client, f"U{i}")[0] for i in range(5)] == [200, 200, 200, 200, 429]
+    clock.now += 0.5  # two a second
+    assert [_post(client, f"U{i}")[0] for i in (4, 5)] == [200, 429]
+    clock.now += 10  # refills up to the burst, no further
+    assert [_post(client, f"U{i % 8}")[0] for i in range(5)] == [200, 200, 200, 200, 429]
+
+
+def test_tier_methods_allow_their_calls_per_minute(emu: SlackEmulator, client: WebClient) -> None:
+    clock = _Seconds()
+    emu.enforce_rate_limits(clock=clock)  # conversations.open: Tier 3, 50 a minute; users.info: Tier 4, 100
+    for i in range(60):
+        emu.add_user(f"U{i:02d}")
+
+    for i in range(50):
+        client.conversations_open(users=f"U{i:02d}")
+    with pytest.raises(SlackApiError) as opened:
+        client.conversations_open(users="U50")
+    for _ in range(100):
+        client.users_info(user="U00")
+    with pytest.raises(SlackApiError) as looked_up:
+        client.users_info(user="U00")
+
+    assert opened.value.response.status_code == 429
+    assert opened.value.response.headers["Retry-After"] == "2"  # 60 s / 50 = 1.2 s, rounded up
+    assert looked_up.value.response.headers["Retry-After"] == "1"
+    assert _post(client, "U00") == (200, None)  # each method has its own allowance
+    clock.now += 1.2
+    assert client.conversations_open(users="U50")["ok"] is True
+
+
+def test_an_injected_fault_comes_before_the_limits(emu: SlackEmulator, client: WebClient) -> None:
+    emu.enforce_rate_limits(RateLimits(post_channel_burst=1), clock=_Seconds())
+    emu.add_user("U1")
+    emu.fail_next("chat.postMessage", status=500)
+
+    assert _post(client, "U1")[0] == 500
+    assert _post(client, "U1") == (200, None)  # the failed call used no allowance
+
+
+def test_minimum_time_the_limits_allow() -> None:
+    limits = RateLimits(post_per_workspace_per_minute=600, post_workspace_burst=20, post_channel_burst=3)
+
+    assert limits.minimum_seconds({f"D{i}": 1 for i in range(2000)}) == pytest.approx(198.0)
+    assert limits.minimum_seconds({"D1": 13}) == pytest.approx(10.0)  # one busy channel: 1 a second
+    assert limits.minimum_seconds({}) == 0
 
 
 # ---------------------------------------------------------------- signing helpers

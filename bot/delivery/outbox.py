@@ -7,8 +7,16 @@ expires. The claim's expiry (`claimed_until`) doubles as a fencing token: a send
 outcome for a row it still holds.
 
 Retries are this module's job, not the HTTP client's: a 429 reschedules the row for after its
-Retry-After and stops the batch, instead of sleeping inside the tick as slack-sdk's
-RateLimitErrorRetryHandler would. Log lines carry ids and Slack error codes only, never message text.
+Retry-After instead of sleeping inside the call as slack-sdk's RateLimitErrorRetryHandler would. Slack
+limits each method per workspace, and chat.postMessage also per channel (about one message a second).
+A 429 on a channel that already took a message in this pass is taken for that channel's limit: its
+messages wait and the others go on. Any other 429 on chat.postMessage stops the batch (the rest wait
+too); one on conversations.open or chat.update holds back only the messages that need that method.
+`deliver_until_idle` (the background deliverer's loop) then waits out Retry-After and goes on until
+nothing is due. Log lines carry ids and Slack error codes only, never message text.
+
+A DM goes to the person's user id (chat.postMessage opens the app's DM itself and answers with its
+D… id, which is kept on the person); only a group DM is opened with conversations.open, a Tier 3 method.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import http.client
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -39,6 +47,10 @@ logger = logging.getLogger(__name__)
 Renderer = Callable[[Session, OutboxMessage], dict[str, Any] | None]
 
 DEFAULT_RETRY_AFTER = timedelta(seconds=1)
+# The longest rate-limit wait the background deliverer sits out; a longer one is left to the next tick.
+MAX_WAIT = timedelta(minutes=1)
+# Waits up to the given seconds; True when it was told to stop instead.
+Waiter = Callable[[float], bool]
 # Connection trouble: urllib's URLError and socket timeouts are OSErrors; http.client can fail on its own.
 _TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 
@@ -49,18 +61,27 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     dropped: int = 0
-    rate_limited: bool = False
+    deferred: int = 0  # held back by a rate limit, due again at `resume_at`; no attempt counted
+    rate_limited: bool = False  # chat.postMessage was rate limited for the workspace: the batch stopped
+    # When the earliest message held back by a rate limit may go again; None when nothing was.
+    resume_at: datetime | None = field(default=None, compare=False)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.dropped
+        return self.sent + self.retried + self.failed + self.dropped + self.deferred
 
     def add(self, other: DeliveryReport) -> None:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
         self.dropped += other.dropped
+        self.deferred += other.deferred
         self.rate_limited = self.rate_limited or other.rate_limited
+        self.resume_at = _earliest(self.resume_at, other.resume_at)
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def build_delivery_client(token: str | None, base_url: str | None) -> WebClient:
@@ -77,21 +98,36 @@ def deliver_due(
     limit: int = 200,
     lease: timedelta = timedelta(minutes=2),
 ) -> DeliveryReport:
-    """Claim up to `limit` due messages and try each once, oldest first; stop at a rate limit.
+    """Claim up to `limit` due messages and try each once, oldest first; stop at a workspace rate limit.
 
     `client` is used as given. Give it no RateLimitErrorRetryHandler (it would sleep inside the
     tick): a 429 here reschedules the row for after Retry-After instead.
     """
+    return _deliver_batch(sessions, client, render, now, _Holds(), limit=limit, lease=lease)
+
+
+def _deliver_batch(
+    sessions: SessionFactory,
+    client: WebClient,
+    render: Renderer,
+    now: datetime,
+    holds: _Holds,
+    *,
+    limit: int,
+    lease: timedelta = timedelta(minutes=2),
+) -> DeliveryReport:
     claimed_until = now + lease
     with sessions.begin() as session:
         ids = store.claim_due(session, now, limit=limit, lease=lease)
     report = DeliveryReport()
     for index, row_id in enumerate(ids):
-        outcome = _deliver_one(sessions, client, render, row_id, claimed_until, now)
+        outcome = _deliver_one(sessions, client, render, row_id, claimed_until, now, holds)
         if outcome is not None:
-            _count(report, outcome)
-        if report.rate_limited:
+            _count(report, outcome, now)
+            holds.learn(outcome, now)
+        if holds.stopped:
             # Slack asked us to slow down: hand the rest back for the next call, schedule untouched.
+            report.rate_limited = True
             with sessions.begin() as session:
                 store.release(session, ids[index + 1 :], claimed_until)
             break
@@ -113,26 +149,71 @@ def deliver_all_due(
     rescheduled or final, so every batch shrinks what is due at `now` and the loop ends.
     """
     total = DeliveryReport()
+    holds = _Holds()  # what Slack held back stays held back in the following batches
     for _ in range(max_batches):
-        report = deliver_due(sessions, client, render, now, limit=limit)
+        report = _deliver_batch(sessions, client, render, now, holds, limit=limit)
         total.add(report)
         if report.rate_limited or report.handled == 0:
             break
     return total
 
 
-class BackgroundDeliverer:
-    """Delivers from a daemon thread whenever kicked, so a web request never waits for Slack.
+def deliver_until_idle(
+    sessions: SessionFactory,
+    client: WebClient,
+    render: Renderer,
+    clock: Clock,
+    *,
+    wait: Waiter,
+    limit: int = 200,
+    max_wait: timedelta = MAX_WAIT,
+) -> DeliveryReport:
+    """Deliver everything due, waiting out rate limits, until nothing held back is left; the summed report.
 
-    Kicks coalesce: any number of kicks during a pass lead to one more pass.
+    After a pass that Slack rate-limited, `wait` sits until the earliest message held back may go
+    again (its Retry-After), then the next pass starts at `clock()`. A wait longer than `max_wait` is
+    left to the next call (the clock's next tick), and so are retries after errors (minutes of back-off).
+    """
+    total = DeliveryReport()
+    while True:
+        report = deliver_all_due(sessions, client, render, clock(), limit=limit)
+        total.add(report)
+        total.resume_at = report.resume_at
+        if report.resume_at is None:
+            return total
+        delay = (report.resume_at - clock()).total_seconds()
+        if delay > max_wait.total_seconds():
+            return total
+        if delay > 0 and wait(delay):
+            return total
+
+
+class BackgroundDeliverer:
+    """Delivers from a daemon thread whenever kicked, so neither a web request nor the tick waits for Slack.
+
+    Each kick runs `deliver_until_idle`: a rate limit is waited out (up to `max_wait`) and delivery goes
+    on until nothing is due. Kicks coalesce: any number of kicks during a pass lead to one more pass.
+    `wait` defaults to a real wait that `stop()` cuts short; tests pass one that moves their clock.
     """
 
-    def __init__(self, sessions: SessionFactory, client: WebClient, render: Renderer, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        client: WebClient,
+        render: Renderer,
+        clock: Clock,
+        *,
+        wait: Waiter | None = None,
+        max_wait: timedelta = MAX_WAIT,
+    ) -> None:
         self._sessions = sessions
         self._client = client
         self._render = render
         self._clock = clock
+        self._max_wait = max_wait
         self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._wait = wait or self._stop.wait
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -150,6 +231,7 @@ class BackgroundDeliverer:
         with self._lock:
             self._stopping = True
             thread = self._thread
+        self._stop.set()
         self._wake.set()
         if thread is not None:
             thread.join(timeout)
@@ -162,7 +244,14 @@ class BackgroundDeliverer:
             if self._stopping:
                 return
             try:
-                deliver_all_due(self._sessions, self._client, self._render, self._clock())
+                deliver_until_idle(
+                    self._sessions,
+                    self._client,
+                    self._render,
+                    self._clock,
+                    wait=self._wait,
+                    max_wait=self._max_wait,
+                )
             except Exception:
                 logger.exception("background outbox delivery failed")
 
@@ -178,20 +267,67 @@ class _Job:
     kind: str
     content: dict[str, Any]
     channel: str | None  # where to post, if known
-    users: tuple[str, ...]  # else: open a DM (one user) or a group DM (several) with these Slack users
+    users: tuple[str, ...]  # else: the DM with this Slack user, or a group DM with these (opened first)
     thread_ts: str | None
     update_ts: str | None = None  # chat.update this message instead of posting a new one
+
+    @property
+    def target(self) -> str | None:
+        """What to post to: the channel, else the one user's id (Slack opens the DM); None for a new group."""
+        return self.channel or (self.users[0] if len(self.users) == 1 else None)
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    result: Literal["sent", "retry", "rate_limited", "failed", "dropped"]
+    result: Literal["sent", "retry", "rate_limited", "deferred", "failed", "dropped"]
     reason: str | None = None
-    channel: str | None = None
+    channel: str | None = None  # where it was posted
     ts: str | None = None
     retry_after: timedelta = DEFAULT_RETRY_AFTER
-    dm_channel: str | None = None  # learned from conversations.open; kept whatever the outcome
+    dm_channel: str | None = None  # the person's DM, learned from chat.postMessage's answer
     group_unavailable: bool = False  # the group DM could not be opened: fall back to each DM
+    method: str | None = None  # the Slack method that answered (rate_limited: the one held back)
+    target: str | None = None  # the channel or user id posted to, when known
+
+
+class _Holds:
+    """What Slack held back during one pass (429s), so the pass asks no more of it than it may.
+
+    A 429 on chat.postMessage to a channel that already took a message in this pass, right after a
+    post that went through, is that channel's limit (about one a second): only its messages wait. Any
+    other 429 on chat.postMessage (a fresh channel, or two 429s in a row) is taken for the workspace's
+    limit and stops the pass. conversations.open and chat.update are limited per method.
+    """
+
+    def __init__(self) -> None:
+        self.until: dict[tuple[str, str | None], datetime] = {}
+        self.posted: set[str] = set()
+        self.stopped = False
+        self._last_limited = False  # the last call Slack answered was a 429
+
+    def check(self, job: _Job) -> datetime | None:
+        """When the job may go, if a limit met in this pass holds it back; None when it may go now."""
+        if job.update_ts is not None:
+            keys = [("chat.update", None)]
+        else:
+            keys = [("chat.postMessage", job.target)]
+            if job.target is None:
+                keys.append(("conversations.open", None))
+        return max((self.until[key] for key in keys if key in self.until), default=None)
+
+    def learn(self, outcome: _Outcome, now: datetime) -> None:
+        if outcome.result == "sent":
+            self.posted.update(c for c in (outcome.target, outcome.channel) if c)
+            self._last_limited = False
+        elif outcome.result == "rate_limited" and outcome.method:
+            resume = now + outcome.retry_after
+            if outcome.method != "chat.postMessage":
+                self.until[(outcome.method, None)] = resume
+            elif outcome.target in self.posted and not self._last_limited:
+                self.until[(outcome.method, outcome.target)] = resume
+            else:
+                self.stopped = True
+            self._last_limited = True
 
 
 def _deliver_one(
@@ -201,12 +337,19 @@ def _deliver_one(
     row_id: int,
     claimed_until: datetime,
     now: datetime,
+    holds: _Holds,
 ) -> _Outcome | None:
     with sessions() as session:
         prepared = _prepare(session, render, row_id, claimed_until)
     if prepared is None:
         return None
-    outcome = _send(client, prepared) if isinstance(prepared, _Job) else prepared
+    outcome = prepared
+    if isinstance(prepared, _Job):
+        held_until = holds.check(prepared)
+        if held_until is None:
+            outcome = _send(client, prepared)
+        else:  # Slack already said no to this channel or method in this pass: don't ask again
+            outcome = _Outcome("deferred", reason="ratelimited", retry_after=held_until - now)
     with sessions.begin() as session:
         _record(session, row_id, claimed_until, now, outcome)
     return outcome
@@ -260,16 +403,16 @@ def _job_on_sent_message(
 
 
 def _send(client: WebClient, job: _Job) -> _Outcome:
-    dm_channel: str | None = None
+    channel = job.target
+    method = "chat.postMessage"
     try:
-        channel = job.channel
         if channel is None:
             opened = _open(client, job)
             if isinstance(opened, _Outcome):
                 return opened
             channel = opened
-            dm_channel = channel if len(job.users) == 1 else None
         if job.update_ts is not None:
+            method = "chat.update"
             response = client.chat_update(**{**job.content, "channel": channel, "ts": job.update_ts})
         else:
             response = client.chat_postMessage(
@@ -281,19 +424,23 @@ def _send(client: WebClient, job: _Job) -> _Outcome:
                     "unfurl_media": False,
                 }
             )
-        sent_to = str(response.get("channel", channel))
-        return _Outcome("sent", channel=sent_to, ts=str(response["ts"]), dm_channel=dm_channel)
+        sent_to = str(response.get("channel") or channel)
+        # Posted to a user id: Slack opened (or found) the DM and answered with its id; keep it.
+        dm_channel = sent_to if job.channel is None and len(job.users) == 1 else None
+        return _Outcome(
+            "sent", channel=sent_to, ts=str(response["ts"]), dm_channel=dm_channel, target=channel
+        )
     except Exception as exc:
-        return replace(_classify(exc, job), dm_channel=dm_channel)
+        return replace(_classify(exc, job), method=method, target=channel)
 
 
 def _open(client: WebClient, job: _Job) -> str | _Outcome:
-    """The DM or group DM with the job's users; a group that can't be opened falls back to DMs."""
+    """The group DM with the job's users; one that can't be opened falls back to each person's DM."""
     try:
         opened = client.conversations_open(users=",".join(job.users))
     except SlackApiError as exc:
-        outcome = _classify(exc, job)
-        if len(job.users) > 1 and outcome.result == "failed":
+        outcome = replace(_classify(exc, job), method="conversations.open")
+        if outcome.result == "failed":
             return replace(outcome, group_unavailable=True)
         return outcome
     return str(opened["channel"]["id"])
@@ -385,14 +532,14 @@ def _apply(row: OutboxMessage, now: datetime, outcome: _Outcome) -> None:
             logger.warning(
                 "outbox %s (%s): attempt %s failed: %s", row.id, row.kind, row.attempts, outcome.reason
             )
-        case "rate_limited":
+        case "rate_limited" | "deferred":
             # Not the message's fault: no attempt counted, just wait as long as Slack asked.
             row.next_attempt_at = now + outcome.retry_after
             row.last_error = outcome.reason
             logger.info("outbox %s (%s): rate limited for %s", row.id, row.kind, outcome.retry_after)
 
 
-def _count(report: DeliveryReport, outcome: _Outcome) -> None:
+def _count(report: DeliveryReport, outcome: _Outcome, now: datetime) -> None:
     match outcome.result:
         case "sent":
             report.sent += 1
@@ -402,5 +549,6 @@ def _count(report: DeliveryReport, outcome: _Outcome) -> None:
             report.failed += 1
         case "dropped":
             report.dropped += 1
-        case "rate_limited":
-            report.rate_limited = True
+        case "rate_limited" | "deferred":
+            report.deferred += 1
+            report.resume_at = _earliest(report.resume_at, now + outcome.retry_after)

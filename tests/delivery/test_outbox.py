@@ -1,9 +1,14 @@
-"""The outbox against the Slack emulator: idempotent enqueue, claims, retries, rate limits, privacy."""
+"""The outbox against the Slack emulator: idempotent enqueue, claims, retries, rate limits, privacy.
+
+Time is passed in: rate-limit waits go through a fake waiter that moves the app's clock and the
+emulator's, or Slack answers Retry-After 0. No test sleeps.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -21,13 +26,14 @@ from bot.delivery.outbox import (
     build_delivery_client,
     deliver_all_due,
     deliver_due,
+    deliver_until_idle,
 )
 from bot.domain.outbox import DeliveryStatus, backoff
 from bot.store import outbox
 from bot.store.db import SessionFactory
 from bot.store.models import OutboxMessage, Person, Workspace
 from tests.conftest import START, FakeClock
-from tests.slack_emulator import BOT_TOKEN, TEAM_ID, SlackEmulator
+from tests.slack_emulator import BOT_TOKEN, TEAM_ID, RateLimits, SlackEmulator
 
 NOW = START
 ALICE, BOB, CAROL = "UALICE01", "UBOB0001", "UCAROL01"
@@ -163,7 +169,7 @@ def test_claims_are_disjoint_and_expire(sessions: SessionFactory, emulator: Slac
 # ------------------------------------------------------------------------------------------- delivery
 
 
-def test_a_dm_is_opened_once_and_cached_on_the_person(
+def test_a_dm_goes_to_the_user_id_and_the_dm_slack_answers_is_kept(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
     (alice,) = add_people(sessions, emulator, ALICE)
@@ -173,8 +179,9 @@ def test_a_dm_is_opened_once_and_cached_on_the_person(
     assert deliver(sessions, client) == DeliveryReport(sent=2)
 
     dm = emulator.dm_channel_for(ALICE)
-    assert dm is not None
-    assert len(emulator.calls("conversations.open")) == 1
+    assert dm is not None and dm.startswith("D")
+    assert emulator.calls("conversations.open") == []  # Tier 3: kept for group DMs
+    assert [c.args["channel"] for c in emulator.calls("chat.postMessage")] == [ALICE, dm]
     with sessions() as session:
         assert session.get(Person, alice).dm_channel_id == dm  # type: ignore[union-attr]
     sent = rows(sessions)
@@ -184,6 +191,22 @@ def test_a_dm_is_opened_once_and_cached_on_the_person(
         assert (message.sent_channel_id, message.sent_at, message.claimed_until) == (dm, NOW, None)
     call = emulator.calls("chat.postMessage")[0]
     assert call.args["unfurl_links"] is False and call.args["unfurl_media"] is False
+
+
+def test_a_group_dm_is_opened_with_conversations_open(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    alice, bob = add_people(sessions, emulator, ALICE, BOB)
+    queue(sessions, "group", params={"group": [alice, bob]})
+
+    assert deliver(sessions, client) == DeliveryReport(sent=1)
+
+    (opened,) = emulator.calls("conversations.open")
+    group = opened.response["channel"]["id"]
+    assert sorted(emulator.members(group) or []) == sorted([ALICE, BOB, "UBOT0001"])
+    assert row(sessions, "group").sent_channel_id == group
+    with sessions() as session:  # a group DM is nobody's own DM
+        assert session.get(Person, alice).dm_channel_id is None  # type: ignore[union-attr]
 
 
 def test_a_reply_goes_into_the_thread_and_maps_back_to_its_prompt(
@@ -249,7 +272,9 @@ def test_a_rate_limit_stops_the_batch_and_waits_for_retry_after(
         queue(sessions, key, recipient_id=alice)
     emulator.fail_next("chat.postMessage", status=429, retry_after=30)
 
-    assert deliver(sessions, client) == DeliveryReport(rate_limited=True)
+    report = deliver(sessions, client)
+    assert report == DeliveryReport(deferred=1, rate_limited=True)
+    assert report.resume_at == NOW + timedelta(seconds=30)
     assert len(emulator.calls("chat.postMessage")) == 1
     first = row(sessions, "first")
     assert (first.attempts, first.claimed_until) == (0, None)
@@ -330,26 +355,116 @@ def test_a_permanent_error_fails_the_message_for_good(
     assert len(emulator.calls("chat.postMessage")) == 1
 
 
-def test_conversations_open_errors_count_like_post_errors(
+def test_a_dm_to_a_deactivated_user_fails_for_good(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
     gone, alice = add_people(sessions, emulator, "UGONE001", ALICE)
     emulator.add_user("UGONE001", deleted=True)
     queue(sessions, "gone", recipient_id=gone)
     queue(sessions, "alice", recipient_id=alice)
-    queue(sessions, "alice-2", recipient_id=alice)
-    emulator.fail_next("conversations.open", status=200, error="user_disabled")
-    emulator.fail_next("conversations.open", status=429, retry_after=5)
 
-    assert deliver(sessions, client) == DeliveryReport(failed=1, rate_limited=True)
-    assert row(sessions, "gone").last_error == "user_disabled"
-    assert row(sessions, "alice").next_attempt_at == NOW + timedelta(seconds=5)
-    assert emulator.calls("chat.postMessage") == []
-
-    assert deliver(sessions, client, NOW + timedelta(seconds=5)).sent == 2
+    assert deliver(sessions, client) == DeliveryReport(sent=1, failed=1)
+    # chat.postMessage: "You might receive a channel_not_found error if your app doesn't have permission
+    # to enter into a DM with the intended user."
+    assert row(sessions, "gone").last_error == "channel_not_found"
+    assert deliver(sessions, client, NOW + timedelta(days=1)) == DeliveryReport()
     with sessions() as session:
         assert session.get(Person, gone).dm_channel_id is None  # type: ignore[union-attr]
-        assert session.get(Person, alice).dm_channel_id == emulator.dm_channel_for(ALICE)  # type: ignore[union-attr]
+
+
+def test_a_rate_limited_conversations_open_holds_back_only_group_dms(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    alice, bob, carol = add_people(sessions, emulator, ALICE, BOB, CAROL)
+    queue(sessions, "group-1", params={"group": [alice, bob]})
+    queue(sessions, "carol", recipient_id=carol)
+    queue(sessions, "group-2", params={"group": [alice, bob]})
+    queue(sessions, "alice", recipient_id=alice)
+    emulator.fail_next("conversations.open", status=429, retry_after=5)
+
+    report = deliver(sessions, client)
+
+    assert report == DeliveryReport(sent=2, deferred=2)  # the others went on: no stop
+    assert report.resume_at == NOW + timedelta(seconds=5)
+    assert len(emulator.calls("conversations.open")) == 1  # group-2 did not ask again
+    for key in ("group-1", "group-2"):
+        held = row(sessions, key)
+        assert (held.status, held.attempts, held.next_attempt_at) == (
+            DeliveryStatus.PENDING,
+            0,
+            NOW + timedelta(seconds=5),
+        )
+    assert deliver(sessions, client, NOW + timedelta(seconds=5)) == DeliveryReport(sent=2)
+    assert row(sessions, "group-1").sent_channel_id == row(sessions, "group-2").sent_channel_id
+    assert posted(emulator) == Counter(texts_of(rows(sessions)))
+
+
+def test_a_busy_channel_waits_while_the_others_go_on(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    alice, bob, carol = add_people(sessions, emulator, ALICE, BOB, CAROL)
+    for key, person in [("a1", alice), ("a2", alice), ("b", bob), ("a3", alice), ("c", carol)]:
+        queue(sessions, key, recipient_id=person)
+    slack_time = Seconds()
+    emulator.enforce_rate_limits(RateLimits(post_channel_burst=2), clock=slack_time)
+
+    report = deliver(sessions, client)
+
+    assert report == DeliveryReport(sent=4, deferred=1)
+    assert report.resume_at == NOW + timedelta(seconds=1)
+    assert row(sessions, "a3").next_attempt_at == NOW + timedelta(seconds=1)
+    assert row(sessions, "c").status == DeliveryStatus.SENT  # after alice's limit, carol still got hers
+    slack_time.now += 1
+    assert deliver(sessions, client, NOW + timedelta(seconds=1)) == DeliveryReport(sent=1)
+    assert posted(emulator) == Counter(texts_of(rows(sessions)))
+
+
+def test_two_rate_limits_in_a_row_stop_the_pass(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    alice, bob, carol = add_people(sessions, emulator, ALICE, BOB, CAROL)
+    for key, person in [("a1", alice), ("b1", bob), ("a2", alice), ("b2", bob), ("c1", carol)]:
+        queue(sessions, key, recipient_id=person)
+    emulator.enforce_rate_limits(RateLimits(post_channel_burst=1), clock=Seconds())
+
+    report = deliver(sessions, client)
+
+    # a2's 429 looks like alice's own limit; b2's right after it is taken for the workspace's.
+    assert report == DeliveryReport(sent=2, deferred=2, rate_limited=True)
+    assert len(emulator.calls("chat.postMessage")) == 4
+    assert row(sessions, "c1").next_attempt_at == NOW  # not tried, handed back
+
+
+def test_a_held_channel_stays_held_in_the_next_batch(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    alice, bob = add_people(sessions, emulator, ALICE, BOB)
+    for key, person in [("a1", alice), ("a2", alice), ("a3", alice), ("b1", bob)]:
+        queue(sessions, key, recipient_id=person)
+    emulator.enforce_rate_limits(RateLimits(post_channel_burst=1), clock=Seconds())
+
+    report = deliver_all_due(sessions, client, render, NOW, limit=2)
+
+    assert report == DeliveryReport(sent=2, deferred=2)
+    assert len(emulator.calls("chat.postMessage")) == 3  # a3 waited without asking Slack again
+    assert row(sessions, "a3").next_attempt_at == NOW + timedelta(seconds=1)
+
+
+def test_a_workspace_rate_limit_stops_the_pass(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    people = add_people(sessions, emulator, ALICE, BOB, CAROL, "UDAVE001")
+    for i, person in enumerate(people):
+        queue(sessions, f"k{i}", recipient_id=person)
+    emulator.enforce_rate_limits(
+        RateLimits(post_per_workspace_per_minute=60, post_workspace_burst=2), clock=Seconds()
+    )
+
+    report = deliver(sessions, client)
+
+    assert report == DeliveryReport(sent=2, deferred=1, rate_limited=True)
+    assert len(emulator.calls("chat.postMessage")) == 3  # the fourth was not tried
+    assert (row(sessions, "k3").next_attempt_at, row(sessions, "k3").claimed_until) == (NOW, None)
 
 
 def test_an_obsolete_message_is_dropped_unsent(
@@ -429,6 +544,97 @@ def test_log_lines_never_carry_message_text(
     assert SECRET not in caplog.text
 
 
+# ------------------------------------------------------------------------------------------- until idle
+
+
+class Seconds:
+    """The emulator's rate-limit clock (monotonic seconds), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeWaits:
+    """A Waiter that moves the app's clock and the emulator's instead of sleeping, and records each wait."""
+
+    def __init__(self, clock: FakeClock, slack_time: Seconds | None = None, stop_after: int | None = None):
+        self.clock, self.slack_time, self.stop_after = clock, slack_time, stop_after
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        self.clock.set(self.clock() + timedelta(seconds=seconds))
+        if self.slack_time is not None:
+            self.slack_time.now += seconds
+        return self.stop_after is not None and len(self.waits) >= self.stop_after
+
+
+def test_until_idle_waits_out_each_retry_after_and_finishes(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
+) -> None:
+    people = add_people(sessions, emulator, *(f"UPERSON{i:02d}" for i in range(5)))
+    for i, person in enumerate(people):
+        queue(sessions, f"k{i}", recipient_id=person)
+    slack_time = Seconds()
+    emulator.enforce_rate_limits(
+        RateLimits(post_per_workspace_per_minute=60, post_workspace_burst=2), clock=slack_time
+    )
+    waits = FakeWaits(clock, slack_time)
+
+    report = deliver_until_idle(sessions, client, render, clock, wait=waits)
+
+    assert report == DeliveryReport(sent=5, deferred=3, rate_limited=True)
+    assert report.resume_at is None  # nothing left waiting
+    assert waits.waits == [1.0, 1.0, 1.0]  # exactly Retry-After each time: one message a second
+    assert posted(emulator) == Counter(texts_of(rows(sessions)))
+    assert all(m.status == DeliveryStatus.SENT and m.attempts == 0 for m in rows(sessions))
+
+
+def test_until_idle_goes_straight_on_after_retry_after_zero(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
+) -> None:
+    people = add_people(sessions, emulator, ALICE, BOB)
+    queue(sessions, "a", recipient_id=people[0])
+    queue(sessions, "b", recipient_id=people[1])
+    emulator.fail_next("chat.postMessage", status=429, retry_after=0, times=3)
+    waits = FakeWaits(clock)
+
+    assert deliver_until_idle(sessions, client, render, clock, wait=waits).sent == 2
+    assert waits.waits == []
+    assert posted(emulator) == Counter(texts_of(rows(sessions)))
+
+
+def test_until_idle_leaves_a_long_wait_to_the_next_tick(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
+) -> None:
+    (alice,) = add_people(sessions, emulator, ALICE)
+    queue(sessions, "k", recipient_id=alice)
+    emulator.fail_next("chat.postMessage", status=429, retry_after=120)
+    waits = FakeWaits(clock)
+
+    report = deliver_until_idle(sessions, client, render, clock, wait=waits, max_wait=timedelta(minutes=1))
+
+    assert (report.sent, report.resume_at, waits.waits) == (0, NOW + timedelta(seconds=120), [])
+    assert row(sessions, "k").next_attempt_at == NOW + timedelta(seconds=120)
+
+
+def test_until_idle_stops_when_its_wait_is_cut_short(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
+) -> None:
+    (alice,) = add_people(sessions, emulator, ALICE)
+    queue(sessions, "k", recipient_id=alice)
+    emulator.fail_next("chat.postMessage", status=429, retry_after=5)
+    waits = FakeWaits(clock, stop_after=1)
+
+    report = deliver_until_idle(sessions, client, render, clock, wait=waits)
+
+    assert (report.sent, waits.waits) == (0, [5.0])
+    assert row(sessions, "k").status == DeliveryStatus.PENDING  # kept for the next run
+
+
 # ------------------------------------------------------------------------------------------- background
 
 
@@ -491,6 +697,44 @@ def test_the_background_thread_survives_an_error(
 
     assert any("background outbox delivery failed" in r.getMessage() for r in caplog.records)
     assert row(sessions, "a").status == DeliveryStatus.SENT
+
+
+def test_the_background_deliverer_waits_out_a_rate_limit_and_goes_on(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
+) -> None:
+    alice, bob = add_people(sessions, emulator, ALICE, BOB)
+    queue(sessions, "a", recipient_id=alice)
+    queue(sessions, "b", recipient_id=bob)
+    emulator.fail_next("chat.postMessage", status=429, retry_after=3)
+    waits = FakeWaits(clock)
+    deliverer = BackgroundDeliverer(sessions, client, render, clock, wait=waits)
+    try:
+        deliverer.kick()  # one kick: no tick needed to finish after the 429
+        emulator.wait_for("chat.postMessage", count=2)
+    finally:
+        deliverer.stop()
+
+    assert waits.waits == [3.0]
+    assert all(m.status == DeliveryStatus.SENT for m in rows(sessions))
+
+
+def test_stopping_cuts_a_real_rate_limit_wait_short(
+    sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
+) -> None:
+    (alice,) = add_people(sessions, emulator, ALICE)
+    queue(sessions, "a", recipient_id=alice)
+    # Two posts a minute and no burst: Retry-After 30. With the default (real) wait the deliverer
+    # would sit out Slack's 30 seconds, but stop() ends the wait.
+    emulator.enforce_rate_limits(RateLimits(post_per_workspace_per_minute=2, post_workspace_burst=0))
+    deliverer = BackgroundDeliverer(sessions, client, render, lambda: NOW)
+    deliverer.kick()
+    (limited,) = emulator.wait_for("chat.postMessage", include_errors=True)
+    started = time.monotonic()
+    deliverer.stop(timeout=5)
+
+    assert time.monotonic() - started < 2
+    assert limited.http_status == 429
+    assert row(sessions, "a").status == DeliveryStatus.PENDING
 
 
 def test_build_delivery_client_never_retries_by_itself() -> None:

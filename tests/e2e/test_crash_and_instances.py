@@ -88,7 +88,9 @@ def tick_process(database_url: str, emulator: SlackEmulator, at: datetime) -> su
 
 def deliveries(emulator: SlackEmulator) -> Counter[tuple[str, str]]:
     """How often each distinct message reached Slack (by conversation and text)."""
-    return Counter((c.args["channel"], c.args["text"]) for c in emulator.calls("chat.postMessage") if c.ok)
+    return Counter(
+        (c.response["channel"], c.args["text"]) for c in emulator.calls("chat.postMessage") if c.ok
+    )
 
 
 def outbox_statuses(database_url: str) -> Counter[str]:

@@ -66,7 +66,7 @@ def wait_for_post(
 
     def matches(call: Any) -> bool:
         channel = emulator.dm_channel_for(user_id)
-        return call.args.get("channel") == channel and fragment in text_of(call.args)
+        return call.response.get("channel") == channel and fragment in text_of(call.args)
 
     call = emulator.wait_for("chat.postMessage", matches, timeout=timeout)[-1]
     return call.args

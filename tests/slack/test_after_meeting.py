@@ -137,7 +137,8 @@ def test_summaries_by_both_end_in_one_private_thread_and_done_updates_it(
     assert reply and f"<@{ALICE}> added to the summary" in reply[0]["text"]
     # Everything went to the two of them only: no channel, no third person.
     assert all(
-        c.args.get("channel") in (group, emulator.dm_channel_for(ALICE), emulator.dm_channel_for(BOB))
+        c.response.get("channel", c.args.get("channel"))
+        in (group, emulator.dm_channel_for(ALICE), emulator.dm_channel_for(BOB))
         for c in emulator.calls("chat.postMessage") + emulator.calls("chat.update")
     )
 

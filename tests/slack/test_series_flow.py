@@ -173,7 +173,7 @@ def test_prompts_go_to_both_at_the_lead_time_with_agenda_carry_over_actions_and_
     to_bob = wait_for_post(emulator, BOB, PROMPT)
     to_alice = wait_for_post(emulator, ALICE, PROMPT)
     calls = [c for c in emulator.calls("chat.postMessage") if PROMPT in c.args.get("text", "")]
-    assert calls[0].args["channel"] == emulator.dm_channel_for(BOB)  # the report is asked first
+    assert calls[0].response["channel"] == emulator.dm_channel_for(BOB)  # the report is asked first
     bob_text = text_of(to_bob)
     assert "It's your meeting" in bob_text
     assert bob_text.index("Career growth") < bob_text.index("Budget for Q1")  # the report's topics first
@@ -221,7 +221,7 @@ def test_two_ticks_at_once_send_each_prompt_once(
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda _: tick(sessions, settings, clock()), range(2)))
     prompts = [c for c in emulator.calls("chat.postMessage") if c.ok and PROMPT in c.args["text"]]
-    assert sorted(c.args["channel"] for c in prompts) == sorted(
+    assert sorted(c.response["channel"] for c in prompts) == sorted(
         [emulator.dm_channel_for(BOB), emulator.dm_channel_for(CAROL)] + [emulator.dm_channel_for(ALICE)] * 2
     )
 
@@ -454,9 +454,9 @@ def test_injected_429_and_500_end_with_every_prompt_delivered_once(
     emulator.set_fault_rate()
     prompts = [c for c in emulator.calls("chat.postMessage") if c.ok and PROMPT in c.args["text"]]
     assert len([c for c in emulator.calls("chat.postMessage") if not c.ok]) > 0  # faults really happened
-    keys = [(c.args["channel"], c.args["text"]) for c in prompts]
+    keys = [(c.response["channel"], c.args["text"]) for c in prompts]
     assert len(keys) == len(set(keys)) == 2 * len(people_ids)
-    every = [(c.args["channel"], c.args["text"]) for c in emulator.calls("chat.postMessage") if c.ok]
+    every = [(c.response["channel"], c.args["text"]) for c in emulator.calls("chat.postMessage") if c.ok]
     with sessions() as session:
         due = len(session.scalars(select(OutboxMessage)).all())
     assert len(every) == len(set(every)) == due  # announcements and prompts: each exactly once
