@@ -24,12 +24,14 @@ def queue_followups(sessions: SessionFactory, now: datetime) -> int:
     while True:
         with sessions.begin() as session:
             batch = store.followups_due(session, now)
+            rows = []  # one INSERT for the batch: 10,000 meetings can end at 10:30 together
             for meeting, pair in batch:
                 meeting.followup_queued_at = now
                 if meeting.status is MeetingStatus.SCHEDULED and now - meeting.ends_at < GRACE:
-                    queued += _to_both(
-                        session, pair, now, MessageKind.FOLLOW_UP, meeting.id, key=str(meeting.id)
+                    rows.extend(
+                        _rows_to_both(pair, now, MessageKind.FOLLOW_UP, meeting.id, key=str(meeting.id))
                     )
+            queued += outbox.enqueue_many(session, rows)
         if len(batch) < store.BATCH:
             return queued
 
@@ -92,8 +94,14 @@ def _to_both(
     key: str,
     **params: object,
 ) -> int:
+    return outbox.enqueue_many(session, _rows_to_both(pair, now, kind, meeting_id, key=key, **params))
+
+
+def _rows_to_both(
+    pair: Pair, now: datetime, kind: MessageKind, meeting_id: int, *, key: str, **params: object
+) -> list[dict[str, object]]:
     members = sorted([pair.member_a_id, pair.member_b_id], key=lambda person_id: person_id == pair.manager_id)
-    rows = [
+    return [
         {
             "key": f"{kind}:{key}:{person_id}",
             "kind": kind,
@@ -104,4 +112,3 @@ def _to_both(
         }
         for person_id in members
     ]
-    return outbox.enqueue_many(session, rows)

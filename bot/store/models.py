@@ -70,7 +70,11 @@ class Pair(Base):
 
 class Series(Base):
     __tablename__ = "series"
-    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),)
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        # The tick's "which series need more meetings" reads only the few active ones running short.
+        Index("ix_series_to_extend", "active", "materialised_until"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
@@ -96,19 +100,24 @@ class Meeting(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "local_date"),
         Index("ix_meeting_status_starts_at", "status", "starts_at"),
-        # The tick's "which prompts are due" question reads only meetings not yet prompted.
+        # The tick's "which prompts are due" question reads only meetings not yet prompted, in the
+        # order it takes them (prompt_at, id), so a batch of 1,000 reads 1,000 entries, not all that are due.
         Index(
             "ix_meeting_prompt_due",
             "prompt_at",
+            "id",
             postgresql_where=text("prompt_queued_at IS NULL"),
             sqlite_where=text("prompt_queued_at IS NULL"),
         ),
         Index(
             "ix_meeting_followup_due",
             "ends_at",
+            "id",
             postgresql_where=text("followup_queued_at IS NULL"),
             sqlite_where=text("followup_queued_at IS NULL"),
         ),
+        # "Which meetings ended unrecorded" reads scheduled meetings by their end, not every future one.
+        Index("ix_meeting_status_ends_at", "status", "ends_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

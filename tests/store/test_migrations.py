@@ -54,6 +54,6 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database: str) -> None:
 
 def test_each_revision_steps_down_and_up_one_at_a_time(empty_database: str) -> None:
     migrations.upgrade(empty_database)
-    for _ in range(4):
+    for _ in range(5):
         migrations.downgrade(empty_database, "-1")
     migrations.upgrade(empty_database)
