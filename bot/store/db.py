@@ -6,16 +6,21 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-SessionFactory = sessionmaker[Session]
+# Execution option of the connection of a session that only reads (see `Sessions`).
+_READING = "oneonone_reading"
+# Set in a SQLite connection's `info` while its transaction is a deferred read.
+_DEFERRED = "oneonone_deferred_read"
 
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
+    # hide_parameters: a database error's message must not carry what people wrote into the logs.
     engine = create_engine(url, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_before_write)
     return engine
 
 
@@ -28,19 +33,70 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # and busy_timeout makes a second writer wait instead of failing at once.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs the log at checkpoints, not at every commit: still safe against
+    # corruption, and a commit survives the process crashing; only a power cut or OS crash can
+    # take back the last few commits. FULL's fsync per commit was half of an acknowledgement's time
+    # and stretched how long the write lock is held (benchmarks/RESULTS.md, "Acknowledgement latency").
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: a read-then-write transaction then waits its turn
-    # (busy_timeout) instead of failing when another writer got there first.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # (busy_timeout) instead of failing when another writer got there first. A session that only
+    # reads begins a plain (deferred) transaction instead: in WAL mode it reads a snapshot without
+    # the write lock, so reads neither queue behind writers nor hold them up.
+    reading = bool(connection.get_execution_options().get(_READING))
+    connection.info[_DEFERRED] = False
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    connection.info[_DEFERRED] = reading
+
+
+def _sqlite_before_write(
+    connection: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+) -> None:
+    """A reading session about to write (first-time users get their rows made): take the lock first.
+
+    A deferred transaction that has read cannot safely become a writer: SQLite refuses at once,
+    without waiting, when another connection writes or has written since. Nothing has been written
+    yet, so the transaction starts again as IMMEDIATE; what it read before stays as read, a
+    moment earlier, as if in a transaction of its own.
+    """
+    if connection.info.get(_DEFERRED) and statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[_DEFERRED] = False
+        cursor.execute("ROLLBACK")
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+class _Session(Session):
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        if self._transaction is None:
+            # An explicit transaction (`sessions.begin()`) is one that writes: the write lock up front.
+            self.execution_options = self.execution_options.union({_READING: False})
+        return super().begin(nested)
+
+
+class Sessions(sessionmaker[Session]):
+    """The session factory: `with sessions.begin()` to change things, a plain `with sessions()` to read.
+
+    Services write only in an explicit transaction and never commit a plain session, so a plain
+    session is a reading one. On SQLite that lets reads skip the write lock (`_sqlite_begin`); on
+    PostgreSQL both are ordinary transactions.
+    """
+
+    def __call__(self, **local_kw: Any) -> Session:
+        session = super().__call__(**local_kw)
+        session.execution_options = session.execution_options.union({_READING: True})
+        return session
+
+
+SessionFactory = Sessions
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:
     # Objects stay readable after commit: services hand results to the Slack layer after committing.
-    return sessionmaker(engine, expire_on_commit=False)
+    return Sessions(engine, class_=_Session, expire_on_commit=False)
 
 
 def ping(engine: Engine) -> None:
