@@ -39,7 +39,7 @@ class Person(Base):
     # IANA zone from users.info; None until first looked up.
     timezone: Mapped[str | None] = mapped_column(String(64))
     timezone_checked_at: Mapped[datetime | None]
-    # The bot's DM with this person, learned from conversations.open.
+    # The bot's DM with this person, learned from the answer to the first message posted to them.
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
@@ -227,7 +227,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
-    # A DM to this person (through conversations.open), or straight to `channel_id`.
+    # A DM to this person (posted to their user id), or straight to `channel_id`.
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
