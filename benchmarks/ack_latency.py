@@ -8,7 +8,7 @@ workers and threads from WEB_CONCURRENCY / WEB_THREADS or their defaults), on SQ
     .venv/bin/python benchmarks/ack_latency.py                                    # bare + SQLite
     scripts/with-postgres .venv/bin/python benchmarks/ack_latency.py --postgres   # bare + SQLite + PostgreSQL
 
-How it measures:
+How it measures (benchmarks/README.md, "Acknowledgement latency", says more):
 
 * A Slack Web API emulator (tests/slack_emulator.py) runs in this process for auth.test and users.info.
 * Each database is fresh: a new SQLite file, or a new database on the PostgreSQL server of
@@ -18,20 +18,20 @@ How it measures:
   command. So add-topic attaches to a real meeting and agenda renders a real agenda.
 * The load generator is a separate process (multiprocessing, spawned): one non-blocking keep-alive
   socket per client, closed loop (a client sends its next request when the answer to the last one
-  has arrived), all driven by one `selectors` loop. Requests are pre-built and pre-signed before a
-  level starts (each with its own trigger_id, a fresh timestamp well inside Slack's five minutes),
-  a random mix of half add-topic (naming the other person) and half agenda over all pairs; the bare
-  app gets the very same mix. The generator's own CPU per request is measured and printed, so its
-  share of the two cores is known.
+  has arrived), all driven by one `selectors` loop. Requests are pre-built and pre-signed when a
+  level starts (each its own trigger_id, a timestamp well inside Slack's five minutes): a random
+  mix, half add-topic (naming the other person), half agenda, over all pairs; the bare app gets the
+  same mix. Clients connect one by one under load (`--connect-every-ms`), and filler requests keep
+  the server busy until the timed ones start (`_Load`).
 * Every server is warmed up first (each worker: imports, auth.test, connection pools, SQLAlchemy's
-  statement cache), then each level runs a fixed number of requests, target after target (bare,
-  SQLite, PostgreSQL) so that slow drift of the machine hits all alike.
-* Latency is from the first byte sent to the last byte of the answer. Next to it: the CPU the
-  server's processes used per request (/proc/<pid>/stat) and the whole machine's busy CPU per
-  request (/proc/stat, which includes PostgreSQL and the generator); with two cores the machine
-  can do at most 2000 ms of CPU per second, which caps throughput at 2000 / (machine CPU ms per
-  request), and a closed loop of N clients then waits N / throughput on average (Little's law):
-  what is above the one-client latency is queueing.
+  statement cache); then each level runs a fixed number of timed requests, target after target
+  (bare, SQLite, PostgreSQL), so that a change in the machine hits all alike. Before each run it
+  waits (`--quiet-wait`) until other programs leave the CPUs nearly idle, and says how busy they were.
+* Latency: from the first byte sent to the last byte of the answer. CPU per request, from /proc:
+  the server's processes, PostgreSQL's, the generator's own, and whatever else ran meanwhile
+  ("others", which should be ~0). Two cores can give 2000 ms of CPU a second, so throughput is at
+  most 2000 / (CPU ms per request); N closed-loop clients then wait N / throughput on average
+  (Little's law), and what is above the one-client latency is queueing.
 * Every answer is checked (status 200 and the expected reply text; an empty ack from the bare app),
   and afterwards the database must hold exactly the topics that were acknowledged.
 """
@@ -83,8 +83,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 @dataclass
 class _Client:
     sock: socket.socket
-    index: int = -1  # of the request in flight, or -1
-    started: int = 0
+    started: int = 0  # perf_counter_ns when the request in flight was sent
     buf: bytearray = field(default_factory=bytearray)
 
 
@@ -716,8 +715,9 @@ def ratios_table(runs: Sequence[Run], clients: Sequence[int]) -> str:
 def queueing_table(runs: Sequence[Run]) -> str:
     """Cost or queueing: the CPU ceiling of the machine, and how much of the latency is waiting."""
     lines = [
-        "| target | clients | req/s | CPU ceiling req/s | mean ms | of which service (1 client) | queueing |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| target | clients | req/s | CPU ceiling req/s | cores busy: ours / generator | mean ms "
+        "| of which service (1 client) | queueing |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     cores = os.cpu_count() or 1
     alone = {r.target: r.mean_ms for r in runs if r.clients == 1}
@@ -726,8 +726,9 @@ def queueing_table(runs: Sequence[Run]) -> str:
         base = alone.get(run.target)
         service = f"{base:.1f} ms" if base is not None else "?"
         waiting = f"{max(0.0, 1 - base / run.mean_ms):.0%}" if base is not None else "?"
+        busy = f"{run.own_cpu_s / run.wall_s:.2f} / {run.generator_cpu_s / run.wall_s:.2f}"
         lines.append(
-            f"| {run.target} | {run.clients} | {run.rps:.0f} | {ceiling:.0f} | {run.mean_ms:.1f} "
+            f"| {run.target} | {run.clients} | {run.rps:.0f} | {ceiling:.0f} | {busy} | {run.mean_ms:.1f} "
             f"| {service} | {waiting} |"
         )
     return "\n".join(lines)
@@ -790,14 +791,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-sqlite", action="store_true", help="leave out the bot on SQLite")
     parser.add_argument("--clients", default="1,10,50", help="concurrency levels (default 1,10,50)")
-    parser.add_argument("--requests", default="600,3000,6000", help="requests per level, one per level")
+    parser.add_argument("--requests", default="500,3000,5000", help="requests per level, one per level")
     parser.add_argument(
         "--scaling",
-        default="1500,12000",
+        default="2500,10000",
         help="more request counts at the highest level, to see whether cost grows linearly ('' for none)",
     )
-    parser.add_argument("--warmup", type=int, default=600, help="requests per server before measuring")
-    parser.add_argument("--pairs", type=int, default=500, help="1:1 pairs to seed (default 500)")
+    parser.add_argument("--warmup", type=int, default=1000, help="requests per server before measuring")
+    parser.add_argument("--pairs", type=int, default=1000, help="1:1 pairs to seed (default 1000)")
     parser.add_argument("--workers", help="WEB_CONCURRENCY for every server (default: bot/web.py's)")
     parser.add_argument("--threads", help="WEB_THREADS for every server (default: bot/web.py's)")
     parser.add_argument(
