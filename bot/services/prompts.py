@@ -83,7 +83,8 @@ def _prompt_rows(meeting: Row[Any], now: datetime) -> list[dict[str, object]]:
     members.sort(key=lambda person_id: person_id == meeting.manager_id)
     return [
         {
-            "key": f"{MessageKind.PROMPT}:{meeting.id}:{person_id}",
+            # The end time is in the key: a missed meeting rebooked to a new time is asked about again.
+            "key": f"{MessageKind.PROMPT}:{meeting.id}:{person_id}:{int(meeting.ends_at.timestamp())}",
             "kind": MessageKind.PROMPT,
             "recipient_id": person_id,
             "meeting_id": meeting.id,
