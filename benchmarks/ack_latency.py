@@ -807,7 +807,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quiet-wait",
         type=float,
-        default=60.0,
+        default=30.0,
         help="before each run, wait up to this many seconds for other programs to leave the CPUs idle",
     )
     parser.add_argument(
@@ -818,6 +818,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--only", help="comma-separated targets to run: bare,sqlite,postgres")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM (or SIGINT, which a background job ignores): still stop the servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from sqlalchemy.engine import make_url
 

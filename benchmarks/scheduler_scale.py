@@ -4,6 +4,8 @@
     scripts/with-postgres .venv/bin/python benchmarks/scheduler_scale.py   # the same on SQLite and PostgreSQL
     .venv/bin/python benchmarks/scheduler_scale.py --series 100000 --database-url postgresql://…
 
+Results and what they showed: benchmarks/RESULTS.md, "Scheduler scale".
+
 Each size gets a fresh database (a SQLite file in a temporary directory, or a new database on the
 PostgreSQL server), migrated to head and seeded with bulk Core inserts: one workspace, two people
 and one pair per series, and the series themselves (materialised_until = the seed instant, so
@@ -14,10 +16,10 @@ between the seed instant and DUE_AT. Then, timed with perf_counter around the re
 1. materialise_due at the seed instant: every series' meetings up to the horizon (then undone);
 2. the first tick, as a real `python -m bot tick --at` process without SLACK_BOT_TOKEN (it queues,
    it does not deliver): it materialises everything and queues the prompts already due; its peak
-   RSS comes from wait4() on that one child;
+   RSS is ru_maxrss of RUSAGE_CHILDREN around that one child, in a small launcher (see _LAUNCHER);
 3. idle ticks (nothing due) at the seed instant + 30 s;
 4. the tick at DUE_AT, which queues the due prompts (two messages per meeting), repeated with an
-   exact undo in between; then once more as a process, for its peak RSS;
+   exact undo in between; then once more as a process, for its peak RSS, and again (idle);
 5. EXPLAIN QUERY PLAN (SQLite) / EXPLAIN (PostgreSQL) of every statement an idle and a busy tick run.
 """
 
