@@ -29,27 +29,30 @@ def resolve_pair(
 ) -> tuple[Person, Pair]:
     """The caller and the pair the command is about.
 
-    With a person named, that pair (created when `create`); without one, the caller's only pair.
+    With a person named, that pair (created, with its people, when `create`); without one, the
+    caller's only pair. Without `create` nothing is written, so a reading session can ask.
     """
-    team = people.workspace(session, actor.team_id, now)
-    me = people.person(session, team.id, actor.user_id, now)
-    if other_user_id is not None:
-        if other_user_id == actor.user_id:
-            raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
+    if other_user_id == actor.user_id:
+        raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
+    if create and other_user_id is not None:
+        team = people.workspace(session, actor.team_id, now)
+        me = people.person(session, team.id, actor.user_id, now)
         other = people.person(session, team.id, other_user_id, now)
-        if create:
-            return me, people.pair(session, me, other, now)[0]
-        found = people.pair_of(session, me, other)
-        if found is None:
+        return me, people.pair(session, me, other, now)[0]
+    found_me = people.find_person(session, actor.team_id, actor.user_id)
+    if other_user_id is not None:
+        other_person = people.find_person(session, actor.team_id, other_user_id)
+        found = people.pair_of(session, found_me, other_person) if found_me and other_person else None
+        if found_me is None or found is None:
             raise NoSuchPair(f"You don't have a 1:1 with <@{other_user_id}>.")
-        return me, found
-    pairs = people.pairs_of(session, me)
-    if not pairs:
+        return found_me, found
+    pairs = people.pairs_of(session, found_me) if found_me else []
+    if found_me is None or not pairs:
         raise NoSuchPair("You don't have any 1:1s yet, so say who this is for: mention them with @.")
     if len(pairs) > 1:
-        names = ", ".join(f"<@{p.other(me.id).slack_user_id}>" for p in pairs[:10])
+        names = ", ".join(f"<@{p.other(found_me.id).slack_user_id}>" for p in pairs[:10])
         raise NoSuchPair(f"You have 1:1s with several people ({names}); say which one by mentioning them.")
-    return me, pairs[0]
+    return found_me, pairs[0]
 
 
 def own_meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Pair, Person]:

@@ -10,8 +10,6 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 # Execution option of the connection of a session that only reads (see `Sessions`).
 _READING = "oneonone_reading"
-# Set in a SQLite connection's `info` while its transaction is a deferred read.
-_DEFERRED = "oneonone_deferred_read"
 
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
@@ -48,25 +46,22 @@ def _sqlite_begin(connection: Any) -> None:
     # reads begins a plain (deferred) transaction instead: in WAL mode it reads a snapshot without
     # the write lock, so reads neither queue behind writers nor hold them up.
     reading = bool(connection.get_execution_options().get(_READING))
-    connection.info[_DEFERRED] = False
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
-    connection.info[_DEFERRED] = reading
 
 
 def _sqlite_before_write(
-    connection: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+    connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
 ) -> None:
-    """A reading session about to write (first-time users get their rows made): take the lock first.
+    # A deferred transaction that has read cannot safely become a writer (SQLite refuses at once,
+    # without waiting, when another connection has written since), and a plain session is never
+    # committed anyway: a write there is a bug, so it fails loudly (the SQLite test suite runs this).
+    first_word = statement.split(None, 1)[0].upper() if statement.strip() else ""
+    if connection.get_execution_options().get(_READING) and first_word not in ("SELECT", "BEGIN"):
+        raise ReadingSessionWrote(f"a reading session would write {statement[:60]!r}; use sessions.begin()")
 
-    A deferred transaction that has read cannot safely become a writer: SQLite refuses at once,
-    without waiting, when another connection writes or has written since. Nothing has been written
-    yet, so the transaction starts again as IMMEDIATE; what it read before stays as read, a
-    moment earlier, as if in a transaction of its own.
-    """
-    if connection.info.get(_DEFERRED) and statement.lstrip()[:6].upper() != "SELECT":
-        connection.info[_DEFERRED] = False
-        cursor.execute("ROLLBACK")
-        cursor.execute("BEGIN IMMEDIATE")
+
+class ReadingSessionWrote(RuntimeError):
+    """A plain `with sessions()` block tried to change something."""
 
 
 class _Session(Session):
