@@ -34,18 +34,20 @@ def resolve_pair(
     """
     if other_user_id == actor.user_id:
         raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
-    if create and other_user_id is not None:
+    if other_user_id is not None:
+        # The common case in two queries: both people known and paired already.
+        known = people.find_people(session, actor.team_id, [actor.user_id, other_user_id])
+        me, other = known.get(actor.user_id), known.get(other_user_id)
+        found = people.pair_of(session, me, other) if me and other else None
+        if me is not None and found is not None:
+            return me, found
+        if not create:
+            raise NoSuchPair(f"You don't have a 1:1 with <@{other_user_id}>.")
         team = people.workspace(session, actor.team_id, now)
         me = people.person(session, team.id, actor.user_id, now)
         other = people.person(session, team.id, other_user_id, now)
         return me, people.pair(session, me, other, now)[0]
     found_me = people.find_person(session, actor.team_id, actor.user_id)
-    if other_user_id is not None:
-        other_person = people.find_person(session, actor.team_id, other_user_id)
-        found = people.pair_of(session, found_me, other_person) if found_me and other_person else None
-        if found_me is None or found is None:
-            raise NoSuchPair(f"You don't have a 1:1 with <@{other_user_id}>.")
-        return found_me, found
     pairs = people.pairs_of(session, found_me) if found_me else []
     if found_me is None or not pairs:
         raise NoSuchPair("You don't have any 1:1s yet, so say who this is for: mention them with @.")

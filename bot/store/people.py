@@ -44,6 +44,16 @@ def find_person(session: Session, team_id: str, slack_user_id: str) -> Person | 
     )
 
 
+def find_people(session: Session, team_id: str, slack_user_ids: list[str]) -> dict[str, Person]:
+    """Those of these people the bot knows, by Slack user id, in one query."""
+    found = session.scalars(
+        select(Person)
+        .join(Workspace, Workspace.id == Person.workspace_id)
+        .where(Workspace.slack_team_id == team_id, Person.slack_user_id.in_(slack_user_ids))
+    )
+    return {person.slack_user_id: person for person in found}
+
+
 def pair_of(session: Session, one: Person, other: Person) -> Pair | None:
     low, high = sorted((one.id, other.id))
     return session.scalar(_pairs().where(Pair.member_a_id == low, Pair.member_b_id == high))
