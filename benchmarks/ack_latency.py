@@ -74,6 +74,8 @@ KINDS = ("add-topic", "agenda")
 EXPECTED = {"add-topic": b"Added to the agenda of your 1:1", "agenda": b"Your next 1:1 with"}
 ZONES = ("America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Europe/London")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A run during which other programs kept more than this many cores busy on average is run again.
+DISTURBED_CORES = 0.1
 
 
 # --------------------------------------------------------------------------- the load generator
@@ -811,6 +813,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="before each run, wait up to this many seconds for other programs to leave the CPUs idle",
     )
     parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help=f"reruns when others used over {DISTURBED_CORES} cores meanwhile (the calmest run counts)",
+    )
+    parser.add_argument(
         "--connect-every-ms",
         type=float,
         default=5.0,
@@ -901,25 +909,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             for level, (level_clients, count, main_level) in enumerate(plan, start=2):
                 for server in servers:
                     profile = args.profile if server.database_url and level_clients == max(clients) else None
-                    run = drive(
-                        server,
-                        pairs,
-                        level_clients,
-                        count,
-                        seed=level,
-                        profile=profile,
-                        quiet_wait=args.quiet_wait,
-                        connect_every_s=args.connect_every_ms / 1000,
-                    )
-                    _check(run)
-                    acked[server.name] += run.topics_acked
-                    (main_runs if main_level else runs).append(run)
-                    print(
-                        f"  {run.target:8} {run.clients:3} clients {run.requests:6} requests: "
-                        f"{run.rps:6.0f} req/s, p50 {run.pct(50):6.1f} ms, p99 {run.pct(99):6.1f} ms"
-                        f" (reconnects: {run.reconnects or 0}; others kept {run.busy_before:.2f} cores busy)",
-                        flush=True,
-                    )
+                    best: Run | None = None
+                    for attempt in range(1 + args.retries):
+                        run = drive(
+                            server,
+                            pairs,
+                            level_clients,
+                            count,
+                            seed=level,
+                            profile=profile,
+                            quiet_wait=args.quiet_wait,
+                            connect_every_s=args.connect_every_ms / 1000,
+                        )
+                        _check(run)
+                        acked[server.name] += run.topics_acked
+                        disturbed = run.other_cpu_s / run.wall_s
+                        print(
+                            f"  {run.target:8} {run.clients:3} clients {run.requests:6} requests: "
+                            f"{run.rps:6.0f} req/s, p50 {run.pct(50):6.1f} ms, p99 {run.pct(99):6.1f} ms "
+                            f"(other programs: {run.busy_before:.2f} cores before, {disturbed:.2f} during"
+                            f"{'; reconnects ' + str(run.reconnects) if run.reconnects else ''})",
+                            flush=True,
+                        )
+                        if best is None or run.other_cpu_s / run.wall_s < best.other_cpu_s / best.wall_s:
+                            best = run
+                        if disturbed <= DISTURBED_CORES:
+                            break
+                        if attempt < args.retries:
+                            print(
+                                f"    disturbed by other programs ({disturbed:.2f} cores): once more",
+                                flush=True,
+                            )
+                    assert best is not None
+                    (main_runs if main_level else runs).append(best)
             for server in servers:
                 if server.database_url:
                     stored = count_topics(server.database_url)
