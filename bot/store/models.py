@@ -118,11 +118,14 @@ class Meeting(Base):
         ),
         # "Which meetings ended unrecorded" reads scheduled meetings by their end, not every future one.
         Index("ix_meeting_status_ends_at", "status", "ends_at", "id"),
+        # A pair's next meeting (every command): without it both databases answered it
+        # from ix_meeting_status_ends_at, reading every pair's future meetings.
+        Index("ix_meeting_pair_id_status_ends_at", "pair_id", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
     # The series' local date: the occurrence's identity, unchanged by a reschedule.
     local_date: Mapped[date]
     starts_at: Mapped[datetime]
