@@ -56,7 +56,7 @@ def _sqlite_before_write(
     # without waiting, when another connection has written since), and a plain session is never
     # committed anyway: a write there is a bug, so it fails loudly (the SQLite test suite runs this).
     first_word = statement.split(None, 1)[0].upper() if statement.strip() else ""
-    if connection.get_execution_options().get(_READING) and first_word not in ("SELECT", "BEGIN"):
+    if connection.get_execution_options().get(_READING) and first_word not in ("SELECT", "BEGIN", "EXPLAIN"):
         raise ReadingSessionWrote(f"a reading session would write {statement[:60]!r}; use sessions.begin()")
 
 
