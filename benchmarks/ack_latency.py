@@ -484,7 +484,6 @@ def seed(database_url: str, pairs: list[tuple[str, str]], zones: dict[str, str])
     directory = StaticDirectory(zones)
     try:
         for k, (manager, report) in enumerate(pairs):
-            timezones(sessions, directory, now, TEAM_ID, [manager, report])
             lead = Actor(TEAM_ID, manager)
             request = series.ScheduleRequest(
                 other_user_id=report,
@@ -494,6 +493,9 @@ def seed(database_url: str, pairs: list[tuple[str, str]], zones: dict[str, str])
                 duration_minutes=30,
             )
             series.schedule(sessions, now, lead, request, zones[manager])
+            # Once both people exist (the cache holds zones of known people only), as after their
+            # first command: otherwise a person's first timed request would also ask Slack.
+            timezones(sessions, directory, now, TEAM_ID, [manager, report])
             topics.add_topic(sessions, now, Actor(TEAM_ID, report), manager, "How on-call is going")
             topics.add_topic(sessions, now, lead, report, "Feedback on the last release")
             due = date.today() + timedelta(days=7 + k % 10)
