@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from bot.store import sqlite_writers
+
 # Execution option of the connection of a session that only reads (see `Sessions`).
 _READING = "oneonone_reading"
 
@@ -19,6 +21,9 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _sqlite_before_write)
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            sqlite_writers.take_turns(engine, database)
     return engine
 
 
@@ -46,6 +51,8 @@ def _sqlite_begin(connection: Any) -> None:
     # reads begins a plain (deferred) transaction instead: in WAL mode it reads a snapshot without
     # the write lock, so reads neither queue behind writers nor hold them up.
     reading = bool(connection.get_execution_options().get(_READING))
+    if not reading:
+        sqlite_writers.take(connection)
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
@@ -96,5 +103,5 @@ def make_session_factory(engine: Engine) -> SessionFactory:
 
 def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**{_READING: True}) as connection:
         connection.execute(text("SELECT 1"))
