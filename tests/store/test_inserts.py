@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.domain.outbox import DeliveryStatus
 from bot.store.db import SessionFactory
-from bot.store.inserts import insert_ignoring_conflicts
+from bot.store.inserts import JSON_FROM_ROWS, insert_ignoring_conflicts
 from bot.store.models import OutboxMessage, SlackRequest
 
 TABLE = OutboxMessage.__table__
@@ -33,22 +33,26 @@ def message(key: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-def test_new_rows_go_in_with_their_values_and_clashing_ones_are_skipped(sessions: SessionFactory) -> None:
+@pytest.mark.parametrize("batch", [2, JSON_FROM_ROWS], ids=["few rows", "a batch"])
+def test_new_rows_go_in_with_their_values_and_clashing_ones_are_skipped(
+    sessions: SessionFactory, batch: int
+) -> None:
+    # PostgreSQL takes a batch as one JSON parameter and a few rows as parameters: both must agree.
+    keys = [f"k{n}" for n in range(batch)]
     with sessions.begin() as session:
-        first = insert_ignoring_conflicts(session, TABLE, [message("a"), message("b")], ["key"])
-    assert len(first) == 2
+        first = insert_ignoring_conflicts(session, TABLE, [message(key) for key in keys], ["key"])
+    assert len(first) == batch
 
+    again_rows = [message(key, kind="other") for key in keys[1:]] + [message("new"), message("new")]
     with sessions.begin() as session:
-        again = insert_ignoring_conflicts(
-            session, TABLE, [message("b", kind="other"), message("c"), message("c")], ["key"]
-        )
-    assert len(again) == 1  # only "c", once; "b" keeps its first kind
+        again = insert_ignoring_conflicts(session, TABLE, again_rows, ["key"])
+    assert len(again) == 1  # only "new", once; the others keep their first kind
 
     with sessions() as session:
         stored = {m.key: m for m in session.scalars(select(OutboxMessage))}
-    assert sorted(stored) == ["a", "b", "c"]
+    assert sorted(stored) == sorted([*keys, "new"])
     assert {m.id for m in stored.values()} == {*first, *again}
-    assert stored["b"].kind == "prompt"
+    assert {m.kind for m in stored.values()} == {"prompt"}
     for row in stored.values():
         assert row.params == message("x")["params"]
         assert row.status is DeliveryStatus.PENDING
@@ -70,8 +74,8 @@ def test_a_table_without_an_id_needs_no_returning(sessions: SessionFactory) -> N
 
 def test_a_naive_time_is_refused_and_nothing_is_stored(sessions: SessionFactory) -> None:
     with pytest.raises(Exception, match="naive"), sessions.begin() as session:
-        insert_ignoring_conflicts(
-            session, TABLE, [message("ok"), message("naive", created_at=datetime(2026, 11, 26))], ["key"]
-        )
+        rows = [message(f"ok{n}") for n in range(JSON_FROM_ROWS)]
+        rows.append(message("naive", created_at=datetime(2026, 11, 26)))
+        insert_ignoring_conflicts(session, TABLE, rows, ["key"])
     with sessions() as session:
         assert session.scalars(select(OutboxMessage.key)).all() == []
