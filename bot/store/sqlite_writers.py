@@ -2,8 +2,8 @@
 
 SQLite lets one writer in at a time. The others wait in its busy handler, which sleeps and retries
 with growing pauses (up to 100 ms), so under load a waiter often sleeps through the moment the lock
-is free while the writer that just finished gets back in: the waits pile up at the tail (p99 353 ms
-and 0.5 of the 2 cores idle at 50 clients, benchmarks/RESULTS.md). Here each writing transaction
+is free while the writer that just finished gets back in: the waits pile up at the tail
+(benchmarks/RESULTS.md, "Acknowledgement latency"). Here each writing transaction
 first takes an exclusive `flock` on `<database>-writers`, and the kernel wakes a waiter as soon as
 the turn is given back. SQLite's own lock and busy_timeout still keep other programs in order.
 """
