@@ -30,6 +30,7 @@ class _Turn:
     """One pooled connection's claim on the lock file (its own open file, so threads exclude each other)."""
 
     def __init__(self, path: str) -> None:
+        self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._holder: set[_Turn] | None = None  # the holding thread's set of turns
 
@@ -37,7 +38,7 @@ class _Turn:
         if self._holder is not None:  # the connection's previous transaction still holds it
             return
         mine: set[_Turn] = _thread.__dict__.setdefault("turns", set())
-        if mine:
+        if any(turn.path == self.path for turn in mine):
             raise NestedWrite("a writing transaction began inside another one on the same thread")
         fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without the GIL
         self._holder = mine

@@ -131,3 +131,16 @@ def test_a_write_in_a_reading_session_fails_loudly_and_stores_nothing(sessions: 
         session.add(Workspace(slack_team_id="T1", created_at=NOW))
         session.flush()
     assert workspaces(sessions) == 0
+
+
+def test_a_thread_may_write_to_two_databases_at_once(sessions: SessionFactory, tmp_path: Path) -> None:
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    Base.metadata.create_all(other)
+    try:
+        with sessions.begin() as first, make_session_factory(other).begin() as second:
+            first.add(Workspace(slack_team_id="T1", created_at=NOW))
+            second.add(Workspace(slack_team_id="T2", created_at=NOW))
+        assert workspaces(sessions) == 1
+        assert workspaces(make_session_factory(other)) == 1
+    finally:
+        other.dispose()
