@@ -101,7 +101,7 @@ def test_writers_on_two_threads_take_turns(sessions: SessionFactory, path: Path)
 
     def second_writer() -> None:
         holding.wait()
-        with sessions.begin() as session:  # waits here until the first has committed
+        with sessions.begin() as session:  # if the first still holds the turn, waits for its commit
             seen_by_second.append(session.scalar(select(func.count()).select_from(Workspace)) or 0)
             session.add(Workspace(slack_team_id="T2", created_at=NOW))
 
