@@ -6,6 +6,9 @@ is free while the writer that just finished gets back in: the waits pile up at t
 (benchmarks/RESULTS.md, "Acknowledgement latency"). Here each writing transaction
 first takes an exclusive `flock` on `<database>-writers`, and the kernel wakes a waiter as soon as
 the turn is given back. SQLite's own lock and busy_timeout still keep other programs in order.
+
+Unlike busy_timeout, a turn has no time limit: a writer waits for as long as the one before it holds
+the turn. The app keeps its write transactions short and never calls Slack inside one.
 """
 
 from __future__ import annotations
