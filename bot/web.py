@@ -69,7 +69,10 @@ def server_options(port: int, *, workers: int | None = None, **extra: Any) -> di
         "bind": f"{os.environ.get('HOST', '0.0.0.0')}:{port}",
         "workers": workers or int(os.environ.get("WEB_CONCURRENCY", "2")),
         "worker_class": "gthread",
-        "threads": int(os.environ.get("WEB_THREADS", "4")),
+        # A request is mostly Python on the CPU: more threads per worker only take turns at the GIL
+        # (and on SQLite, a thread holding the write turn waits for its siblings). 2 beat 4 at 50
+        # clients on both databases (benchmarks/RESULTS.md, "Acknowledgement latency").
+        "threads": int(os.environ.get("WEB_THREADS", "2")),
         "timeout": 30,
         "graceful_timeout": 10,
         "errorlog": "-",
