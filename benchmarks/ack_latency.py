@@ -519,26 +519,6 @@ def count_topics(database_url: str) -> int:
         engine.dispose()
 
 
-@contextmanager
-def fresh_postgres_database(base_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"ack_latency_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 # --------------------------------------------------------------------------- running and reporting
 
 
@@ -988,7 +968,9 @@ def _maybe_postgres(base_url: str | None) -> Iterator[str | None]:
     if base_url is None:
         yield None
         return
-    with fresh_postgres_database(base_url) as url:
+    from tests.databases import throwaway_postgres_database
+
+    with throwaway_postgres_database(base_url, "ack_latency") as url:
         yield url
 
 

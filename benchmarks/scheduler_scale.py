@@ -30,22 +30,22 @@ import math
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.databases
 
 from bot.domain.cadence import Cadence, to_local
 from bot.domain.meetings import HORIZON
@@ -54,6 +54,7 @@ from bot.services.tick import run_tick
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Meeting, OutboxMessage, Pair, Person, Series, Workspace
+from tests.databases import throwaway_postgres_database
 
 # Monday 09:00 UTC: the prompts of Tuesday 09:00 UTC meetings (lead 24 h) come due.
 DUE_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -88,36 +89,21 @@ LEADS = [24 * 60] * 8 + [48 * 60, 2 * 60]  # minutes
 class Database:
     kind: str  # "sqlite" or "postgresql"
     url: str
-    drop: Callable[[], None]
 
 
 @contextmanager
 def fresh_database(target: str, label: str) -> Iterator[Database]:
     """A new, migrated database: a file in a temporary directory, or a new database on the server."""
     if target == "sqlite":
-        directory = tempfile.mkdtemp(prefix="scheduler-scale-")
-        database = Database("sqlite", f"sqlite:///{directory}/bench.db", lambda: shutil.rmtree(directory))
-    else:
-        server = make_url(target)
-        if server.drivername == "postgresql":
-            server = server.set(drivername="postgresql+psycopg")
-        name = f"scheduler_scale_{label}_{uuid.uuid4().hex[:6]}"
-        admin = make_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop() -> None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        url = server.set(database=name).render_as_string(hide_password=False)
-        database = Database("postgresql", url, drop)
-    try:
+        with tempfile.TemporaryDirectory(prefix="scheduler-scale-") as directory:
+            database = Database("sqlite", f"sqlite:///{directory}/bench.db")
+            migrations.upgrade(database.url)
+            yield database
+        return
+    with throwaway_postgres_database(target, f"scheduler_scale_{label}") as url:
+        database = Database("postgresql", url)
         migrations.upgrade(database.url)
         yield database
-    finally:
-        database.drop()
 
 
 # --- seeding -----------------------------------------------------------------------------------

@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, select, text
+from sqlalchemy import select
 
 from bot.domain.outbox import DeliveryStatus
 from bot.services import series
@@ -21,6 +20,7 @@ from bot.services.pairs import Actor
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import OutboxMessage
+from tests.databases import throwaway_postgres_database
 from tests.reliability_report import record
 from tests.slack_emulator import BOT_TOKEN, SlackEmulator
 
@@ -39,18 +39,9 @@ def database(tmp_path: Path) -> Iterator[str]:
         migrations.upgrade(database_url)
         yield database_url
         return
-    name = f"ticks_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-    migrations.upgrade(database_url)
-    try:
+    with throwaway_postgres_database(url, "ticks") as database_url:
+        migrations.upgrade(database_url)
         yield database_url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(database_url: str, emulator: SlackEmulator, pairs: int) -> int:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect
 
 from bot.store import migrations
 from bot.store.base import Base
 from bot.store.db import make_engine
+from tests.databases import throwaway_postgres_database
 
 
 @pytest.fixture
@@ -24,16 +24,8 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
     if not url or not url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'round-trip.db'}"
         return
-    name = f"round_trip_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres_database(url, "round_trip") as database_url:
+        yield database_url
 
 
 def test_upgrade_downgrade_upgrade_round_trip(empty_database: str) -> None:
