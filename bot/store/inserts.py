@@ -5,16 +5,20 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, column, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.base import UTCDateTime
+
 # From this many rows PostgreSQL gets them as one JSON parameter (`_insert_from_json`); below it the
 # JSON statement's building and unpacking cost more than the parameters they save (0.3 ms a row).
 JSON_FROM_ROWS = 100
+_POSTGRESQL = postgresql.dialect()
+_UTC = UTCDateTime()
 
 
 def insert_ignoring_conflicts(
@@ -87,10 +91,8 @@ def _insert_from_json(
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where UTC is required")
-        return value.astimezone(UTC).isoformat()
+    if isinstance(value, datetime):  # the column type's own check: aware, then in UTC
+        return _UTC.process_bind_param(value, _POSTGRESQL).isoformat()  # type: ignore[union-attr]
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, enum.Enum):
