@@ -1,4 +1,7 @@
-"""The `/1on1` grammar (DESIGN.md): text in, a typed command or a CommandError out. Pure."""
+"""The `/1on1` grammar (DESIGN.md): Slack's text in, a typed command or a CommandError out. Pure.
+
+Free text in a command comes out as what the person meant (`text.from_slack`): "R&amp;D" is "R&D".
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import date, time, timedelta
 
 from bot.services.series import ScheduleRequest
 from bot.slack.payloads import parse_id
-from bot.slack.text import escape
+from bot.slack.text import escape, from_slack
 
 COMMAND = "/1on1"
 
@@ -164,7 +167,7 @@ def _take_person(args: list[str], sub: str, *, required: bool) -> tuple[str | No
 def _rest_text(raw: str, sub: str, skip_words: int) -> str:
     """The free text after the first `skip_words` words, with the user's own spacing and line breaks."""
     parts = raw.strip().split(None, skip_words)
-    rest = parts[skip_words].strip() if len(parts) > skip_words else ""
+    rest = from_slack(parts[skip_words]).strip() if len(parts) > skip_words else ""
     if not rest:
         raise CommandError("Add the text after the command.", sub)
     return rest
@@ -237,7 +240,7 @@ def _parse_add_action(args: list[str], raw: str) -> Command:
         rest = rest[:-2]
     if not rest:
         raise CommandError("Add the action item's text.", sub)
-    return AddAction(person, " ".join(rest), due, owner)
+    return AddAction(person, from_slack(" ".join(rest)), due, owner)
 
 
 def _parse_done(args: list[str], raw: str) -> Command:
@@ -337,7 +340,7 @@ def _lead_hours(word: str, sub: str) -> int:
 
 def _shorten(word: str, limit: int = 40) -> str:
     # Echoed words are quoted in code spans: keep them short, free of backticks, and escaped.
-    word = word.replace("`", "'")
+    word = from_slack(word).replace("`", "'")
     return escape(word if len(word) <= limit else word[: limit - 1] + "…")
 
 

@@ -1,16 +1,123 @@
-"""The one place that makes user text safe for Slack's mrkdwn."""
+"""The one place that knows Slack's text format: what people meant on the way in, escaped once on the way out.
+
+Slack sends typed `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`, and what the composer inserted as tokens:
+`<@U123|name>`, `<#C123|name>`, `<!here>`, `<https://example.com|label>` ("Formatting text for app
+surfaces"). We store what the person meant: plain text in which a mentioned person or channel stays
+`<@U123>` / `<#C123>` (an id, so it renders as a live mention), `<!here>` becomes the words "@here"
+(which notify nobody when a bot posts them), and a link becomes its address (with its label, if it had
+one, so a link can't pretend to be something else). On the way out everything but those two mention
+forms is escaped, exactly once.
+"""
 
 from __future__ import annotations
 
+import re
+
+# Mentions we keep in stored text. Slack's ids are upper-case letters and digits.
+_STORED_MENTION = re.compile(r"<(?:@[UW]|#C)[A-Z0-9]+>")
+# Any Slack token in incoming text: `<` up to the next `>` (typed `<`/`>` arrive escaped).
+_TOKEN = re.compile(r"<([^<>]*)>")
+_SPECIAL = {"here", "channel", "everyone"}
+_ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))  # &amp; last: "&amp;lt;" means "&lt;"
+
+
+def from_slack(raw: str) -> str:
+    """What the person meant by text Slack sent in a command or message (see the module doc)."""
+    parts: list[str] = []
+    last = 0
+    for match in _TOKEN.finditer(raw):
+        parts.append(_unescape(raw[last : match.start()]))
+        parts.append(_meant_token(match.group(1)))
+        last = match.end()
+    parts.append(_unescape(raw[last:]))
+    return "".join(parts)
+
+
+def _meant_token(inner: str) -> str:
+    target, _, label = inner.partition("|")
+    label = _unescape(label)
+    if target[:2] in ("@U", "@W", "#C"):
+        return f"<{target}>" if _STORED_MENTION.fullmatch(f"<{target}>") else label or target
+    if target.startswith("!"):
+        name = target[1:].split("^", 1)[0]
+        if name in _SPECIAL:
+            return f"@{name}"
+        # <!subteam^S123|@team>, <!date^…|fallback>: the words Slack itself would show.
+        return label or f"@{name}"
+    url = _unescape(target)
+    address = url.removeprefix("mailto:")
+    if not label or label in (url, address, url.split("://", 1)[-1]):
+        return label or url  # a bare link, or one Slack made of what was typed ("example.com")
+    return f"{label} ({address})"
+
+
+def _unescape(text: str) -> str:
+    for entity, char in _ESCAPES:
+        text = text.replace(entity, char)
+    return text
+
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack treats as control sequences.
+    """Stored text as mrkdwn: `&`, `<`, `>` escaped, stored mentions kept live.
 
     Without this, a topic like `<!channel>` or `<https://evil|docs>` would ping everyone or
     disguise a link when echoed back.
     """
+    parts: list[str] = []
+    last = 0
+    for match in _STORED_MENTION.finditer(text):
+        parts.append(_escape_all(text[last : match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_escape_all(text[last:]))
+    return "".join(parts)
+
+
+def _escape_all(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_clipped(text: str, limit: int) -> str:
+    """`escape(text)` within `limit` characters, cut on what the person typed, never inside an escape.
+
+    A cut ends with "…"; a mention is kept whole or left out whole.
+    """
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    used = 1  # room for the "…"
+    for piece in _pieces(text):
+        shown = escape(piece)
+        if used + len(shown) > limit:
+            break
+        out.append(shown)
+        used += len(shown)
+    return "".join(out) + "…"
+
+
+def _pieces(text: str) -> list[str]:
+    """The text as characters, with each stored mention one piece."""
+    pieces: list[str] = []
+    last = 0
+    for match in _STORED_MENTION.finditer(text):
+        pieces.extend(text[last : match.start()])
+        pieces.append(match.group(0))
+        last = match.end()
+    pieces.extend(text[last:])
+    return pieces
 
 
 def mention(slack_user_id: str) -> str:
     return f"<@{slack_user_id}>"
+
+
+def plain(text: str) -> str:
+    """Stored text for a plain_text field, where Slack shows `<@U123>` as it is: "@U123" reads better."""
+    return _STORED_MENTION.sub(lambda m: m.group(0)[1:-1], text)
+
+
+def plain_words(mrkdwn: str) -> str:
+    """A message for a plain-text place (a form field's error): no markup a person would see raw."""
+    text = _STORED_MENTION.sub("someone", mrkdwn).replace("`", "")
+    return _unescape(text)

@@ -50,7 +50,11 @@ def test_schedule_errors_name_the_problem_and_show_usage(text: str, fragment: st
 
 
 def test_add_topic_keeps_the_text_exactly() -> None:
-    assert c.parse("add-topic <@U2|bob>   career  growth & <b>") == c.AddTopic("U2", "career  growth & <b>")
+    # Slack escapes what was typed; the command holds what the person meant.
+    parsed = c.parse("add-topic <@U2|bob>   career  growth &amp; &lt;b&gt;")
+    assert parsed == c.AddTopic("U2", "career  growth & <b>")
+    mentioned = c.parse("add-topic <@U2> ask <@U3|carol> in <#C9|general>, <!here>")
+    assert mentioned == c.AddTopic("U2", "ask <@U3> in <#C9>, @here")
     assert c.parse("add-topic Talk about Q3") == c.AddTopic(None, "Talk about Q3")
 
 
@@ -98,9 +102,12 @@ def test_malformed_arguments_show_that_subcommands_usage(text: str, sub: str) ->
 
 def test_unknown_subcommand_is_named_and_escaped() -> None:
     with pytest.raises(c.CommandError) as raised:
-        c.parse("<!channel> hello")
+        c.parse("&lt;!channel&gt; hello")  # typed as characters: shown as characters, escaped once
     assert raised.value.problem == "I don't know the command `&lt;!channel&gt;`."
     assert raised.value.usage is None
+    with pytest.raises(c.CommandError) as raised:
+        c.parse("<!channel> hello")  # picked from the menu: named, but notifies nobody
+    assert raised.value.problem == "I don't know the command `@channel`."
 
 
 def test_every_subcommand_has_a_name_and_usage() -> None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from bot.store import migrations
 from bot.store.base import Base
 from bot.store.db import make_engine
 from tests.databases import throwaway_postgres_database
+
+T = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -46,6 +49,49 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database: str) -> None:
 
 def test_each_revision_steps_down_and_up_one_at_a_time(empty_database: str) -> None:
     migrations.upgrade(empty_database)
-    for _ in range(5):
+    for _ in range(6):
         migrations.downgrade(empty_database, "-1")
     migrations.upgrade(empty_database)
+
+
+def test_0007_turns_text_stored_as_slack_sent_it_into_what_people_meant_and_back(empty_database: str) -> None:
+    migrations.upgrade(empty_database, "0006")
+    engine = make_engine(empty_database)
+    rows = {
+        "cmd": "R&amp;D &lt;Q1&gt; with <@UCAROL01|carol> <!here> <https://x.example|docs>",
+        "view": "typed in a modal: &amp; stays",
+    }
+    try:
+        with engine.begin() as connection:
+            _insert(connection, "workspace", id=1, slack_team_id="T1")
+            _insert(connection, "person", id=1, workspace_id=1, slack_user_id="UALICE01")
+            _insert(connection, "person", id=2, workspace_id=1, slack_user_id="UBOB0001")
+            _insert(connection, "pair", id=1, workspace_id=1, member_a_id=1, member_b_id=2)
+            for topic_id, (source, body) in enumerate(
+                ((None, rows["cmd"]), ("view:V1", rows["view"])), start=1
+            ):
+                _insert(connection, "topic", id=topic_id, pair_id=1, author_id=1, text=body, source=source)
+        migrations.upgrade(empty_database, "0007")
+        meant = "R&D <Q1> with <@UCAROL01> @here docs (https://x.example)"
+        assert _topics(engine) == [meant, rows["view"]]
+        migrations.downgrade(empty_database, "0006")
+        assert _topics(engine) == [
+            "R&amp;D &lt;Q1&gt; with <@UCAROL01> @here docs (https://x.example)",
+            rows["view"],
+        ]
+    finally:
+        engine.dispose()
+
+
+def _topics(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.scalars(text("SELECT text FROM topic ORDER BY id")))
+
+
+def _insert(connection: Connection, table: str, **values: object) -> None:
+    defaults = {"topic": {"status": "open", "visibility": "shared"}}.get(table, {})
+    row = {**defaults, **values, "created_at": T}
+    columns = ", ".join(row)
+    connection.execute(
+        text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row
+    )

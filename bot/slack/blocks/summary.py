@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from bot.services.notices import Notice, SummaryAction, SummaryView
 from bot.slack.blocks.common import bullets, context, section, to_dicts
 from bot.slack.dates import slack_date, slack_day
-from bot.slack.text import escape, mention
+from bot.slack.text import escape, escape_clipped, mention
 
 SUMMARY_OPEN_ACTION = "summary_open"
 NOT_HELD_ACTION = "meeting_not_held"
@@ -18,6 +18,7 @@ SLOT_CHOOSE_ACTION = "slot_choose"
 SLOT_SKIP_ACTION = "slot_skip"
 
 Message = dict[str, Any]
+CLIP_AT = 2900  # under the section's 3,000 characters, with room for the "…"
 
 
 def summary_message(view: SummaryView) -> Message:
@@ -25,7 +26,8 @@ def summary_message(view: SummaryView) -> Message:
     when = slack_date(view.starts_at, view.timezone)
     blocks: list[Block] = [section(f":memo: *1:1 summary: {a} and {b}, {when}*")]
     for part in view.parts:
-        blocks.append(section(_clip(f"*{mention(part.author_user_id)}:*\n{escape(part.key_points)}")))
+        head = f"*{mention(part.author_user_id)}:*\n"
+        blocks.append(section(head + escape_clipped(part.key_points, CLIP_AT - len(head))))
     if view.covered:
         blocks.append(section(bullets("*Covered*", [escape(text) for text in view.covered])))
     if view.actions:
@@ -118,16 +120,13 @@ def _slot_text(notice: Notice, slot: Any) -> str:
 
 
 def _action_block(action: SummaryAction) -> Block:
-    line = f"{escape(action.text)} — {mention(action.owner_user_id)}"
+    # Room for the owner, the due date and the check mark around the text.
+    line = f"{escape_clipped(action.text, CLIP_AT - 200)} — {mention(action.owner_user_id)}"
     if action.due is not None:
         line += f", due {slack_day(action.due)}"
     if action.done:
-        return section(_clip(f":white_check_mark: ~{line}~"))
+        return section(f":white_check_mark: ~{line}~")
     return section(
-        _clip(f":white_square: {line}"),
+        f":white_square: {line}",
         accessory=ButtonElement(text="Done", action_id=ACTION_DONE_ACTION, value=str(action.id)),
     )
-
-
-def _clip(text: str, limit: int = 2900) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

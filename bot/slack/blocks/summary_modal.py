@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS
 from bot.services.summaries import KEY_POINTS_MAX_CHARS, SummaryForm
+from bot.slack.text import plain
 
 SUMMARY_MODAL = "summary_modal"
 KEY_POINTS = "key_points"
@@ -46,7 +47,9 @@ def summary_modal(form: SummaryForm) -> dict[str, Any]:
         ),
     ]
     if form.topics:
-        options = [Option(value=str(t.id), text=_short(t.text, 75)) for t in form.topics[:MAX_TOPIC_OPTIONS]]
+        options = [
+            Option(value=str(t.id), text=_short(plain(t.text), 75)) for t in form.topics[:MAX_TOPIC_OPTIONS]
+        ]
         blocks.append(
             InputBlock(
                 block_id=COVERED,
