@@ -29,8 +29,9 @@ def resolve_pair(
 ) -> tuple[Person, Pair]:
     """The caller and the pair the command is about.
 
-    With a person named, that pair (created, with its people, when `create`); without one, the
-    caller's only pair. Without `create` nothing is written, so a reading session can ask.
+    With a person named, that pair (created, with its people, when `create`: only scheduling a series
+    creates a pair); without one, the caller's only pair. Without `create` nothing is written, so a
+    reading session can ask. A pair no series made is treated as no pair at all.
     """
     if other_user_id == actor.user_id:
         raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
@@ -39,10 +40,13 @@ def resolve_pair(
         known = people.find_people(session, actor.team_id, [actor.user_id, other_user_id])
         me, other = known.get(actor.user_id), known.get(other_user_id)
         found = people.pair_of(session, me, other) if me and other else None
-        if me is not None and found is not None:
+        if me is not None and found is not None and (create or found.manager_id is not None):
             return me, found
         if not create:
-            raise NoSuchPair(f"You don't have a 1:1 with <@{other_user_id}>.")
+            raise NoSuchPair(
+                f"You don't have a 1:1 with <@{other_user_id}>. Start one with `/1on1 schedule`, "
+                "mentioning them: e.g. `/1on1 schedule @name weekly tue 10:00`."
+            )
         team = people.workspace(session, actor.team_id, now)
         me = people.person(session, team.id, actor.user_id, now)
         other = people.person(session, team.id, other_user_id, now)

@@ -52,7 +52,7 @@ def add_topic(
 ) -> TopicAdded:
     cleaned = clean_topic(text)
     with sessions.begin() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=True)
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
         return _add(session, now, me, pair, cleaned)
 
 

@@ -74,10 +74,17 @@ def pair(session: Session, one: Person, other: Person, now: datetime) -> tuple[P
 
 
 def pairs_of(session: Session, someone: Person) -> list[Pair]:
+    """Someone's real 1:1s: pairs a series made (it sets who leads).
+
+    Older versions made a pair from a topic aimed at anyone; such a pair stays stored but unseen.
+    """
     return list(
         session.scalars(
             _pairs()
-            .where(or_(Pair.member_a_id == someone.id, Pair.member_b_id == someone.id))
+            .where(
+                or_(Pair.member_a_id == someone.id, Pair.member_b_id == someone.id),
+                Pair.manager_id.is_not(None),
+            )
             .order_by(Pair.id)
         )
     )

@@ -20,6 +20,7 @@ from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Topic
 from tests.conftest import SIGNING_SECRET
 from tests.signing import SlackSender
+from tests.slack.helpers import add_people
 from tests.slack_emulator import BOT_TOKEN, SlackEmulator
 
 pytestmark = pytest.mark.e2e
@@ -75,14 +76,25 @@ def served_bot(tmp_path_factory: pytest.TempPathFactory, _emulator: SlackEmulato
     assert process.wait(30) == 0, "".join(log)
 
 
+def schedule(sender: SlackSender, emulator: SlackEmulator, text: str, user_id: str) -> None:
+    """Schedule, and wait for the answer: the zones are new, so it comes through the response_url."""
+    url = emulator.new_response_url()
+    assert sender.command(text, user_id=user_id, response_url=url).status_code == 200
+    assert "Scheduled a weekly 1:1" in emulator.wait_for_response_posts(1, url, timeout=30)[0].payload["text"]
+
+
 def test_healthz(served_bot: ServedBot) -> None:
     with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
         response = sender.client.get(f"{served_bot.url}/healthz", timeout=30)
     assert response.status_code == 200 and response.json()["database"] == "ok"
 
 
-def test_signed_add_topic_is_stored_and_forged_one_is_not(served_bot: ServedBot) -> None:
+def test_signed_add_topic_is_stored_and_forged_one_is_not(
+    served_bot: ServedBot, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
     with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+        schedule(sender, emulator, "schedule <@UBOB0001> weekly tue 10:00", "UALICE01")
         forged = sender.command("add-topic <@UBOB0001> forged", user_id="UALICE01", secret="wrong")
         ok = sender.command("add-topic <@UBOB0001> Roadmap & <priorities>", user_id="UALICE01")
     assert forged.status_code == 401
@@ -96,8 +108,13 @@ def test_signed_add_topic_is_stored_and_forged_one_is_not(served_bot: ServedBot)
         engine.dispose()
 
 
-def test_two_workers_behind_one_port_take_concurrent_requests(served_bot: ServedBot) -> None:
+def test_two_workers_behind_one_port_take_concurrent_requests(
+    served_bot: ServedBot, emulator: SlackEmulator
+) -> None:
     """gunicorn runs two workers here; 24 signed commands at once all land, each once."""
+    add_people(emulator)
+    with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+        schedule(sender, emulator, "schedule <@UCAROL01> weekly wed 10:00", "UDAVE001")
 
     def send(index: int) -> int:
         with SlackSender(served_bot.url, SIGNING_SECRET) as sender:

@@ -9,8 +9,11 @@ from bot.domain.agenda import TOPIC_MAX_CHARS
 from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import Pair, Person, Topic
+from tests.conftest import START
 from tests.reliability_report import record
 from tests.signing import SlackSender
+from tests.slack.helpers import add_people, text_of
+from tests.slack_emulator import SlackEmulator
 
 ALICE, BOB, CAROL = "UALICE01", "UBOB0001", "UCAROL01"
 
@@ -59,60 +62,159 @@ def test_empty_command_shows_help(slack: SlackSender) -> None:
     assert "/1on1 add-topic" in reply_text(reply_of(slack.command("", user_id=ALICE)))
 
 
+@pytest.fixture
+def paired(slack: SlackSender, emulator: SlackEmulator) -> SlackSender:
+    """Alice and Bob (and Carol, and Dave) exist in Slack; Alice meets Bob weekly."""
+    add_people(emulator)
+    reply_of(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    return slack
+
+
 def test_add_topic_with_a_person_stores_it_on_their_pair(
-    slack: SlackSender, sessions: SessionFactory
+    paired: SlackSender, sessions: SessionFactory
 ) -> None:
-    body = reply_of(slack.command(f"add-topic <@{BOB}|bob> Career growth plan", user_id=ALICE))
-    assert f"<@{BOB}>" in reply_text(body)
+    body = reply_of(paired.command(f"add-topic <@{BOB}|bob> Career growth plan", user_id=ALICE))
+    assert f"Added to the agenda of your 1:1 with <@{BOB}>" in reply_text(body)
     assert ">Career growth plan" in reply_text(body)
-    assert "No 1:1 is scheduled yet" in reply_text(body)
     assert topics(sessions) == [(ALICE, BOB, "Career growth plan")]
 
 
-def test_add_topic_without_a_person_uses_the_only_pair(slack: SlackSender, sessions: SessionFactory) -> None:
-    reply_of(slack.command(f"add-topic <@{BOB}> first", user_id=ALICE))
-    # Bob has one 1:1 now (with Alice), so he need not name her.
-    body = reply_of(slack.command("add-topic second", user_id=BOB))
+def test_add_topic_without_a_person_uses_the_only_pair(paired: SlackSender, sessions: SessionFactory) -> None:
+    reply_of(paired.command(f"add-topic <@{BOB}> first", user_id=ALICE))
+    # Bob has one 1:1 (with Alice), so he need not name her.
+    body = reply_of(paired.command("add-topic second", user_id=BOB))
     assert f"<@{ALICE}>" in reply_text(body)
     assert topics(sessions) == [(ALICE, BOB, "first"), (BOB, ALICE, "second")]
 
 
-def test_echoed_topic_is_escaped(slack: SlackSender, sessions: SessionFactory) -> None:
-    evil = "<!channel> see <https://evil.example|the docs> & more"
-    text = reply_text(reply_of(slack.command(f"add-topic <@{BOB}> {evil}", user_id=ALICE)))
-    assert "<!channel>" not in text
-    assert "&lt;!channel&gt; see &lt;https://evil.example|the docs&gt; &amp; more" in text
-    # Stored as typed; escaping happens on the way out.
-    assert topics(sessions) == [(ALICE, BOB, evil)]
+def test_a_topic_typed_with_slacks_escapes_is_stored_as_meant_and_shown_escaped_once(
+    paired: SlackSender, sessions: SessionFactory
+) -> None:
+    # Slack sends "R&amp;D budget &lt;Q1&gt;" (tests.signing.slack_text escapes as Slack does).
+    text = reply_text(reply_of(paired.command(f"add-topic <@{BOB}> R&D budget <Q1>", user_id=ALICE)))
+    assert ">R&amp;D budget &lt;Q1&gt;" in text  # Slack shows "R&D budget <Q1>"
+    assert "&amp;amp;" not in text and "&amp;lt;" not in text
+    assert topics(sessions) == [(ALICE, BOB, "R&D budget <Q1>")]
+
+
+def test_mentions_stay_mentions_links_show_their_address_and_broadcasts_notify_nobody(
+    paired: SlackSender, sessions: SessionFactory
+) -> None:
+    link = "<https://evil.example|the docs>"
+    typed = f"<!channel> ask <@{CAROL}|carol> in <#C0GENERAL|general> about {link} & more"
+    text = reply_text(reply_of(paired.command(f"add-topic <@{BOB}> {typed}", user_id=ALICE)))
+    meant = f"@channel ask <@{CAROL}> in <#C0GENERAL> about the docs (https://evil.example) & more"
+    assert topics(sessions) == [(ALICE, BOB, meant)]
+    assert (
+        f">@channel ask <@{CAROL}> in <#C0GENERAL> about the docs (https://evil.example) &amp; more" in text
+    )
+    assert "<!channel>" not in text and "<https://evil" not in text
+    agenda = reply_text(reply_of(paired.command(f"agenda <@{BOB}>", user_id=ALICE)))
+    assert f"ask <@{CAROL}> in <#C0GENERAL>" in agenda and "<!channel>" not in agenda
+
+
+def test_a_broadcast_typed_as_characters_is_shown_as_characters(
+    paired: SlackSender, sessions: SessionFactory
+) -> None:
+    # Typed as text (not picked from the menu), Slack escapes it: "&lt;!channel&gt;".
+    text = reply_text(
+        reply_of(paired.command(f"add-topic <@{BOB}> &lt;!channel&gt; hi", user_id=ALICE, raw=True))
+    )
+    assert topics(sessions) == [(ALICE, BOB, "<!channel> hi")]
+    assert ">&lt;!channel&gt; hi" in text and "<!channel>" not in text
+
+
+@pytest.mark.parametrize("length, stored", [(TOPIC_MAX_CHARS, True), (TOPIC_MAX_CHARS + 1, False)])
+def test_the_topic_limit_counts_what_the_person_typed(
+    paired: SlackSender, sessions: SessionFactory, length: int, stored: bool
+) -> None:
+    # 500 ampersands arrive as 2,500 characters of "&amp;": still 500 typed.
+    text = reply_text(reply_of(paired.command(f"add-topic <@{BOB}> {'&' * length}", user_id=ALICE)))
+    assert topics(sessions) == ([(ALICE, BOB, "&" * length)] if stored else [])
+    assert ("the limit is" in text) is not stored
+
+
+def test_any_word_is_allowed_in_a_command_payload_too(paired: SlackSender, sessions: SessionFactory) -> None:
+    # slack_bolt 1.30 read any form body containing "payload" as an interactivity payload: 404.
+    response = paired.command(f"add-topic <@{BOB}> check the payload format", user_id=ALICE)
+    assert "Added to the agenda" in reply_text(reply_of(response))
+    assert topics(sessions) == [(ALICE, BOB, "check the payload format")]
+
+
+def test_a_topic_for_someone_you_have_no_1on1_with_is_refused_and_tells_nobody(
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
+    text = reply_text(reply_of(slack.command(f"add-topic <@{BOB}> Can we talk?", user_id=ALICE)))
+    assert f"You don't have a 1:1 with <@{BOB}>" in text and "/1on1 schedule" in text
+    assert all(count == 0 for count in row_counts(sessions).values())
+    # Bob's own DM is not turned into a question about a 1:1 he never agreed to.
+    bob_dm = emulator.open_dm(BOB)
+    assert slack.dm(BOB, "Let's plan the offsite", channel=bob_dm).status_code == 200
+    said = [text_of(c.args) for c in emulator.calls("chat.postMessage")]
+    assert said and all("don't have any 1:1s yet" in s for s in said), said
+    assert not any("Can we talk" in text_of(c.args) for c in emulator.calls())
+
+
+def test_a_pair_an_older_version_made_without_a_series_stays_invisible(
+    paired: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    # Carol once aimed a topic at Bob, which made a pair (and kept her topic) without a series.
+    with sessions.begin() as session:
+        team = session.scalars(select(Person.workspace_id)).first()
+        carol = Person(workspace_id=team, slack_user_id=CAROL, created_at=START)
+        session.add(carol)
+        session.flush()
+        bob = session.scalars(select(Person).where(Person.slack_user_id == BOB)).one()
+        low, high = sorted((carol.id, bob.id))
+        phantom = Pair(workspace_id=team, member_a_id=low, member_b_id=high, created_at=START)
+        session.add(phantom)
+        session.flush()
+        session.add(Topic(pair_id=phantom.id, author_id=carol.id, text="Carol's old topic", created_at=START))
+    # Bob has one real 1:1, so his DM goes straight onto it, no "which 1:1?" question.
+    bob_dm = emulator.open_dm(BOB)
+    assert paired.dm(BOB, "Offsite plans", channel=bob_dm).status_code == 200
+    assert any(
+        f"Added to your 1:1 with <@{ALICE}>" in text_of(c.args) for c in emulator.calls("chat.postMessage")
+    )
+    listed = reply_text(reply_of(paired.command("list", user_id=BOB)))
+    assert f"<@{CAROL}>" not in listed
+    refused = reply_text(reply_of(paired.command(f"agenda <@{CAROL}>", user_id=BOB)))
+    assert "You don't have a 1:1 with" in refused and "Carol's old topic" not in refused
+    assert (CAROL, BOB, "Carol's old topic") in topics(sessions)  # still stored, not lost
 
 
 def test_no_pair_and_no_person_is_refused_and_stores_nothing(
-    slack: SlackSender, sessions: SessionFactory
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
+    add_people(emulator)
     text = reply_text(reply_of(slack.command("add-topic hello", user_id=ALICE)))
     assert "don't have any 1:1s yet" in text
     assert all(count == 0 for count in row_counts(sessions).values())
 
 
-def test_several_pairs_and_no_person_asks_which(slack: SlackSender, sessions: SessionFactory) -> None:
-    reply_of(slack.command(f"add-topic <@{BOB}> one", user_id=ALICE))
-    reply_of(slack.command(f"add-topic <@{CAROL}> two", user_id=ALICE))
+def test_several_pairs_and_no_person_asks_which(paired: SlackSender, sessions: SessionFactory) -> None:
+    reply_of(paired.command(f"schedule <@{CAROL}> weekly wed 10:00", user_id=ALICE))
     before = row_counts(sessions)
-    text = reply_text(reply_of(slack.command("add-topic which one?", user_id=ALICE)))
+    text = reply_text(reply_of(paired.command("add-topic which one?", user_id=ALICE)))
     assert "several people" in text and f"<@{BOB}>" in text and f"<@{CAROL}>" in text
     assert row_counts(sessions) == before
 
 
-def test_a_1on1_with_yourself_is_refused(slack: SlackSender, sessions: SessionFactory) -> None:
+def test_a_1on1_with_yourself_is_refused(
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
     text = reply_text(reply_of(slack.command(f"add-topic <@{ALICE}> me, myself", user_id=ALICE)))
     assert "not yourself" in text
     assert all(count == 0 for count in row_counts(sessions).values())
 
 
-def test_oversized_topic_names_the_limit(slack: SlackSender, sessions: SessionFactory) -> None:
-    text = reply_text(reply_of(slack.command(f"add-topic <@{BOB}> {'x' * 5000}", user_id=ALICE)))
+def test_oversized_topic_names_the_limit(paired: SlackSender, sessions: SessionFactory) -> None:
+    before = row_counts(sessions)
+    text = reply_text(reply_of(paired.command(f"add-topic <@{BOB}> {'x' * 5000}", user_id=ALICE)))
     assert f"the limit is {TOPIC_MAX_CHARS:,}" in text
-    assert all(count == 0 for count in row_counts(sessions).values())
+    assert row_counts(sessions) == before
 
 
 def test_missing_text_shows_the_right_form(slack: SlackSender, sessions: SessionFactory) -> None:
@@ -136,6 +238,7 @@ def test_unresolved_plain_at_name_is_explained(slack: SlackSender, sessions: Ses
 
 
 @pytest.mark.reliability
+@pytest.mark.http_only
 def test_forged_signature_is_rejected_and_changes_nothing(
     slack: SlackSender, sessions: SessionFactory
 ) -> None:
@@ -146,6 +249,7 @@ def test_forged_signature_is_rejected_and_changes_nothing(
 
 
 @pytest.mark.reliability
+@pytest.mark.http_only
 def test_stale_timestamp_is_rejected_and_changes_nothing(
     slack: SlackSender, sessions: SessionFactory
 ) -> None:
@@ -159,6 +263,7 @@ def test_stale_timestamp_is_rejected_and_changes_nothing(
     assert all(count == 0 for count in row_counts(sessions).values())
 
 
+@pytest.mark.http_only
 def test_healthz_checks_the_database(slack: SlackSender) -> None:
     response = slack.client.get(f"{slack.base_url}/healthz")
     assert response.status_code == 200

@@ -158,6 +158,7 @@ def build_world(
     slot = buttons(nudge)["slot_choose"]
 
     # Alice shares an agenda with Dave too, so a plain DM of hers waits for her to pick a 1:1.
+    reply_text(slack.command(f"schedule <@{DAVE}> monthly fri 15:00", user_id=ALICE))
     reply_text(slack.command(f"add-topic <@{DAVE}> Hiring plan", user_id=ALICE))
     alice_dm = emulator.open_dm(ALICE)
     sent = emulator.add_message(alice_dm, ALICE, PENDING_TEXT)

@@ -46,7 +46,11 @@ def test_a_retried_event_is_handled_once(
 
 
 @pytest.mark.reliability
-def test_a_redelivered_command_is_handled_once(slack: SlackSender, sessions: SessionFactory) -> None:
+def test_a_redelivered_command_is_handled_once(
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
+    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     first = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa")
     again = slack.command(
         f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa", retry_num=1
@@ -59,7 +63,12 @@ def test_a_redelivered_command_is_handled_once(slack: SlackSender, sessions: Ses
     assert topic_count(sessions) == 2
 
 
-def test_a_request_that_failed_is_not_remembered(slack: SlackSender, sessions: SessionFactory) -> None:
+@pytest.mark.http_only
+def test_a_request_that_failed_is_not_remembered(
+    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
+    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     forged = slack.command(f"add-topic <@{BOB}> Retry me", user_id=ALICE, trigger_id="9.9.zz", secret="wrong")
     assert forged.status_code == 401
     assert (
