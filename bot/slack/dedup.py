@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.now import Clock
+from bot.slack import form_body
 from bot.store import requests
 from bot.store.db import SessionFactory
 
@@ -28,6 +29,15 @@ class DedupingApp(App):
         self.clock = clock
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        form_body.repair(req)
+        if req.body.get("type") == "app_rate_limited":
+            # Slack dropped events for a minute; nothing to do but say so (and answer 200, as asked).
+            logger.warning(
+                "Slack rate-limited events for team %s in minute %s",
+                req.body.get("team_id"),
+                req.body.get("minute_rate_limited"),
+            )
+            return BoltResponse(status=200, body="")
         key = request_key(req.body)
         if key is not None:
             with self.sessions() as session:
