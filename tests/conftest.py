@@ -9,17 +9,20 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from slack_bolt import App
 from sqlalchemy import Engine, delete
 
 from bot.config import Settings
 from bot.delivery.outbox import build_delivery_client, deliver_all_due
+from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
 from bot.slack.messages import MessageRenderer
 from bot.store import migrations
@@ -27,7 +30,8 @@ from bot.store.base import Base
 from bot.store.db import SessionFactory, make_engine, make_session_factory
 from bot.web import build_wsgi
 from tests.signing import SlackSender
-from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
+from tests.socket_mode import SocketModeBot, SocketModeSender
 
 # CI explores the same examples every run (a submission must not land or fail by chance);
 # a developer's run explores new ones.
@@ -122,6 +126,7 @@ class _QuietHandler(WSGIRequestHandler):
 @dataclass
 class AppServer:
     url: str
+    later: AfterAck  # the app's after-ack work (views.open, response_url, zone look-ups)
 
 
 class InlineOutbox:
@@ -144,7 +149,17 @@ class InlineOutbox:
 def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterator[AppServer]:
     """The real Bolt app behind a real HTTP server, as Slack would reach it."""
     sessions = make_session_factory(engine)
-    app = build_app(settings, sessions, clock=_clock, outbox=InlineOutbox(settings, sessions, _clock))
+    later = AfterAck()
+    app = build_app(
+        settings, sessions, clock=_clock, outbox=InlineOutbox(settings, sessions, _clock), later=later
+    )
+    with serving(app, engine) as url:
+        yield AppServer(url=url, later=later)
+
+
+@contextmanager
+def serving(app: App, engine: Engine) -> Iterator[str]:
+    """Serve a Bolt app over real HTTP on a free local port; yields its base URL."""
     server = make_server(
         "127.0.0.1",
         0,
@@ -154,16 +169,55 @@ def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterato
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield AppServer(url=f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-@pytest.fixture
+@dataclass
+class SocketModeApp:
+    bot: SocketModeBot
+    later: AfterAck
+
+
+@pytest.fixture(scope="session")
+def socket_mode_app(
+    settings: Settings, engine: Engine, _clock: FakeClock, _emulator: SlackEmulator
+) -> Iterator[SocketModeApp]:
+    """The same app under Bolt's SocketModeHandler, connected to the emulator once per session."""
+    socket_settings = replace(settings, app_token=APP_TOKEN)
+    sessions = make_session_factory(engine)
+    later = AfterAck()
+    outbox = InlineOutbox(socket_settings, sessions, _clock)
+    app = build_app(socket_settings, sessions, clock=_clock, outbox=outbox, later=later)
+    with SocketModeBot(app, APP_TOKEN) as bot:
+        yield SocketModeApp(bot, later)
+
+
+@pytest.fixture(params=["http", "socket_mode"])
 def slack(
-    app_server: AppServer, sessions: SessionFactory, emulator: SlackEmulator, clock: FakeClock
-) -> Iterator[SlackSender]:
-    """Sends signed requests to the app, like Slack; depends on a clean database and emulator."""
-    sender = SlackSender(app_server.url, SIGNING_SECRET)
+    request: pytest.FixtureRequest, sessions: SessionFactory, emulator: SlackEmulator, clock: FakeClock
+) -> Iterator[SlackSender | SocketModeSender]:
+    """Sends Slack's requests to the app, once over HTTP (signed) and once over Socket Mode; depends on a
+    clean database and emulator. A command answers with what the person finally sees (see SlackSender)."""
+    sender: SlackSender | SocketModeSender
+    if request.param == "http":
+        app_server: AppServer = request.getfixturevalue("app_server")
+        later = app_server.later
+        sender = SlackSender(
+            app_server.url, SIGNING_SECRET, responses=emulator, settle=lambda: later.wait_idle(10)
+        )
+    else:
+        if request.node.get_closest_marker("http_only"):
+            pytest.skip("request signing and HTTP status codes exist only over HTTP")
+        socket_app: SocketModeApp = request.getfixturevalue("socket_mode_app")
+        later = socket_app.later
+        emulator.socket_mode.connected(timeout=10)  # a test may have left it reconnecting
+        sender = SocketModeSender(
+            emulator.socket_mode, responses=emulator, settle=lambda: later.wait_idle(10)
+        )
     yield sender
     sender.close()
+    later.wait_idle(10)  # nothing of this test's runs into the next one

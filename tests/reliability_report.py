@@ -10,3 +10,8 @@ FIGURES: dict[str, int] = defaultdict(int)
 def record(name: str, value: int) -> None:
     """Add `value` to the figure `name` (figures add up across tests and examples)."""
     FIGURES[name] += value
+
+
+def record_max(name: str, value: int) -> None:
+    """Keep the largest `value` seen for the figure `name` (a worst case, e.g. milliseconds)."""
+    FIGURES[name] = max(FIGURES[name], value)

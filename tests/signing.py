@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import secrets
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -50,6 +51,53 @@ def new_ts() -> str:
     return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
+# What the composer inserts as a token: a mention, a channel, `<!here>`-style specials, a link.
+_COMPOSER_TOKEN = re.compile(
+    r"<(@[UW][A-Z0-9]+|#C[A-Z0-9]+|!(?:here|channel|everyone)|!(?:subteam|date)\^[^<>|]*"
+    r"|(?:https?://|mailto:)[^<>|\s]+)(?:\|([^<>]*))?>"
+)
+
+
+def slack_text(typed: str) -> str:
+    """Text as Slack sends what a person typed in a command or message ("Formatting text for app surfaces").
+
+    `&`, `<` and `>` arrive as `&amp;`, `&lt;`, `&gt;`. Tokens the composer inserts (`<@U123|name>`,
+    `<#C123|name>`, `<!here>`, `<https://example.com|label>`) stay tokens, with `&` in them escaped: a
+    test writes them the way the person picked them from Slack's menus. To send a literal `<@U123>` as
+    typed characters, pass ``raw=True`` to the sender with text you escaped yourself.
+    """
+    parts: list[str] = []
+    last = 0
+    for match in _COMPOSER_TOKEN.finditer(typed):
+        parts.append(_escape(typed[last : match.start()]))
+        parts.append(match.group(0).replace("&", "&amp;"))
+        last = match.end()
+    parts.append(_escape(typed[last:]))
+    return "".join(parts)
+
+
+def meant_text(typed: str) -> str:
+    """What a person who typed `typed` (tokens as in :func:`slack_text`) meant: the oracle for stored text.
+
+    A person or channel stays an id, `<!here>` is the words "@here", a labelled link shows its address.
+    """
+
+    def meaning(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2) or ""
+        if target[0] in "@#":
+            return f"<{target}>"
+        if target[0] == "!":
+            return label or "@" + target[1:].split("^")[0]
+        address = target.removeprefix("mailto:")
+        return f"{label} ({address})" if label and label not in (target, address) else (label or target)
+
+    return _COMPOSER_TOKEN.sub(meaning, typed)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _fake_response_url(team_id: str) -> str:
     return f"https://hooks.slack.com/commands/{team_id}/{next(_counter)}/{secrets.token_hex(12)}"
 
@@ -78,8 +126,12 @@ def slash_command_body(
     user_name: str | None = None,
     channel_name: str | None = None,
     api_app_id: str = API_APP_ID,
+    raw: bool = False,
 ) -> tuple[bytes, str]:
-    """Form-encoded slash-command body. Pass ``emu.new_response_url()`` to capture replies."""
+    """Form-encoded slash-command body. Pass ``emu.new_response_url()`` to capture replies.
+
+    ``text`` is what the person typed; it is sent escaped as Slack does (:func:`slack_text`) unless ``raw``.
+    """
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -89,7 +141,7 @@ def slash_command_body(
         "user_id": user_id,
         "user_name": user_name or user_id.lower(),
         "command": command,
-        "text": text,
+        "text": text if raw else slack_text(text),
         "api_app_id": api_app_id,
         "is_enterprise_install": "false",
         "response_url": response_url or _fake_response_url(team_id),
@@ -259,9 +311,14 @@ def dm_message_event(
     thread_ts: str | None = None,
     *,
     parent_user_id: str | None = None,
+    raw: bool = False,
 ) -> dict[str, Any]:
-    """A ``message`` event a user sent in their DM with the app (``channel_type: "im"``)."""
+    """A ``message`` event a user sent in their DM with the app (``channel_type: "im"``).
+
+    ``text`` is what the person typed, escaped as Slack does (:func:`slack_text`) unless ``raw``.
+    """
     ts = ts or new_ts()
+    typed, text = text, text if raw else slack_text(text)
     event = {
         "type": "message",
         "client_msg_id": str(uuid.uuid4()),
@@ -276,7 +333,7 @@ def dm_message_event(
             {
                 "type": "rich_text",
                 "block_id": secrets.token_hex(3),
-                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": typed}]}],
             }
         ],
     }
@@ -287,17 +344,39 @@ def dm_message_event(
     return event
 
 
+class ResponseUrls(Protocol):
+    """Where response_url posts land (the emulator): issues URLs and shows what was posted to them."""
+
+    def new_response_url(self) -> str: ...
+
+    def response_posts(self, url: str | None = None) -> list[Any]: ...
+
+
 class SlackSender:
-    """Posts signed Slack requests to ``{base_url}/slack/events`` of the app under test."""
+    """Posts signed Slack requests to ``{base_url}/slack/events`` of the app under test.
+
+    With ``responses`` (the emulator), commands and clicks carry response URLs it serves; with
+    ``settle`` too (waits until the app's after-ack work is done), a command answers with what the
+    person finally sees: the ack, or the response_url post that replaced it.
+    """
 
     def __init__(
-        self, base_url: str, secret: str, clock: Callable[[], float] = time.time, timeout: float = 10.0
+        self,
+        base_url: str,
+        secret: str,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 10.0,
+        *,
+        responses: ResponseUrls | None = None,
+        settle: Callable[[], object] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/slack/events"
         self.secret = secret
         self.clock = clock
         self.client = httpx.Client(timeout=timeout)
+        self.responses = responses
+        self.settle = settle
 
     def __enter__(self) -> SlackSender:
         return self
@@ -331,21 +410,46 @@ class SlackSender:
 
     def command(self, text: str, user_id: str, **kw: Any) -> httpx.Response:
         signing = _signing_options(kw)
-        return self.post(*slash_command_body(text, user_id, **kw), **signing)
+        self._issue_response_url(kw)
+        response = self.post(*slash_command_body(text, user_id, **kw), **signing)
+        return self._settled(response, kw.get("response_url"))
 
     def action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> httpx.Response:
         signing = _signing_options(kw)
-        return self.post(*block_actions_body(user_id, actions, **kw), **signing)
+        if kw.get("message") is not None:  # only a click in a message comes with a response_url
+            self._issue_response_url(kw)
+        response = self.post(*block_actions_body(user_id, actions, **kw), **signing)
+        self._settled(response, None)
+        return response
 
     def submit(
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
     ) -> httpx.Response:
         signing = _signing_options(kw)
-        return self.post(*view_submission_body(user_id, view, values, **kw), **signing)
+        return self._settled(self.post(*view_submission_body(user_id, view, values, **kw), **signing), None)
 
     def event(self, event: dict[str, Any], **kw: Any) -> httpx.Response:
         signing = _signing_options(kw)
-        return self.post(*event_body(event, **kw), **signing)
+        return self._settled(self.post(*event_body(event, **kw), **signing), None)
+
+    def _issue_response_url(self, kw: dict[str, Any]) -> None:
+        if self.responses is not None and kw.get("response_url") is None:
+            kw["response_url"] = self.responses.new_response_url()
+
+    def _settled(self, response: httpx.Response, response_url: str | None) -> httpx.Response:
+        """Wait for the app's after-ack work; a command's ack replaced through its response_url reads as
+        the replacement, as the person sees it."""
+        if self.settle is None:
+            return response
+        self.settle()
+        if self.responses is None or response_url is None or response.status_code != 200:
+            return response
+        replacements = [
+            p for p in self.responses.response_posts(response_url) if p.payload.get("replace_original")
+        ]
+        if not replacements:
+            return response
+        return httpx.Response(200, json=replacements[-1].payload, request=response.request)
 
     def dm(self, user_id: str, text: str, **kw: Any) -> httpx.Response:
         """Shortcut: a DM ``message`` event (kwargs go to :func:`dm_message_event`)."""

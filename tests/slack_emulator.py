@@ -12,6 +12,10 @@ Faithful details worth knowing:
 * ``thread_ts`` pointing at no message is not a documented error: Slack answers ok (the reply is
   orphaned). Set ``strict_threads = True`` to get an emulator-only ``thread_not_found`` instead.
 
+Socket Mode: ``apps.connections.open`` (app-level token ``APP_TOKEN``) issues one-time ``ws://`` URLs of a
+WebSocket server that starts and stops with the emulator; ``emu.socket_mode`` (tests/socket_mode.py, which
+needs the ``websockets`` package) pushes envelopes and records the app's acks.
+
 Opt-in: ``enforce_rate_limits()`` makes the emulator hold calls to Slack's documented rate limits and answer
 ``429`` + ``Retry-After`` past them (see ``RateLimits``). Off by default and after ``reset()``.
 """
@@ -36,7 +40,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.socket_mode import SocketModeServer
+
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-test-app-token"  # app-level token with connections:write, for Socket Mode
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 APP_ID = "A0001"
@@ -74,6 +81,8 @@ _TZ_LABELS = {
     "JST": "Japan Standard Time",
     "UTC": "Coordinated Universal Time",
 }
+# Methods that take the app-level token (xapp-) and refuse others; every other method refuses it.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 _STATUS_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
 
 
@@ -258,6 +267,7 @@ class SlackEmulator:
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.socket_mode = SocketModeServer(APP_ID)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "users.info": self._users_info,
@@ -269,6 +279,7 @@ class SlackEmulator:
             "views.push": self._views_open,  # same contract: a modal exchanged for a trigger
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "apps.connections.open": self._apps_connections_open,
         }
         self.reset()
 
@@ -280,10 +291,12 @@ class SlackEmulator:
             serve = self._server.serve_forever
             self._thread = threading.Thread(target=lambda: serve(poll_interval=0.05), daemon=True)
             self._thread.start()
+            self.socket_mode.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
+            self.socket_mode.stop()
             self._server.shutdown()
             self._server.server_close()
             if self._thread is not None:
@@ -311,7 +324,10 @@ class SlackEmulator:
         """Forget calls, faults, users (but the bot), conversations, views, response URLs; default token."""
         with self._cond:
             self.valid_tokens: set[str] = {BOT_TOKEN}
+            self.valid_app_tokens: set[str] = {APP_TOKEN}
+            self.socket_mode.reset()
             self.strict_threads = False
+            self.latency = 0.0  # seconds every Web API and response_url answer waits (set_latency)
             self._calls: list[Call] = []
             self._users: dict[str, dict[str, Any]] = {}
             self.add_user(BOT_USER_ID, "oneonone", tz="America/Los_Angeles", is_bot=True, real_name="1:1 Bot")
@@ -335,6 +351,14 @@ class SlackEmulator:
                 self._hold.release.set()  # never leave a held request hanging across tests
             self._hold: _Hold | None = None
             self._cond.notify_all()
+
+    def set_latency(self, seconds: float) -> None:
+        """Answer every Web API call and response_url post `seconds` late, after doing its work.
+
+        Slack's answers are not always quick; an app that waits for one before acknowledging a
+        request misses Slack's 3-second deadline.
+        """
+        self.latency = seconds
 
     # ------------------------------------------------------------------ test set-up helpers
     def add_user(
@@ -636,6 +660,9 @@ class SlackEmulator:
             data, ctype = text.encode(), "text/plain; charset=utf-8"
         else:
             status, data, ctype = 404, b"not found", "text/plain"
+        if self.latency:
+            # Slack has done the work but answers late, as on a slow day (see set_latency).
+            threading.Event().wait(self.latency)
         req.send_response(status)
         req.send_header("Content-Type", ctype)
         req.send_header("Content-Length", str(len(data)))
@@ -669,8 +696,7 @@ class SlackEmulator:
                     raise _fail(fault.error or _STATUS_ERRORS.get(fault.status, "fatal_error"))
                 if not token:
                     raise _fail("not_authed")
-                if token not in self.valid_tokens:
-                    raise _fail("invalid_auth")
+                self._check_token(method, token)
                 retry_after = self._retry_after(method, args)
                 if retry_after is not None:
                     status, headers["Retry-After"] = 429, str(retry_after)
@@ -795,7 +821,23 @@ class SlackEmulator:
         }
         return text[:MAX_TEXT_CHARS], warning
 
+    def _check_token(self, method: str, token: str) -> None:
+        # A known token of the wrong kind answers not_allowed_token_type (apps.connections.open's reference
+        # lists it for a bot token); an unknown token invalid_auth.
+        wanted, other = (
+            (self.valid_app_tokens, self.valid_tokens)
+            if method in _APP_TOKEN_METHODS
+            else (self.valid_tokens, self.valid_app_tokens)
+        )
+        if token in other:
+            raise _fail("not_allowed_token_type")
+        if token not in wanted:
+            raise _fail("invalid_auth")
+
     # ------------------------------------------------------------------ method handlers
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_mode.new_url()}
+
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
             "url": f"https://{TEAM_DOMAIN}.slack.com/",

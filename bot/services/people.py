@@ -22,6 +22,10 @@ class DirectoryError(Exception):
     """Slack could not say (unreachable, rate limited); callers fall back to what is cached."""
 
 
+class NotCached(DirectoryError):
+    """The directory answers from the cache only (while Slack waits for an ack) and has no zone."""
+
+
 class UnknownPerson(DomainError):
     """Slack says there is no such user."""
 
@@ -71,6 +75,10 @@ def timezones(
             continue
         try:
             fetched[user_id] = found[user_id] = directory.timezone(user_id)
+        except NotCached:
+            if not zone:
+                raise  # the caller asks Slack once it has acknowledged, then comes back
+            found[user_id] = zone  # a day old at worst; refreshed after the ack
         except DirectoryError as error:
             if user_id in required and not zone:
                 raise SlackBusy() from error

@@ -37,6 +37,7 @@ class ActionInput:
     text: str
     owner_user_id: str | None
     due: date | None
+    owner_field: str = ""  # where an error about the owner belongs (the text's field if not given)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,10 @@ def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: 
     key_points = without_controls(form.key_points).strip()
     if len(key_points) > KEY_POINTS_MAX_CHARS:
         raise SummaryInvalid("key_points", f"Keep the key points under {KEY_POINTS_MAX_CHARS:,} characters.")
-    note = clean_text(form.note, what="note", limit=NOTE_MAX_CHARS) if form.note.strip() else ""
+    try:
+        note = clean_text(form.note, what="note", limit=NOTE_MAX_CHARS) if form.note.strip() else ""
+    except DomainError as error:
+        raise SummaryInvalid("note", error.message) from None
     with sessions.begin() as session:
         meeting, pair, me = own_meeting(session, actor, form.meeting_id)
         if session.scalar(select(Summary.id).where(Summary.source == form.source)) is not None:
@@ -135,8 +139,8 @@ def _action(pair: Pair, item: ActionInput) -> tuple[str, Person, date | None]:
         raise SummaryInvalid(item.field, error.message) from None
     members = {pair.member_a.slack_user_id: pair.member_a, pair.member_b.slack_user_id: pair.member_b}
     if item.owner_user_id not in members:
-        names = " or ".join(f"<@{user_id}>" for user_id in members)
-        raise SummaryInvalid(item.field, f"Each action item needs an owner: {names}.")
+        # Plain words: a form error is plain text, where a mention would show as "<@U…>".
+        raise SummaryInvalid(item.owner_field or item.field, "Pick one of the two of you as the owner.")
     return text, members[item.owner_user_id], item.due
 
 

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.delivery.outbox import BackgroundDeliverer, build_delivery_client
 from bot.now import Clock, system_clock
+from bot.slack.after_ack import AfterAck
 from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Deps, Kicker
 from bot.slack.directory import SlackDirectory
@@ -37,10 +38,16 @@ def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) 
 
 
 def build_app(
-    settings: Settings, sessions: SessionFactory, clock: Clock = system_clock, outbox: Kicker | None = None
+    settings: Settings,
+    sessions: SessionFactory,
+    clock: Clock = system_clock,
+    outbox: Kicker | None = None,
+    later: AfterAck | None = None,
 ) -> App:
     app = DedupingApp(
-        client=build_client(settings),
+        # The token, not a client: given `client=`, Bolt also reads SLACK_BOT_TOKEN and warns that
+        # it goes unused (slack_bolt/app/app.py, App.__init__). Its client retries like build_client's.
+        token=settings.bot_token,
         signing_secret=settings.signing_secret,
         request_verification_enabled=not settings.socket_mode,
         # Startup must not depend on reaching Slack; `run`/`serve` check the token once themselves.
@@ -49,12 +56,14 @@ def build_app(
         # other people go through the outbox, delivered in the background.
         process_before_response=True,
     )
+    app.client.base_url = settings.slack_api_url or WebClient.BASE_URL  # App takes no base URL
     app.use_store(sessions, clock)
     deps = Deps(
         sessions=sessions,
         clock=clock,
         directory=SlackDirectory(app.client),
         outbox=outbox or build_deliverer(settings, sessions, clock),
+        later=later or AfterAck(),
     )
     for listeners in (commands, events, actions, views):
         listeners.register(app, deps)

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.now import Clock
 from bot.services.people import Directory
+from bot.slack.after_ack import AfterAck
 from bot.store.db import SessionFactory
 
 
@@ -21,3 +22,4 @@ class Deps:
     clock: Clock
     directory: Directory
     outbox: Kicker
+    later: AfterAck  # what needs Slack runs here, after the ack

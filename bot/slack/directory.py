@@ -1,4 +1,4 @@
-"""The Directory the services ask for people's time zones, answered by Slack's users.info."""
+"""The Directories the services ask for people's time zones: Slack's users.info, or the cache alone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain.cadence import validate_timezone
 from bot.domain.errors import InvalidTimezone
-from bot.services.people import FALLBACK_TIMEZONE, DirectoryError, UnknownPerson
+from bot.services.people import FALLBACK_TIMEZONE, DirectoryError, NotCached, UnknownPerson
 
 
 class SlackDirectory:
@@ -28,3 +28,14 @@ class SlackDirectory:
         except InvalidTimezone:
             # A zone this machine's tz database lacks; UTC is better than refusing the person.
             return FALLBACK_TIMEZONE
+
+
+class CacheOnly:
+    """Used before the ack: never calls Slack, and remembers whom it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def timezone(self, slack_user_id: str) -> str:
+        self.asked.append(slack_user_id)
+        raise NotCached(slack_user_id)

@@ -250,7 +250,10 @@ def test_a_summary_for_someone_elses_meeting_or_a_bad_owner_is_refused(
     outsider = slack.submit(CAROL, {**form, "id": "VOTHER001"}, summary_values("Snooping", []))
     assert outsider.json()["errors"] == {"key_points": "That 1:1 isn't one of yours."}
     bad_owner = slack.submit(BOB, form, summary_values("Notes", [("Do a thing", CAROL, None)]))
-    assert "needs an owner" in bad_owner.json()["errors"]["action_1_text"]
+    # On the owner field, in plain words: a form error is plain text, where "<@U…>" would show raw.
+    assert bad_owner.json()["errors"] == {"action_1_owner": "Pick one of the two of you as the owner."}
+    long_note = slack.submit(BOB, form, summary_values("Notes", [], note="&" * 3001))
+    assert "the limit is 3,000" in long_note.json()["errors"]["note"]
     empty = slack.submit(BOB, form, summary_values("", []))
     assert "key points or at least one action item" in empty.json()["errors"]["key_points"]
     with sessions() as session:

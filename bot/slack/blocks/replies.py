@@ -81,6 +81,16 @@ def problem_reply(problem: str, usage: str | None = None) -> Reply:
     return reply(problem, SectionBlock(text=MarkdownTextObject(text=text)))
 
 
+def working_reply() -> Reply:
+    """The ack of a command that first needs Slack to say someone's time zone."""
+    return reply(":hourglass_flowing_sand: One moment: asking Slack for a time zone…")
+
+
+def replacing(answer: Reply) -> Reply:
+    """`answer` posted to a response_url in place of the "one moment" ack (no null fields)."""
+    return {**{key: value for key, value in answer.items() if value is not None}, "replace_original": True}
+
+
 def failure_reply() -> Reply:
     return reply(
         ":x: Something went wrong on my side and nothing was saved. Please try again in a minute.",

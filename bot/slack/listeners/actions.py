@@ -1,8 +1,13 @@
-"""Button clicks: open the add-topic modal, place a DM'd topic, confirm or keep a cancellation."""
+"""Button clicks: open the add-topic modal, place a DM'd topic, confirm or keep a cancellation.
+
+Each click changes the database before the ack; what it says back (response_url) and any modal it
+opens (views.open) go to Slack after the ack, so a slow Slack never makes a click time out.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -31,6 +36,14 @@ logger = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
+    def say(respond: Respond, message: dict[str, Any], body: dict[str, Any]) -> None:
+        deps.later.run(lambda: respond(message), f"a reply to a click by {body['user']['id']}")
+
+    def open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any], respond: Respond) -> None:
+        deps.later.run(
+            lambda: _open_view(client, body, view, respond), f"views.open for {body['user']['id']}"
+        )
+
     @app.action(ADD_TOPIC_ACTION)
     def open_add_topic(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
@@ -38,9 +51,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         meeting_id = parse_id(action.get("value"))
         if meeting_id is None:
-            respond(_problem("That button doesn't point at a meeting."))
+            say(respond, _problem("That button doesn't point at a meeting."), body)
             return
-        _open_view(client, body, add_topic_modal(meeting_id), respond)
+        open_view(client, body, add_topic_modal(meeting_id), respond)
 
     @app.action(CHOOSE_PAIR_ACTION)
     def choose_pair(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -54,14 +67,10 @@ def register(app: App, deps: Deps) -> None:
                 deps.sessions, deps.clock(), actor_of(body), pending, pair
             )
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
-        respond(
-            {
-                "replace_original": True,
-                "text": f":white_check_mark: Added to your 1:1 with {mention(added.other_user_id)}.",
-            }
-        )
+        text = f":white_check_mark: Added to your 1:1 with {mention(added.other_user_id)}."
+        say(respond, {"replace_original": True, "text": text}, body)
 
     @app.action(replies.CANCEL_CONFIRM_ACTION)
     def confirm_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -72,10 +81,10 @@ def register(app: App, deps: Deps) -> None:
                 raise DomainError("That button doesn't point at a 1:1.")
             summary = series.cancel(deps.sessions, deps.clock(), actor_of(body), series_id)
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
         deps.outbox.kick()
-        respond(replies.cancelled_reply(summary))
+        say(respond, replies.cancelled_reply(summary), body)
 
     @app.action(SUMMARY_OPEN_ACTION)
     def open_summary(
@@ -85,9 +94,9 @@ def register(app: App, deps: Deps) -> None:
         try:
             form = summaries.summary_form(deps.sessions, actor_of(body), _id_or_refuse(action.get("value")))
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
-        _open_view(client, body, summary_modal(form), respond)
+        open_view(client, body, summary_modal(form), respond)
 
     @app.action(NOT_HELD_ACTION)
     def not_held(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -96,15 +105,11 @@ def register(app: App, deps: Deps) -> None:
             meeting_id = _id_or_refuse(action.get("value"))
             other = followups.report_not_held(deps.sessions, deps.clock(), actor_of(body), meeting_id)
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
         deps.outbox.kick()
-        respond(
-            {
-                "replace_original": True,
-                "text": f"Thanks for letting me know. I've suggested new times to you and {mention(other)}.",
-            }
-        )
+        text = f"Thanks for letting me know. I've suggested new times to you and {mention(other)}."
+        say(respond, {"replace_original": True, "text": text}, body)
 
     @app.action(ACTION_DONE_ACTION)
     def action_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -114,7 +119,7 @@ def register(app: App, deps: Deps) -> None:
                 deps.sessions, deps.clock(), actor_of(body), _id_or_refuse(action.get("value"))
             )
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
         # The summary message is updated for both through the outbox; nothing else to say.
         deps.outbox.kick()
@@ -132,15 +137,11 @@ def register(app: App, deps: Deps) -> None:
                 _id_or_refuse(epoch_text),
             )
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
         deps.outbox.kick()
-        respond(
-            {
-                "replace_original": True,
-                "text": f":white_check_mark: Booked with {mention(booked.other_user_id)}. I've told them.",
-            }
-        )
+        text = f":white_check_mark: Booked with {mention(booked.other_user_id)}. I've told them."
+        say(respond, {"replace_original": True, "text": text}, body)
 
     @app.action(SLOT_SKIP_ACTION)
     def skip_missed(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -150,15 +151,29 @@ def register(app: App, deps: Deps) -> None:
                 deps.sessions, deps.clock(), actor_of(body), _id_or_refuse(action.get("value"))
             )
         except DomainError as error:
-            respond(_problem(error.message))
+            say(respond, _problem(error.message), body)
             return
         deps.outbox.kick()
-        respond({"replace_original": True, "text": f"Skipped this one. I've told {mention(other)}."})
+        say(
+            respond,
+            {"replace_original": True, "text": f"Skipped this one. I've told {mention(other)}."},
+            body,
+        )
 
     @app.action(replies.CANCEL_KEEP_ACTION)
-    def keep_series(ack: Ack, respond: Respond) -> None:
+    def keep_series(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        respond(replies.kept_reply())
+        say(respond, replies.kept_reply(), body)
+
+    # Registered last, so it only sees what nothing above took: a button from a message an older
+    # version sent, or an id we never made. Slack wants a 200 either way; the person, a word.
+    @app.action(re.compile(".*"))
+    def unknown_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        action_id = str(action.get("action_id"))[:64]
+        logger.info("a click on an unknown action id %r from user %s", action_id, body["user"]["id"])
+        if body.get("response_url"):
+            say(respond, _problem("That button is from an older message and no longer does anything."), body)
 
 
 def _open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any], respond: Respond) -> None:

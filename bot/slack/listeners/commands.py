@@ -1,21 +1,27 @@
-"""`/1on1`: parse, call a service, ack with an ephemeral reply (well inside Slack's 3 seconds)."""
+"""`/1on1`: parse, call a service, ack with an ephemeral reply (well inside Slack's 3 seconds).
+
+The ack never waits on Slack: a command that needs a time zone nobody has told us yet is
+acknowledged with "one moment" and finished through its response_url.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot.domain.errors import DomainError
 from bot.services import actions, agenda, series, topics
 from bot.services.pairs import Actor
-from bot.services.people import timezone_of, timezones
+from bot.services.people import NotCached, timezone_of, timezones
 from bot.slack import commands as c
 from bot.slack.blocks import replies
 from bot.slack.dates import slack_date
 from bot.slack.deps import Deps
+from bot.slack.directory import CacheOnly
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +30,33 @@ Handler = Callable[[Deps, Actor, Any], replies.Reply]
 
 def register(app: App, deps: Deps) -> None:
     @app.command(c.COMMAND)
-    def on_command(ack: Ack, command: dict[str, Any]) -> None:
-        ack(**handle(deps, command))
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        # First from the database alone, so the ack never waits on Slack.
+        cache_only = CacheOnly()
+        reply = handle(replace(deps, directory=cache_only), command)
+        who = f"/1on1 for user {command.get('user_id')}"
+        if reply is None:
+            # Someone's time zone is unknown yet: say so at once, finish once Slack has told us.
+            ack(**replies.working_reply())
+            deps.later.run(
+                lambda: respond(replies.replacing(handle(deps, command) or replies.failure_reply())), who
+            )
+            return
+        ack(**reply)
+        if cache_only.asked:  # a day-old zone served; fetch today's for next time
+            deps.later.run(lambda: _refresh_zones(deps, command["team_id"], cache_only.asked), who)
 
 
-def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply:
+def _refresh_zones(deps: Deps, team_id: str, user_ids: list[str]) -> None:
+    timezones(deps.sessions, deps.directory, deps.clock(), team_id, user_ids)
+
+
+def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply | None:
+    """The reply to a command; None when it needs a time zone the directory could not give yet.
+
+    Handlers look zones up before they write anything, so a command that comes back None changed
+    nothing and can run again in full.
+    """
     actor = Actor(team_id=command["team_id"], user_id=command["user_id"])
     try:
         parsed = c.parse(command.get("text") or "")
@@ -36,6 +64,8 @@ def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply:
         return replies.problem_reply(error.problem, error.usage)
     try:
         return _HANDLERS[type(parsed)](deps, actor, parsed)
+    except NotCached:
+        return None
     except DomainError as error:
         return replies.problem_reply(error.message)
     except Exception:
@@ -68,10 +98,9 @@ def _schedule(deps: Deps, actor: Actor, parsed: c.Schedule) -> replies.Reply:
 
 def _add_topic(deps: Deps, actor: Actor, parsed: c.AddTopic) -> replies.Reply:
     now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)  # first: see `handle`
     added = topics.add_topic(deps.sessions, now, actor, parsed.person, parsed.text)
-    when = None
-    if added.meeting_starts_at:
-        when = slack_date(added.meeting_starts_at, timezone_of(deps.sessions, deps.directory, now, actor))
+    when = slack_date(added.meeting_starts_at, zone) if added.meeting_starts_at else None
     return replies.topic_added_reply(added.text, added.other_user_id, when)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import App
@@ -11,6 +12,7 @@ from bot.domain.agenda import without_controls
 from bot.services.pairs import Actor
 from bot.services.topics import DirectMessage, topic_from_dm
 from bot.slack.deps import Deps
+from bot.slack.text import from_slack
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,12 @@ def register(app: App, deps: Deps) -> None:
         topic_from_dm(deps.sessions, deps.clock(), message)
         deps.outbox.kick()
 
+    # Events we subscribe to but don't act on (Slack adds fields and types over time): a 200, so
+    # Slack neither retries them nor counts them as failures against the app.
+    @app.event(re.compile(".*"))
+    def on_other_event(event: dict[str, Any]) -> None:
+        logger.debug("ignoring a %s event", str(event.get("type"))[:64])
+
 
 def direct_message(event: dict[str, Any], body: dict[str, Any]) -> DirectMessage | None:
     """A person's own new message in the bot's DM; None for edits, bots, files and other channels."""
@@ -35,7 +43,7 @@ def direct_message(event: dict[str, Any], body: dict[str, Any]) -> DirectMessage
         return None
     return DirectMessage(
         actor=Actor(team_id=team, user_id=user),
-        text=text,
+        text=from_slack(text),
         channel_id=channel,
         ts=ts,
         thread_ts=event.get("thread_ts"),

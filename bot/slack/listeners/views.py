@@ -21,6 +21,7 @@ from bot.slack.blocks.summary_modal import (
 )
 from bot.slack.deps import Deps
 from bot.slack.payloads import actor_of, parse_id
+from bot.slack.text import plain_words
 
 
 def register(app: App, deps: Deps) -> None:
@@ -40,7 +41,7 @@ def register(app: App, deps: Deps) -> None:
             topics.add_topic_to_meeting(deps.sessions, deps.clock(), actor, meeting_id, text or "", source)
         except DomainError as error:
             # Shown under the field; the modal stays open with what the person typed.
-            ack(response_action="errors", errors={TOPIC_BLOCK: error.message})
+            ack(response_action="errors", errors={TOPIC_BLOCK: plain_words(error.message)})
             return
         ack()
 
@@ -56,10 +57,10 @@ def register_summary(app: App, deps: Deps) -> None:
             form = _summary_input(meeting_id, str(view.get("id")), values)
             summaries.submit_summary(deps.sessions, deps.clock(), actor_of(body), form)
         except SummaryInvalid as error:
-            ack(response_action="errors", errors={error.field: error.message})
+            ack(response_action="errors", errors={error.field: plain_words(error.message)})
             return
         except DomainError as error:
-            ack(response_action="errors", errors={KEY_POINTS: error.message})
+            ack(response_action="errors", errors={KEY_POINTS: plain_words(error.message)})
             return
         ack()
         deps.outbox.kick()
@@ -71,7 +72,11 @@ def _summary_input(meeting_id: int, view_id: str, values: dict[str, Any]) -> Sum
         text = _value(values, action_block(index, "text")) or ""
         owner = (values.get(action_block(index, "owner")) or {}).get("value", {}).get("selected_user")
         due_text = (values.get(action_block(index, "due")) or {}).get("value", {}).get("selected_date")
-        actions.append(ActionInput(action_block(index, "text"), text, owner, _date(due_text, index)))
+        actions.append(
+            ActionInput(
+                action_block(index, "text"), text, owner, _date(due_text, index), action_block(index, "owner")
+            )
+        )
     covered = (values.get(COVERED) or {}).get("value", {}).get("selected_options") or []
     return SummaryInput(
         meeting_id=meeting_id,
