@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import schedule_ticks
+from bot.clock import ClockTick, schedule_ticks
 from bot.config import ConfigError, Settings
 from bot.delivery.outbox import (
     BackgroundDeliverer,
@@ -112,21 +112,11 @@ def tick(settings: Settings, at: datetime | None) -> int:
     return 0
 
 
-def _ticker(settings: Settings, sessions: SessionFactory) -> Callable[[], object]:
-    """The clock's tick: queue what is due, then kick the deliverer, which sends from its own thread.
-
-    The deliverer waits out Slack's rate limits (Retry-After) and goes on until nothing is due, so a
-    429 costs its Retry-After rather than the rest of the minute, and a long delivery never delays ticks.
-    """
+def _ticker(settings: Settings, sessions: SessionFactory, clock: Clock = system_clock) -> ClockTick:
+    """The clock's tick, with a background deliverer of its own (see ClockTick)."""
     client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-    deliverer = BackgroundDeliverer(sessions, client, MessageRenderer(system_clock), system_clock)
-
-    def tick_once() -> object:
-        report = run_tick(sessions, system_clock())
-        deliverer.kick()
-        return report
-
-    return tick_once
+    deliverer = BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock)
+    return ClockTick(lambda now: run_tick(sessions, now), deliverer, clock)
 
 
 def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> DeliveryReport:
@@ -178,8 +168,47 @@ def _start_background_clock(settings: Settings) -> BackgroundScheduler:
 def _run_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    url = check_app_token(settings)
     engine = make_engine(settings.database())
     app = build_app(settings, make_session_factory(engine))
     _start_background_clock(settings)
-    SocketModeHandler(app, settings.app_token).start()
+    delay = 1.0
+    while url is None:
+        # slack_sdk reconnects by itself once connected, but a first connection it cannot open raises and
+        # is never retried: wait for Slack here (and learn the token's fate when it answers).
+        logger.warning("Socket Mode waits for Slack: next try in %.0f s", delay)
+        time.sleep(delay)
+        delay = min(delay * 2, 60.0)
+        url = check_app_token(settings)
+    handler = SocketModeHandler(app, settings.app_token)
+    # The client calls apps.connections.open only when it holds no URL: the checked one is its first.
+    handler.client.wss_uri = url
+    handler.start()
     return 0
+
+
+# Answers from a Slack that is there but unwell: they say nothing about the token.
+_SLACK_UNWELL = frozenset(
+    {"ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}
+)
+
+
+def check_app_token(settings: Settings) -> str | None:
+    """Fail fast on an app-level token Slack rejects; the WebSocket URL it granted (None: Slack unreachable).
+
+    apps.connections.open is what an app-level token is for (it needs the connections:write scope), and its
+    URL serves as the Socket Mode client's first connection, so the check costs no extra call.
+    """
+    try:
+        response = build_client(settings).apps_connections_open(app_token=settings.app_token or "")
+    except SlackApiError as error:
+        code = str(error.response.get("error"))
+        if code in _SLACK_UNWELL or error.response.status_code >= 500:
+            logger.warning("Slack could not check SLACK_APP_TOKEN right now (%s)", code)
+            return None
+        hint = " (the app-level token needs the connections:write scope)" if code == "missing_scope" else ""
+        raise ConfigError(f"Slack rejected SLACK_APP_TOKEN: {code}{hint}") from None
+    except OSError as error:
+        logger.warning("could not reach Slack to check SLACK_APP_TOKEN (%s)", error)
+        return None
+    return str(response["url"])

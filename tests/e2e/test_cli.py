@@ -49,6 +49,20 @@ def test_serve_without_signing_secret(tmp_path: Path) -> None:
     assert_one_clear_line(result, "SLACK_SIGNING_SECRET is not set")
 
 
+def test_run_with_an_app_token_slack_refuses(tmp_path: Path, _emulator: SlackEmulator) -> None:
+    """Socket Mode: the app-level token is checked once at start-up, like the bot token."""
+    _emulator.reset()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-revoked-or-mistyped",
+        "SLACK_API_URL": _emulator.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+    }
+    result = run_bot("run", env=env, cwd=tmp_path)
+    assert_one_clear_line(result, "Slack rejected SLACK_APP_TOKEN: invalid_auth")
+    assert [c.response.get("error") for c in _emulator.calls("apps.connections.open")] == ["invalid_auth"]
+
+
 def test_bad_database_urls(tmp_path: Path) -> None:
     assert_one_clear_line(run_bot("migrate", env={"DATABASE_URL": "nonsense"}, cwd=tmp_path), "DATABASE_URL")
     unreachable = "postgresql://nobody@127.0.0.1:1/none"
