@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.delivery.outbox import BackgroundDeliverer, DeliveryReport
 from bot.now import Clock
+from bot.services.tick import TickReport
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +36,57 @@ def schedule_ticks(scheduler: BaseScheduler, tick: Callable[[], object], clock: 
 def _guarded(tick: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
         try:
-            report = tick()
+            tick()
         except Exception:
             # The next tick retries: due work stays due in the database until it is done.
             logger.exception("tick failed")
-        else:
-            logger.debug("tick: %s", report)
 
     return run
+
+
+class ClockTick:
+    """The clock process's tick: queue what is due, kick the deliverer; one INFO line per delivery pass.
+
+    The deliverer sends from its own thread, waits out Slack's rate limits (Retry-After) and goes on
+    until nothing is due, so a long delivery never delays a tick; kicks during a pass make one more.
+    Its line says what the ticks since the last line queued and what the pass did.
+    """
+
+    def __init__(
+        self, tick: Callable[[datetime], TickReport], deliverer: BackgroundDeliverer, clock: Clock
+    ) -> None:
+        self._tick = tick
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._since_last_line: TickReport | None = None
+        self.deliverer = deliverer
+        deliverer.on_pass = self._log_pass
+
+    def __call__(self) -> TickReport:
+        report = self._tick(self._clock())
+        with self._lock:
+            earlier = self._since_last_line
+            self._since_last_line = report if earlier is None else earlier.plus(report)
+        self.deliverer.kick()
+        return report
+
+    def _log_pass(self, delivery: DeliveryReport) -> None:
+        with self._lock:
+            ticks, self._since_last_line = self._since_last_line, None
+        logger.info("%s; %s", describe_tick(ticks) if ticks else "delivery", describe_delivery(delivery))
+
+
+def describe_tick(report: TickReport) -> str:
+    at = report.at.astimezone(UTC)  # the latest tick's instant, when several fed one pass
+    return (
+        f"tick {at:%Y-%m-%dT%H:%M:%SZ}: {report.meetings_materialised} meetings materialised, "
+        f"{report.messages_queued} messages queued"
+    )
+
+
+def describe_delivery(report: DeliveryReport) -> str:
+    waiting = "; the rest waits for the next tick" if report.resume_at is not None else ""
+    return (
+        f"delivery: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
+        f"{report.dropped} dropped, {report.deferred} held back by rate limits{waiting}"
+    )

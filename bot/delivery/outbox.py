@@ -217,6 +217,8 @@ class BackgroundDeliverer:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # Told each pass's report (the clock logs it); set before the first kick.
+        self.on_pass: Callable[[DeliveryReport], None] | None = None
 
     def kick(self) -> None:
         with self._lock:
@@ -244,7 +246,7 @@ class BackgroundDeliverer:
             if self._stopping:
                 return
             try:
-                deliver_until_idle(
+                report = deliver_until_idle(
                     self._sessions,
                     self._client,
                     self._render,
@@ -252,6 +254,8 @@ class BackgroundDeliverer:
                     wait=self._wait,
                     max_wait=self._max_wait,
                 )
+                if self.on_pass is not None:
+                    self.on_pass(report)
             except Exception:
                 logger.exception("background outbox delivery failed")
 

@@ -20,6 +20,14 @@ class TickReport:
     meetings_materialised: int = 0
     messages_queued: int = 0  # prompts, follow-ups and nudges
 
+    def plus(self, later: TickReport) -> TickReport:
+        """Two ticks' work as one, at the later one's instant."""
+        return TickReport(
+            later.at,
+            self.meetings_materialised + later.meetings_materialised,
+            self.messages_queued + later.messages_queued,
+        )
+
 
 def run_tick(sessions: SessionFactory, now: datetime) -> TickReport:
     """Materialise meetings and queue what is due; delivery is the outbox's job. Idempotent for `now`."""
