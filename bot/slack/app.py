@@ -21,14 +21,11 @@ from bot.store.db import SessionFactory
 
 logger = logging.getLogger(__name__)
 
+LISTENER_TIMEOUT_SECONDS = 10
+
 
 def build_client(settings: Settings) -> WebClient:
-    """The client listeners use for quick reads (users.info, views.open) while a person waits.
-
-    No rate-limit or server-error retries: they sleep (a Retry-After of 30 s would blow Slack's 3 s
-    deadline). A listener answers "try again" instead, and messages go through the outbox, which
-    retries without sleeping. slack-sdk's default retry of a dropped connection stays.
-    """
+    """A plain client for the processes' start-up checks (auth.test, apps.connections.open)."""
     return WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
 
 
@@ -57,6 +54,10 @@ def build_app(
         process_before_response=True,
     )
     app.client.base_url = settings.slack_api_url or WebClient.BASE_URL  # App takes no base URL
+    # Listeners call Slack only after the ack (bot/slack/after_ack.py), with no rate-limit retries that
+    # would sleep: a person waiting is told "try again" instead. A shorter timeout than slack-sdk's 30 s
+    # keeps a stuck call from holding an after-ack worker for long.
+    app.client.timeout = LISTENER_TIMEOUT_SECONDS
     app.use_store(sessions, clock)
     deps = Deps(
         sessions=sessions,
