@@ -32,8 +32,10 @@ from bot.slack.app import build_app
 from bot.store.db import SessionFactory
 from bot.web import build_wsgi
 from tests.conftest import FakeClock
+from tests.reliability_report import record
 from tests.signing import FORM, SlackSender
 
+LEAK = "requests with private text logged without it (forged, unhandled, Socket Mode)"
 PHRASE = f"thinking-about-quitting-{uuid.uuid4().hex[:8]}"  # survives URL encoding as it is
 ALICE, BOB = "UALICE01", "UBOB0001"
 
@@ -84,6 +86,7 @@ def _block_suggestion(value: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.reliability
 def test_a_forged_requests_text_never_reaches_the_log(http: SlackSender, log_output: io.StringIO) -> None:
     command = http.command(f"add-topic <@{BOB}> {PHRASE}", user_id=ALICE, secret="wrong")
     message = http.dm(ALICE, PHRASE, secret="wrong")
@@ -92,8 +95,10 @@ def test_a_forged_requests_text_never_reaches_the_log(http: SlackSender, log_out
     assert PHRASE not in written
     assert "rejected a request with an invalid signature: /1on1 (timestamp " in written
     assert "rejected a request with an invalid signature: event_callback message (timestamp " in written
+    record(LEAK, 2)
 
 
+@pytest.mark.reliability
 def test_an_unhandled_requests_text_never_reaches_the_log(
     http: SlackSender, log_output: io.StringIO, settings: Settings
 ) -> None:
@@ -114,6 +119,7 @@ def test_an_unhandled_requests_text_never_reaches_the_log(
     assert PHRASE not in written
     assert "unhandled request: block_suggestion pick_topic (no listener matched)" in written
     assert "unhandled request: event_callback reaction_added (no listener matched)" in written
+    record(LEAK, 2)
 
 
 def test_a_middleware_that_drops_a_request_does_not_log_its_body(app: App, log_output: io.StringIO) -> None:
@@ -140,6 +146,7 @@ def _frame(opcode: int, payload: bytes) -> bytes:
     return bytes([0x80 | opcode, 126]) + struct.pack("!H", len(payload)) + payload
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG])
 def test_socket_modes_frames_and_messages_never_reach_the_log(
     log_output: io.StringIO, settings: Settings, sessions: SessionFactory, clock: FakeClock, level: int
@@ -175,6 +182,7 @@ def test_socket_modes_frames_and_messages_never_reach_the_log(
     assert "received an unsupported data frame (session id " in written
     assert "unhandled request: block_suggestion pick_topic (no listener matched)" in written
     assert "unsuccessful Bolt execution result (status 404)" in written
+    record(LEAK, 2)
 
 
 def test_building_the_app_with_a_token_in_the_environment_warns_of_nothing(

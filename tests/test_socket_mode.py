@@ -28,6 +28,7 @@ from bot.slack.app import build_app
 from bot.store.db import SessionFactory, make_session_factory
 from bot.store.models import Topic
 from tests.conftest import FakeClock, InlineOutbox
+from tests.reliability_report import record
 from tests.signing import dm_message_event, event_body, slash_command_body
 from tests.slack.helpers import ALICE, BOB, add_people, text_of
 from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
@@ -280,6 +281,7 @@ def test_a_dm_event_becomes_a_topic(
     assert topic_texts(sessions) == ["Feedback on the launch"]
 
 
+@pytest.mark.reliability
 def test_an_event_whose_socket_dropped_before_the_ack_is_retried_and_has_one_effect(
     socket_slack: SocketModeSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
@@ -300,8 +302,11 @@ def test_an_event_whose_socket_dropped_before_the_ack_is_retried_and_has_one_eff
     assert topic_texts(sessions) == ["Hiring plan"]
     confirmations = [c for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == sent["ts"]]
     assert len(confirmations) == 1
+    record("Socket Mode: envelopes re-sent after a dropped socket", 1)
+    record("Socket Mode: re-sent envelopes with a second effect", len(confirmations) - 1)
 
 
+@pytest.mark.reliability
 def test_after_refresh_requested_the_app_reconnects_and_the_next_command_works(
     socket_slack: SocketModeSender, emulator: SlackEmulator
 ) -> None:
@@ -311,6 +316,7 @@ def test_after_refresh_requested_the_app_reconnects_and_the_next_command_works(
     assert hello["num_connections"] == 2  # Bolt's client opens the new connection before closing the old
     assert len(emulator.calls("apps.connections.open")) == opened + 1
     assert "/1on1 add-topic" in reply(socket_slack.command("help", user_id=ALICE))
+    record("Socket Mode: reconnects on refresh_requested, next command answered", 1)
 
 
 # ---------------------------------------------------------------------------------------------------
