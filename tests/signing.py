@@ -16,7 +16,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 from urllib.parse import urlencode
 
 import httpx
@@ -352,13 +352,83 @@ class ResponseUrls(Protocol):
     def response_posts(self, url: str | None = None) -> list[Any]: ...
 
 
-class SlackSender:
-    """Posts signed Slack requests to ``{base_url}/slack/events`` of the app under test.
+class SlackRequests:
+    """What Slack sends an app, built by this module's body builders and delivered by a subclass's `post`:
+    signed HTTP (:class:`SlackSender`) or Socket Mode (tests.socket_mode.SocketModeSender).
 
-    With ``responses`` (the emulator), commands and clicks carry response URLs it serves; with
-    ``settle`` too (waits until the app's after-ack work is done), a command answers with what the
-    person finally sees: the ack, or the response_url post that replaced it.
+    With ``responses`` (the emulator), commands and clicks carry response URLs it serves; with ``settle``
+    too (waits until the app's after-ack work is done), a command answers with what the person finally
+    sees: the ack, or the response_url post that replaced it.
     """
+
+    def __init__(
+        self, *, responses: ResponseUrls | None = None, settle: Callable[[], object] | None = None
+    ) -> None:
+        self.responses = responses
+        self.settle = settle
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def post(self, body: bytes, content_type: str, **options: Any) -> Any:
+        raise NotImplementedError
+
+    def replaced(self, response: Any, payload: dict[str, Any]) -> Any:
+        """`response` read as if it had carried `payload` (the post that replaced the ack)."""
+        raise NotImplementedError
+
+    # Each builder takes the payload's keywords plus the transport's, which `post` takes.
+
+    def command(self, text: str, user_id: str, **kw: Any) -> Any:
+        options = _signing_options(kw)
+        self._issue_response_url(kw)
+        response = self.post(*slash_command_body(text, user_id, **kw), **options)
+        return self._settled(response, kw.get("response_url"))
+
+    def action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> Any:
+        options = _signing_options(kw)
+        if kw.get("message") is not None:  # only a click in a message comes with a response_url
+            self._issue_response_url(kw)
+        response = self.post(*block_actions_body(user_id, actions, **kw), **options)
+        self._settled(response, None)
+        return response
+
+    def submit(self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any) -> Any:
+        options = _signing_options(kw)
+        return self._settled(self.post(*view_submission_body(user_id, view, values, **kw), **options), None)
+
+    def event(self, event: dict[str, Any], **kw: Any) -> Any:
+        options = _signing_options(kw)
+        return self._settled(self.post(*event_body(event, **kw), **options), None)
+
+    def dm(self, user_id: str, text: str, **kw: Any) -> Any:
+        """Shortcut: a DM ``message`` event (kwargs go to :func:`dm_message_event`)."""
+        options = _signing_options(kw)
+        return self.event(dm_message_event(user_id, text, **kw), **options)
+
+    def _issue_response_url(self, kw: dict[str, Any]) -> None:
+        if self.responses is not None and kw.get("response_url") is None:
+            kw["response_url"] = self.responses.new_response_url()
+
+    def _settled(self, response: Any, response_url: str | None) -> Any:
+        if self.settle is None:
+            return response
+        self.settle()
+        if self.responses is None or response_url is None or response.status_code != 200:
+            return response
+        posts = self.responses.response_posts(response_url)
+        replacements = [p for p in posts if p.payload.get("replace_original")]
+        return self.replaced(response, replacements[-1].payload) if replacements else response
+
+
+class SlackSender(SlackRequests):
+    """Posts signed Slack requests to ``{base_url}/slack/events`` of the app under test."""
 
     def __init__(
         self,
@@ -370,24 +440,17 @@ class SlackSender:
         responses: ResponseUrls | None = None,
         settle: Callable[[], object] | None = None,
     ) -> None:
+        super().__init__(responses=responses, settle=settle)
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/slack/events"
         self.secret = secret
         self.clock = clock
         self.client = httpx.Client(timeout=timeout)
-        self.responses = responses
-        self.settle = settle
-
-    def __enter__(self) -> SlackSender:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self.client.close()
 
-    def post(
+    def post(  # type: ignore[override]
         self,
         body: bytes,
         content_type: str,
@@ -406,55 +469,8 @@ class SlackSender:
             headers["X-Slack-Retry-Reason"] = retry_reason
         return self.client.post(self.url, content=body, headers=headers)
 
-    # Each builder takes the payload's keywords plus the signing ones that `post` takes.
-
-    def command(self, text: str, user_id: str, **kw: Any) -> httpx.Response:
-        signing = _signing_options(kw)
-        self._issue_response_url(kw)
-        response = self.post(*slash_command_body(text, user_id, **kw), **signing)
-        return self._settled(response, kw.get("response_url"))
-
-    def action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> httpx.Response:
-        signing = _signing_options(kw)
-        if kw.get("message") is not None:  # only a click in a message comes with a response_url
-            self._issue_response_url(kw)
-        response = self.post(*block_actions_body(user_id, actions, **kw), **signing)
-        self._settled(response, None)
-        return response
-
-    def submit(
-        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
-    ) -> httpx.Response:
-        signing = _signing_options(kw)
-        return self._settled(self.post(*view_submission_body(user_id, view, values, **kw), **signing), None)
-
-    def event(self, event: dict[str, Any], **kw: Any) -> httpx.Response:
-        signing = _signing_options(kw)
-        return self._settled(self.post(*event_body(event, **kw), **signing), None)
-
-    def _issue_response_url(self, kw: dict[str, Any]) -> None:
-        if self.responses is not None and kw.get("response_url") is None:
-            kw["response_url"] = self.responses.new_response_url()
-
-    def _settled(self, response: httpx.Response, response_url: str | None) -> httpx.Response:
-        """Wait for the app's after-ack work; a command's ack replaced through its response_url reads as
-        the replacement, as the person sees it."""
-        if self.settle is None:
-            return response
-        self.settle()
-        if self.responses is None or response_url is None or response.status_code != 200:
-            return response
-        replacements = [
-            p for p in self.responses.response_posts(response_url) if p.payload.get("replace_original")
-        ]
-        if not replacements:
-            return response
-        return httpx.Response(200, json=replacements[-1].payload, request=response.request)
-
-    def dm(self, user_id: str, text: str, **kw: Any) -> httpx.Response:
-        """Shortcut: a DM ``message`` event (kwargs go to :func:`dm_message_event`)."""
-        signing = _signing_options(kw)
-        return self.event(dm_message_event(user_id, text, **kw), **signing)
+    def replaced(self, response: httpx.Response, payload: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(200, json=payload, request=response.request)
 
 
 _SIGNING_KEYS = ("timestamp", "retry_num", "retry_reason", "secret")

@@ -31,16 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from tests.signing import (
-    FORM,
-    JSON,
-    ResponseUrls,
-    block_actions_body,
-    dm_message_event,
-    event_body,
-    slash_command_body,
-    view_submission_body,
-)
+from tests.signing import FORM, JSON, ResponseUrls, SlackRequests
 
 # Envelope type -> accepts_response_payload: slash commands and interactions answer in their ack.
 ENVELOPE_TYPES = {"events_api": False, "slash_commands": True, "interactive": True}
@@ -449,7 +440,7 @@ class AckResponse:
         return copy.deepcopy(self.payload) if self.payload else {}
 
 
-class SocketModeSender:
+class SocketModeSender(SlackRequests):
     """tests/signing.SlackSender's interface over Socket Mode: push the envelope, wait for the app's ack.
 
     ``retry_num`` / ``retry_reason`` become the envelope's ``retry_attempt`` / ``retry_reason``. Request
@@ -465,21 +456,11 @@ class SocketModeSender:
         responses: ResponseUrls | None = None,
         settle: Callable[[], object] | None = None,
     ) -> None:
+        super().__init__(responses=responses, settle=settle)
         self.server = server
         self.timeout = timeout
-        self.responses = responses
-        self.settle = settle
 
-    def __enter__(self) -> SocketModeSender:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        pass  # nothing held: the connection belongs to the app under test
-
-    def post(
+    def post(  # type: ignore[override]
         self,
         body: bytes,
         content_type: str,
@@ -502,55 +483,8 @@ class SocketModeSender:
             return AckResponse(envelope_id, False, None, time.monotonic() - started)
         return AckResponse(envelope_id, True, ack, seconds)
 
-    def command(self, text: str, user_id: str, **kw: Any) -> AckResponse:
-        options = _transport_options(kw)
-        self._issue_response_url(kw)
-        response = self.post(*slash_command_body(text, user_id, **kw), **options)
-        return self._settled(response, kw.get("response_url"))
-
-    def action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> AckResponse:
-        options = _transport_options(kw)
-        if kw.get("message") is not None:  # only a click in a message comes with a response_url
-            self._issue_response_url(kw)
-        response = self.post(*block_actions_body(user_id, actions, **kw), **options)
-        self._settled(response, None)
-        return response
-
-    def submit(
-        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
-    ) -> AckResponse:
-        options = _transport_options(kw)
-        return self._settled(self.post(*view_submission_body(user_id, view, values, **kw), **options), None)
-
-    def event(self, event: dict[str, Any], **kw: Any) -> AckResponse:
-        options = _transport_options(kw)
-        return self._settled(self.post(*event_body(event, **kw), **options), None)
-
-    def dm(self, user_id: str, text: str, **kw: Any) -> AckResponse:
-        """Shortcut: a DM ``message`` event (kwargs go to :func:`tests.signing.dm_message_event`)."""
-        options = _transport_options(kw)
-        return self.event(dm_message_event(user_id, text, **kw), **options)
-
-    def _issue_response_url(self, kw: dict[str, Any]) -> None:
-        if self.responses is not None and kw.get("response_url") is None:
-            kw["response_url"] = self.responses.new_response_url()
-
-    def _settled(self, response: AckResponse, response_url: str | None) -> AckResponse:
-        """As SlackSender's: wait for after-ack work; an ack replaced through its response_url reads as
-        the replacement (same envelope, same ack_seconds)."""
-        if self.settle is None:
-            return response
-        self.settle()
-        if self.responses is None or response_url is None or not response.acked:
-            return response
-        posts = self.responses.response_posts(response_url)
-        replacements = [p for p in posts if p.payload.get("replace_original")]
-        return replace(response, payload=replacements[-1].payload) if replacements else response
-
-
-def _transport_options(kw: dict[str, Any]) -> dict[str, Any]:
-    """Take SlackSender.post's keywords out of `kw`, leaving the payload's."""
-    return {key: kw.pop(key) for key in ("timestamp", "retry_num", "retry_reason", "secret") if key in kw}
+    def replaced(self, response: AckResponse, payload: dict[str, Any]) -> AckResponse:
+        return replace(response, payload=payload)  # same envelope, same ack_seconds
 
 
 # ---------------------------------------------------------------------------------------------------

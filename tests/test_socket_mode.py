@@ -10,29 +10,27 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from bot.config import ConfigError, Settings
 from bot.processes import check_app_token
-from bot.slack.after_ack import AfterAck
-from bot.slack.app import build_app
-from bot.store.db import SessionFactory, make_session_factory
+from bot.store.db import SessionFactory
 from bot.store.models import Topic
-from tests.conftest import FakeClock, InlineOutbox
+from tests.conftest import FakeClock, SocketModeApp
 from tests.reliability_report import record
 from tests.signing import dm_message_event, event_body, slash_command_body
 from tests.slack.helpers import ALICE, BOB, add_people, text_of
 from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
-from tests.socket_mode import AckResponse, SocketModeBot, SocketModeSender, envelope_of
+from tests.socket_mode import AckResponse, SocketModeSender, envelope_of
 
 # ---------------------------------------------------------------------------------------------------
 # The emulator alone, with a raw WebSocket client in the app's place
@@ -205,49 +203,17 @@ def test_check_app_token_grants_a_url_refuses_a_bad_token_and_warns_when_slack_i
 # The real bot over Socket Mode
 
 
-@dataclass
-class SocketModeApp:
-    bot: SocketModeBot
-    later: AfterAck  # the app's after-ack work, for the sender's settle
-
-
-@pytest.fixture(scope="module")
-def socket_app(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    engine: Engine,
-    _clock: FakeClock,
-    _emulator: SlackEmulator,
-) -> Iterator[SocketModeApp]:
-    """The app `run` builds in Socket Mode (InlineOutbox, as conftest's app_server), connected once.
-
-    When conftest offers a session-wide one (`socket_mode_app`), that one: a second app connected to the
-    same emulator would take half the envelopes and the retries these tests follow.
-    """
-    try:
-        yield request.getfixturevalue("socket_mode_app")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    sessions = make_session_factory(engine)
-    socket_settings = replace(settings, app_token=APP_TOKEN)
-    outbox = InlineOutbox(socket_settings, sessions, _clock)
-    later = AfterAck()
-    app = build_app(socket_settings, sessions, clock=_clock, outbox=outbox, later=later)
-    with SocketModeBot(app, APP_TOKEN) as bot:
-        yield SocketModeApp(bot, later)
-
-
 @pytest.fixture
 def socket_slack(
-    socket_app: SocketModeApp, sessions: SessionFactory, emulator: SlackEmulator, clock: FakeClock
+    socket_mode_app: SocketModeApp, sessions: SessionFactory, emulator: SlackEmulator, clock: FakeClock
 ) -> Iterator[SocketModeSender]:
+    """A sender to conftest's Socket Mode app: one app per emulator, or the two would split envelopes."""
     emulator.socket_mode.connected(timeout=10)  # a previous test may have left it reconnecting
     add_people(emulator)
-    settle = lambda: socket_app.later.wait_idle(10)  # noqa: E731
+    settle = lambda: socket_mode_app.later.wait_idle(10)  # noqa: E731
     with SocketModeSender(emulator.socket_mode, responses=emulator, settle=settle) as sender:
         yield sender
-    socket_app.later.wait_idle(10)  # nothing of this test's runs into the next one
+    socket_mode_app.later.wait_idle(10)  # nothing of this test's runs into the next one
 
 
 def reply(response: AckResponse) -> str:

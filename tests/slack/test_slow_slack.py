@@ -44,15 +44,32 @@ class SlowApp:
     deliverer: BackgroundDeliverer
 
 
+@pytest.fixture(scope="module")
+def _slow_emulator() -> Iterator[SlackEmulator]:
+    """This module's own Slack: the suite's Socket Mode app, connected to the shared one, could take
+    envelopes meant for the app under test here (the newest connection gets them, and it reconnects)."""
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(_slow_emulator: SlackEmulator) -> Iterator[SlackEmulator]:
+    _slow_emulator.reset()
+    yield _slow_emulator
+    _slow_emulator.reset()
+
+
 @pytest.fixture(scope="module", params=["http", "socket_mode"])
 def slow_app(
     request: pytest.FixtureRequest,
     settings: Settings,
     engine: Engine,
     _clock: FakeClock,
-    _emulator: SlackEmulator,
+    _slow_emulator: SlackEmulator,
 ) -> Iterator[SlowApp]:
     """The app as `serve` and `run` build it, over HTTP or Socket Mode: its own deliverer, after-ack pool."""
+    _emulator = _slow_emulator
+    settings = replace(settings, slack_api_url=_emulator.url)
     if request.param == "socket_mode":
         settings = replace(settings, app_token=APP_TOKEN)
     sessions = make_session_factory(engine)
@@ -63,7 +80,6 @@ def slow_app(
         with serving(app, engine) as url, SlackSender(url, SIGNING_SECRET, responses=_emulator) as sender:
             yield SlowApp(sender, later, deliverer)
     else:
-        # The newest connection gets the envelopes, so this app takes them from the suite's own.
         with SocketModeBot(app, APP_TOKEN):
             _emulator.socket_mode.connected(timeout=10)
             yield SlowApp(SocketModeSender(_emulator.socket_mode, responses=_emulator), later, deliverer)
