@@ -36,8 +36,9 @@ def from_slack(raw: str) -> str:
 def _meant_token(inner: str) -> str:
     target, _, label = inner.partition("|")
     label = _unescape(label)
-    if target[:2] in ("@U", "@W", "#C"):
-        return f"<{target}>" if _STORED_MENTION.fullmatch(f"<{target}>") else label or target
+    if target[:1] in ("@", "#"):
+        token = f"<{target}>"
+        return token if _STORED_MENTION.fullmatch(token) else label or target
     if target.startswith("!"):
         name = target[1:].split("^", 1)[0]
         if name in _SPECIAL:

@@ -1,4 +1,8 @@
-from bot.slack.text import escape
+import re
+
+import pytest
+
+from bot.slack.text import escape, escape_clipped, from_slack, plain_words
 
 
 def test_escape_neutralises_slack_control_sequences() -> None:
@@ -10,3 +14,58 @@ def test_escape_neutralises_slack_control_sequences() -> None:
 def test_escape_is_not_applied_twice_by_accident() -> None:
     # An already escaped entity is escaped again: the reader sees exactly what was typed.
     assert escape("&amp;") == "&amp;amp;"
+
+
+# ------------------------------------------------------------------ what Slack sent, as people meant it
+
+
+@pytest.mark.parametrize(
+    ("sent", "meant"),
+    [
+        ("R&amp;D budget", "R&D budget"),
+        ("&lt;b&gt;bold&lt;/b&gt; &amp;lt;", "<b>bold</b> &lt;"),  # "&amp;lt;" is a typed "&lt;"
+        ("ask <@U0123ABC|carol> and <@W0123ABC>", "ask <@U0123ABC> and <@W0123ABC>"),
+        ("in <#C0123ABC|general>", "in <#C0123ABC>"),
+        ("<!here> <!channel> <!everyone|everyone>", "@here @channel @everyone"),
+        ("<!subteam^S0123|@platform> team", "@platform team"),
+        ("<!date^1392734382^{date}|Feb 18, 2014>", "Feb 18, 2014"),
+        ("<https://example.com>", "https://example.com"),
+        ("<http://example.com|example.com>", "example.com"),  # Slack linked a typed address
+        ("<https://evil.example|the docs>", "the docs (https://evil.example)"),
+        ("<https://a.example/?a=1&amp;b=2|x>", "x (https://a.example/?a=1&b=2)"),
+        ("<mailto:a@b.example|a@b.example>", "a@b.example"),
+        ("<@lowercase|x>", "x"),  # not a user id: its label
+    ],
+)
+def test_from_slack_keeps_what_the_person_meant(sent: str, meant: str) -> None:
+    assert from_slack(sent) == meant
+
+
+def test_escape_keeps_stored_mentions_live_and_escapes_the_rest_once() -> None:
+    stored = "R&D with <@U0123ABC> in <#C0123ABC>, <!channel> <@lower>"
+    assert escape(stored) == "R&amp;D with <@U0123ABC> in <#C0123ABC>, &lt;!channel&gt; &lt;@lower&gt;"
+
+
+def test_what_slack_sends_comes_back_out_escaped_exactly_once() -> None:
+    # The round trip a topic makes: Slack's escapes in, the same escapes out, nothing doubled.
+    sent = "R&amp;D &lt;Q1&gt; <@U0123ABC>"
+    assert escape(from_slack(sent)) == sent
+
+
+@pytest.mark.parametrize("limit", range(1, 40))
+def test_a_clipped_text_is_cut_on_what_was_typed_never_inside_an_escape_or_mention(limit: int) -> None:
+    text = "a&b<c> <@U0123ABC> &&&"
+    clipped = escape_clipped(text, limit)
+    assert len(clipped) <= limit
+    if clipped != escape(text):
+        assert clipped.endswith("…")
+        kept = clipped.removesuffix("…")
+        assert escape(text).startswith(kept)  # a prefix of the escaped whole...
+        assert from_slack(kept) == text[: len(from_slack(kept))]  # ...that is a prefix of what was typed
+        assert not re.search(r"&(?!amp;|lt;|gt;)|&\w*$|<@[^>]*$", kept)
+
+
+def test_plain_words_reads_well_where_slack_shows_markup_raw() -> None:
+    assert plain_words("You don't have a 1:1 with <@U0123ABC>. Try `/1on1 help` &amp; more") == (
+        "You don't have a 1:1 with someone. Try /1on1 help & more"
+    )
