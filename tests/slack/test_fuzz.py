@@ -381,8 +381,8 @@ def test_a_topic_typed_in_a_command_is_stored_as_meant_and_shown_escaped_once(
     assert response.status_code == 200, response.text  # any word, "payload" too
     body = response.json()
     assert_escaped(body)
-    # Whitespace after the mention only separates it from the topic, line breaks too.
-    cleaned = expected_topic(meant_text(text.lstrip()))
+    # Whitespace around the topic (line breaks too) only separates it from the mention and ends the command.
+    cleaned = expected_topic(meant_text(text.strip()))
     if cleaned is None or len(cleaned) > TOPIC_LIMIT:
         assert is_refusal(body) and changed(before, snapshot(sessions)) == set()
         return
