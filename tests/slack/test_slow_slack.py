@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from bot.slack.blocks.modals import TOPIC_BLOCK, TOPIC_INPUT, add_topic_modal
 from bot.slack.blocks.replies import CANCEL_KEEP_ACTION
 from bot.slack.blocks.summary import SUMMARY_OPEN_ACTION
 from bot.store.db import SessionFactory, make_session_factory
-from bot.store.models import Meeting, Pair, Series, Topic
+from bot.store.models import Meeting, Pair, Person, Series, Topic
 from tests.conftest import SIGNING_SECRET, FakeClock, serving
 from tests.reliability_report import record, record_max
 from tests.signing import SlackSender, new_ts
@@ -198,3 +199,26 @@ def test_a_command_is_still_acknowledged_when_slack_never_answers_its_zone_quest
     answer = emulator.wait_for_response_posts(1, url, timeout=15)[0].payload
     assert "couldn't look up your time zone" in text_of(answer) and "nothing was saved" in text_of(answer)
     assert count(sessions, Series) == 0
+
+
+def test_a_day_old_zone_answers_at_once_and_is_refreshed_after_the_ack(
+    sender: SlackSender | SocketModeSender,
+    slow_app: SlowApp,
+    sessions: SessionFactory,
+    emulator: SlackEmulator,
+    clock: FakeClock,
+) -> None:
+    add_people(emulator)
+    url = emulator.new_response_url()
+    sender.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE, response_url=url)
+    emulator.wait_for_response_posts(1, url)
+    assert slow_app.later.wait_idle(10)
+    clock.set(clock() + timedelta(hours=25))  # Alice's cached zone is now older than a day
+    emulator.set_latency(SLOW)
+    listed = acked(sender.command("list", user_id=ALICE), [])
+    assert f"<@{BOB}>" in text_of(listed.json()) and "One moment" not in text_of(listed.json())
+    emulator.wait_for("users.info", lambda call: call.args.get("user") == ALICE, count=2, timeout=10)
+    assert slow_app.later.wait_idle(10)
+    with sessions() as session:
+        alice = session.scalars(select(Person).where(Person.slack_user_id == ALICE)).one()
+        assert alice.timezone_checked_at == clock()  # refreshed after the ack, for the next command
