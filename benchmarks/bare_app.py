@@ -22,7 +22,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot import logs
-from bot.slack.commands import COMMAND
+from bot.slack.ids import COMMAND
 from bot.web import GunicornServer, WsgiApp, server_options
 
 

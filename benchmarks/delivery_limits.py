@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/delivery_limits.py --people 200     # a quicker look
     scripts/with-postgres .venv/bin/python benchmarks/delivery_limits.py   # on PostgreSQL (TEST_DATABASE_URL)
 
-Runs in real time. The Slack emulator (tests/slack_emulator.py) holds every call to Slack's rate limits
+Runs in real time. The Slack emulator (emulator/web_api.py) holds every call to Slack's rate limits
 (`enforce_rate_limits()`: chat.postMessage about one message per second per channel after a short burst,
 and a workspace-wide cap; conversations.open Tier 3, 50 a minute; users.info Tier 4, 100 a minute) and
 answers 429 with Retry-After past them. The workspace cap is not a documented number ("several hundred
@@ -41,16 +41,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.slack_emulator
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for emulator.web_api
 
-from bot.delivery.outbox import BackgroundDeliverer, build_delivery_client
+from bot.delivery.background import BackgroundDeliverer
+from bot.delivery.slack_calls import build_delivery_client
 from bot.domain.outbox import DeliveryStatus
 from bot.now import system_clock
 from bot.store import migrations
 from bot.store import outbox as outbox_store
 from bot.store.db import SessionFactory, make_engine, make_session_factory
 from bot.store.models import OutboxMessage, Person, Workspace
-from tests.slack_emulator import BOT_TOKEN, TEAM_ID, RateLimits, SlackEmulator
+from emulator.web_api import BOT_TOKEN, TEAM_ID, RateLimits, SlackEmulator
 
 KIND = "benchmark_prompt"
 TICK_SECONDS = 60  # bot.clock: one tick a minute

@@ -21,7 +21,8 @@ from slack_bolt import App
 from sqlalchemy import Engine, delete
 
 from bot.config import Settings
-from bot.delivery.outbox import build_delivery_client, deliver_all_due
+from bot.delivery.passes import deliver_all_due
+from bot.delivery.slack_calls import build_delivery_client
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
 from bot.slack.messages import MessageRenderer
@@ -29,9 +30,9 @@ from bot.store import migrations
 from bot.store.base import Base
 from bot.store.db import SessionFactory, make_engine, make_session_factory
 from bot.web import build_wsgi
-from tests.signing import SlackSender
-from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
-from tests.socket_mode import SocketModeBot, SocketModeSender
+from emulator.requests import SlackSender
+from emulator.socket_mode import SocketModeBot, SocketModeSender
+from emulator.web_api import APP_TOKEN, BOT_TOKEN, SlackEmulator
 
 # CI explores the same examples every run (a submission must not land or fail by chance);
 # a developer's run explores new ones.

@@ -31,9 +31,9 @@ from bot.config import Settings
 from bot.slack.app import build_app
 from bot.store.db import SessionFactory
 from bot.web import build_wsgi
+from emulator.requests import FORM, SlackSender
 from tests.conftest import FakeClock
 from tests.reliability_report import record
-from tests.signing import FORM, SlackSender
 
 LEAK = "requests with private text logged without it (forged, unhandled, Socket Mode)"
 PHRASE = f"thinking-about-quitting-{uuid.uuid4().hex[:8]}"  # survives URL encoding as it is

@@ -1,11 +1,16 @@
-"""The Slack Web API emulator and the request-signing helpers, exercised through the real slack_sdk."""
+"""The Slack Web API emulator, the request builders and `python -m emulator`, through the real slack_sdk."""
 
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -18,7 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from tests.signing import (
+from emulator.requests import (
     SlackSender,
     block_actions_body,
     dm_message_event,
@@ -27,10 +32,11 @@ from tests.signing import (
     slash_command_body,
     view_submission_body,
 )
-from tests.slack_emulator import BOT_TOKEN, BOT_USER_ID, RateLimits, SlackEmulator
+from emulator.web_api import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, RateLimits, SlackEmulator
 
 TRIGGER = "12345.98765.abcd2358fdea"
 SECRET = "signing-secret"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -575,3 +581,62 @@ def test_sender_signs_with_its_clock_and_sets_retry_headers() -> None:
         "1",
         "http_timeout",
     )
+
+
+# ---------------------------------------------------------------- python -m emulator
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answering(client: WebClient, process: subprocess.Popen[str], timeout: float = 20.0) -> dict[str, Any]:
+    """auth.test, once the emulator process is listening."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client.auth_test().data  # type: ignore[return-value]
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # waiting for another process to listen, not for time to pass
+
+
+def test_python_m_emulator_serves_a_few_people_until_ctrl_c() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", str(port), "--people", "3"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/"
+        client = WebClient(token=BOT_TOKEN, base_url=url)
+        assert _answering(client, process)["user_id"] == BOT_USER_ID
+        alice = client.users_info(user="UALICE01")["user"]
+        assert (alice["name"], alice["tz"]) == ("alice", "America/New_York")
+        assert client.users_info(user="UCAROL03")["user"]["tz"] == "Asia/Tokyo"
+        with pytest.raises(SlackApiError):
+            client.users_info(user="UDAVE04")  # three people, no more
+        socket_url = client.apps_connections_open(app_token=APP_TOKEN)["url"]
+        assert socket_url.startswith("ws://127.0.0.1:")
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert url in out and BOT_TOKEN in out and APP_TOKEN in out
+    assert f"SLACK_API_URL={url}" in out
+
+
+def test_python_m_emulator_help_says_how_to_use_it() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--help"], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0
+    assert "--port" in result.stdout and "--people" in result.stdout and "SLACK_API_URL" in result.stdout

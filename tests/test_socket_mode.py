@@ -25,12 +25,12 @@ from bot.config import ConfigError, Settings
 from bot.processes import check_app_token
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
+from emulator.requests import dm_message_event, event_body, slash_command_body
+from emulator.socket_mode import AckResponse, SocketModeSender, envelope_of
+from emulator.web_api import APP_TOKEN, BOT_TOKEN, SlackEmulator
 from tests.conftest import FakeClock, SocketModeApp
 from tests.reliability_report import record
-from tests.signing import dm_message_event, event_body, slash_command_body
 from tests.slack.helpers import ALICE, BOB, add_people, text_of
-from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
-from tests.socket_mode import AckResponse, SocketModeSender, envelope_of
 
 # ---------------------------------------------------------------------------------------------------
 # The emulator alone, with a raw WebSocket client in the app's place

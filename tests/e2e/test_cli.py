@@ -15,7 +15,7 @@ from bot.services import series
 from bot.services.pairs import Actor
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
-from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+from emulator.web_api import BOT_TOKEN, SlackEmulator
 
 pytestmark = pytest.mark.e2e
 

@@ -20,9 +20,9 @@ from bot.services.pairs import Actor
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import OutboxMessage
+from emulator.web_api import BOT_TOKEN, SlackEmulator
 from tests.databases import throwaway_postgres_database
 from tests.reliability_report import record
-from tests.slack_emulator import BOT_TOKEN, SlackEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Topic
+from emulator.requests import SlackSender
+from emulator.web_api import BOT_TOKEN, SlackEmulator
 from tests.conftest import SIGNING_SECRET
-from tests.signing import SlackSender
 from tests.slack.helpers import add_people
-from tests.slack_emulator import BOT_TOKEN, SlackEmulator
 
 pytestmark = pytest.mark.e2e
 

@@ -9,12 +9,14 @@ import httpx
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.delivery.outbox import DeliveryReport, build_delivery_client, deliver_all_due
+from bot.delivery.passes import deliver_all_due
+from bot.delivery.report import DeliveryReport
+from bot.delivery.slack_calls import build_delivery_client
 from bot.services.tick import TickReport, run_tick
 from bot.slack.messages import MessageRenderer
 from bot.store.base import Base
 from bot.store.db import SessionFactory
-from tests.slack_emulator import SlackEmulator
+from emulator.web_api import SlackEmulator
 
 ALICE, BOB, CAROL, DAVE = "UALICE01", "UBOB0001", "UCAROL01", "UDAVE001"
 ZONES = {ALICE: "America/New_York", BOB: "Europe/Berlin", CAROL: "Asia/Tokyo", DAVE: "America/New_York"}

@@ -1,4 +1,4 @@
-"""Slack's Socket Mode for tests: the emulator's WebSocket side, a sender that speaks it, the bot under Bolt.
+"""Slack's Socket Mode, emulated: the emulator's WebSocket side, a sender that speaks it, the bot under Bolt.
 
 Protocol (api.slack.com/apis/socket-mode and "Socket Mode implementation"): the app calls
 ``apps.connections.open`` with its app-level token (``xapp-…``, scope ``connections:write``) and gets a
@@ -6,7 +6,7 @@ one-time WebSocket URL. On connect Slack sends ``hello``; payloads arrive as env
 "type", "payload", "accepts_response_payload", "retry_attempt", "retry_reason"}`` that the app acknowledges
 with ``{"envelope_id": ..., "payload": ...}`` (a response payload only where ``accepts_response_payload``).
 Before recycling a connection Slack sends ``{"type": "disconnect", "reason": "refresh_requested"}`` and the
-app opens a new one through apps.connections.open. Guesses are marked "GUESS", as in slack_emulator.py.
+app opens a new one through apps.connections.open. Guesses are marked "GUESS", as in web_api.py.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from tests.signing import FORM, JSON, ResponseUrls, SlackRequests
+from emulator.requests import FORM, JSON, ResponseUrls, SlackRequests
 
 # Envelope type -> accepts_response_payload: slash commands and interactions answer in their ack.
 ENVELOPE_TYPES = {"events_api": False, "slash_commands": True, "interactive": True}
@@ -391,7 +391,7 @@ def _reset_tcp(ws: ServerConnection) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The sender: tests/signing.py's bodies, delivered the Socket Mode way
+# The sender: emulator/requests.py's bodies, delivered the Socket Mode way
 
 
 def envelope_of(body: bytes, content_type: str) -> tuple[str, dict[str, Any]]:
@@ -441,7 +441,7 @@ class AckResponse:
 
 
 class SocketModeSender(SlackRequests):
-    """tests/signing.SlackSender's interface over Socket Mode: push the envelope, wait for the app's ack.
+    """emulator.requests.SlackSender's interface over Socket Mode: push the envelope, wait for the app's ack.
 
     ``retry_num`` / ``retry_reason`` become the envelope's ``retry_attempt`` / ``retry_reason``. Request
     signing does not exist in Socket Mode, so ``timestamp`` and ``secret`` are refused (TypeError): a test of

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-# Mirrors tests/slack_emulator.py (kept local so this module imports standalone).
+# Mirrors emulator/web_api.py (kept local so this module imports standalone).
 TEAM_ID = "T0001"
 TEAM_DOMAIN = "testteam"
 API_APP_ID = "A0001"
@@ -354,7 +354,7 @@ class ResponseUrls(Protocol):
 
 class SlackRequests:
     """What Slack sends an app, built by this module's body builders and delivered by a subclass's `post`:
-    signed HTTP (:class:`SlackSender`) or Socket Mode (tests.socket_mode.SocketModeSender).
+    signed HTTP (:class:`SlackSender`) or Socket Mode (emulator.socket_mode.SocketModeSender).
 
     With ``responses`` (the emulator), commands and clicks carry response URLs it serves; with ``settle``
     too (waits until the app's after-ack work is done), a command answers with what the person finally

@@ -13,7 +13,7 @@ Faithful details worth knowing:
   orphaned). Set ``strict_threads = True`` to get an emulator-only ``thread_not_found`` instead.
 
 Socket Mode: ``apps.connections.open`` (app-level token ``APP_TOKEN``) issues one-time ``ws://`` URLs of a
-WebSocket server that starts and stops with the emulator; ``emu.socket_mode`` (tests/socket_mode.py, which
+WebSocket server that starts and stops with the emulator; ``emu.socket_mode`` (emulator/socket_mode.py, which
 needs the ``websockets`` package) pushes envelopes and records the app's acks.
 
 Opt-in: ``enforce_rate_limits()`` makes the emulator hold calls to Slack's documented rate limits and answer
@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.socket_mode import SocketModeServer
+from emulator.socket_mode import SocketModeServer
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-test-app-token"  # app-level token with connections:write, for Socket Mode
@@ -260,10 +260,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 
 class SlackEmulator:
-    """Slack Web API emulator on 127.0.0.1 (free port), serving ``/api/<method>`` and ``/response/<id>``."""
+    """Slack Web API emulator on 127.0.0.1, serving ``/api/<method>`` and ``/response/<id>``.
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    It listens on ``port``, or on a free port when that is 0 (the default); Socket Mode takes a free one.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time, *, port: int = 0) -> None:
         self.clock = clock  # used for response_url expiry and message ts
+        self.port = port
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -286,7 +290,7 @@ class SlackEmulator:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> SlackEmulator:
         if self._server is None:
-            self._server = _Server(("127.0.0.1", 0), _RequestHandler)
+            self._server = _Server(("127.0.0.1", self.port), _RequestHandler)
             self._server.emulator = self
             serve = self._server.serve_forever
             self._thread = threading.Thread(target=lambda: serve(poll_interval=0.05), daemon=True)
