@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery.outbox import BackgroundDeliverer, DeliveryReport
+from bot.delivery.background import BackgroundDeliverer
+from bot.delivery.report import DeliveryReport
 from bot.now import Clock
 from bot.services.tick import TickReport
 

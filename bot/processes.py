@@ -8,18 +8,17 @@ from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import ClockTick, schedule_ticks
 from bot.config import ConfigError, Settings
-from bot.delivery.outbox import (
-    BackgroundDeliverer,
-    DeliveryReport,
-    build_delivery_client,
-    deliver_all_due,
-)
+from bot.delivery.background import BackgroundDeliverer
+from bot.delivery.passes import deliver_all_due
+from bot.delivery.report import DeliveryReport
+from bot.delivery.slack_calls import build_delivery_client
 from bot.now import Clock, system_clock
 from bot.services.tick import run_tick
 from bot.slack.app import build_app, build_client
@@ -112,10 +111,15 @@ def tick(settings: Settings, at: datetime | None) -> int:
     return 0
 
 
+def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) -> BackgroundDeliverer:
+    """The outbox's background sender, as the app (kicked by requests) and the clock (by ticks) use it."""
+    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
+    return BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock)
+
+
 def _ticker(settings: Settings, sessions: SessionFactory, clock: Clock = system_clock) -> ClockTick:
     """The clock's tick, with a background deliverer of its own (see ClockTick)."""
-    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-    deliverer = BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock)
+    deliverer = build_deliverer(settings, sessions, clock)
     return ClockTick(lambda now: run_tick(sessions, now), deliverer, clock)
 
 
@@ -154,7 +158,12 @@ def _database_problem(settings: Settings, error: SQLAlchemyError) -> str:
 
 def _wsgi(settings: Settings) -> WsgiApp:
     engine = make_engine(settings.database())
-    return build_wsgi(build_app(settings, make_session_factory(engine)), engine)
+    return build_wsgi(_app(settings, make_session_factory(engine)), engine)
+
+
+def _app(settings: Settings, sessions: SessionFactory) -> App:
+    """The Bolt app, with a background deliverer of its own that its requests kick."""
+    return build_app(settings, sessions, outbox=build_deliverer(settings, sessions, system_clock))
 
 
 def _start_background_clock(settings: Settings) -> BackgroundScheduler:
@@ -170,7 +179,7 @@ def _run_socket_mode(settings: Settings) -> int:
 
     url = check_app_token(settings)
     engine = make_engine(settings.database())
-    app = build_app(settings, make_session_factory(engine))
+    app = _app(settings, make_session_factory(engine))
     _start_background_clock(settings)
     delay = 1.0
     while url is None:

@@ -8,14 +8,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import TICK_SECONDS, ClockTick, schedule_ticks
 from bot.config import Settings
-from bot.delivery.outbox import DeliveryReport
+from bot.delivery.report import DeliveryReport
 from bot.processes import _ticker
 from bot.services import series
 from bot.services.pairs import Actor
 from bot.services.tick import TickReport
 from bot.store.db import SessionFactory
+from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
-from tests.slack_emulator import SlackEmulator
 
 ALICE, BOB = "UALICE01", "UBOB0001"
 

@@ -1,0 +1,17 @@
+"""The outbox sender: claims due messages, renders them at send time, posts them, records the outcome.
+
+Where things are (import from these modules; this package re-exports nothing):
+
+- passes.py: one pass at one `now` (`DeliveryPass`, `deliver_due`, `deliver_all_due`) and why each message
+  takes three short steps.
+- claims.py: a claimed row before and after its Slack call (read and render it, record the outcome,
+  fenced by the claim's expiry); the claiming queries are in bot/store/outbox.py.
+- slack_calls.py: the Slack calls for one message (`build_delivery_client`, post, update, open a group DM).
+- errors.py: what a failed call means (rate limited, retry, final).
+- holds.py: what Slack's 429s hold back for the rest of a pass.
+- jobs.py: the data a pass moves (`Renderer`, `Job`, `Outcome`).
+- report.py: `DeliveryReport`, what passes did.
+- background.py: `deliver_until_idle` (waits out Retry-After) and `BackgroundDeliverer` (its thread).
+
+The processes build the deliverer (bot/processes.py, `build_deliverer`) and hand it to the app.
+"""

@@ -19,21 +19,17 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.delivery.outbox import (
-    BackgroundDeliverer,
-    DeliveryReport,
-    Renderer,
-    build_delivery_client,
-    deliver_all_due,
-    deliver_due,
-    deliver_until_idle,
-)
+from bot.delivery.background import BackgroundDeliverer, deliver_until_idle
+from bot.delivery.jobs import Renderer
+from bot.delivery.passes import deliver_all_due, deliver_due
+from bot.delivery.report import DeliveryReport
+from bot.delivery.slack_calls import build_delivery_client
 from bot.domain.outbox import DeliveryStatus, backoff
 from bot.store import outbox
 from bot.store.db import SessionFactory
 from bot.store.models import OutboxMessage, Person, Workspace
+from emulator.web_api import BOT_TOKEN, TEAM_ID, RateLimits, SlackEmulator
 from tests.conftest import START, FakeClock
-from tests.slack_emulator import BOT_TOKEN, TEAM_ID, RateLimits, SlackEmulator
 
 NOW = START
 ALICE, BOB, CAROL = "UALICE01", "UBOB0001", "UCAROL01"

@@ -1,0 +1,127 @@
+"""A claimed row, before and after its Slack call: read and render it into a `Job`, then record the outcome.
+
+The claim's expiry (`claimed_until`) doubles as a fencing token: a sender only reads a row it still
+holds, and only records an outcome for a row it still holds. The claiming queries themselves
+(`claim_due`, `release`) are in bot/store/outbox.py. Log lines carry ids and Slack error codes only,
+never message text.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.delivery.jobs import Job, Outcome, Renderer
+from bot.domain.outbox import DeliveryStatus, backoff
+from bot.store import outbox as store
+from bot.store.models import OutboxMessage, Person
+
+logger = logging.getLogger(__name__)
+
+
+def prepare(session: Session, render: Renderer, row_id: int, claimed_until: datetime) -> Job | Outcome | None:
+    """Read and render the row, or None when it is no longer ours to send."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None or row.status != DeliveryStatus.PENDING or row.claimed_until != claimed_until:
+        return None
+    try:
+        content = render(session, row)
+    except Exception:
+        # A bug in a renderer must not lose the message: retry, and the fixed code will send it.
+        logger.exception("outbox %s (%s): renderer failed", row_id, row.kind)
+        return Outcome("retry", reason="render_error")
+    if content is None:
+        return Outcome("dropped")
+    target_id = row.params.get("update_of") or row.params.get("thread_of")
+    if target_id is not None:
+        return _job_on_sent_message(session, row, content, int(target_id))
+    if row.channel_id is not None:
+        return Job(row_id, row.kind, content, row.channel_id, (), row.thread_ts)
+    if "group" in row.params:
+        members = [session.get(Person, person_id) for person_id in row.params["group"]]
+        if any(person is None for person in members):
+            return Outcome("failed", reason="no_recipient")
+        return Job(
+            row_id, row.kind, content, None, tuple(p.slack_user_id for p in members if p), row.thread_ts
+        )
+    person = session.get(Person, row.recipient_id) if row.recipient_id is not None else None
+    if person is None:
+        return Outcome("failed", reason="no_recipient")
+    return Job(row_id, row.kind, content, person.dm_channel_id, (person.slack_user_id,), row.thread_ts)
+
+
+def _job_on_sent_message(
+    session: Session, row: OutboxMessage, content: dict[str, Any], target_id: int
+) -> Job | Outcome:
+    """An update of, or a thread reply to, a message the outbox sent earlier."""
+    target = session.get(OutboxMessage, target_id)
+    if target is None or target.status in (DeliveryStatus.FAILED, DeliveryStatus.DROPPED):
+        return Outcome("dropped")
+    if target.status != DeliveryStatus.SENT:
+        return Outcome("retry", reason="waiting_for_parent")
+    if "update_of" in row.params:
+        return Job(row.id, row.kind, content, target.sent_channel_id, (), None, update_ts=target.sent_ts)
+    return Job(row.id, row.kind, content, target.sent_channel_id, (), target.sent_ts)
+
+
+def record(session: Session, row_id: int, claimed_until: datetime, now: datetime, outcome: Outcome) -> None:
+    """Store the outcome, unless another sender took the row over meanwhile."""
+    row = session.get(OutboxMessage, row_id, with_for_update=True)
+    if row is None or row.status != DeliveryStatus.PENDING or row.claimed_until != claimed_until:
+        # Our claim expired mid-send and someone else holds the row: it may go out twice.
+        logger.warning("outbox %s: claim lost during delivery (%s)", row_id, outcome.result)
+        return
+    if outcome.dm_channel is not None and row.recipient_id is not None:
+        person = session.get(Person, row.recipient_id)
+        if person is not None:
+            person.dm_channel_id = outcome.dm_channel
+    if outcome.group_unavailable:
+        _fall_back_to_dms(session, row, now)
+    _apply(row, now, outcome)
+
+
+def _fall_back_to_dms(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """A group DM Slack refuses: the same message goes to each member's own DM instead."""
+    params = {key: value for key, value in row.params.items() if key != "group"}
+    for person_id in row.params["group"]:
+        store.enqueue(
+            session,
+            key=f"{row.key}:dm:{person_id}",
+            kind=row.kind,
+            now=now,
+            recipient_id=person_id,
+            params=params,
+            meeting_id=row.meeting_id,
+        )
+
+
+def _apply(row: OutboxMessage, now: datetime, outcome: Outcome) -> None:
+    row.claimed_until = None
+    match outcome.result:
+        case "sent":
+            row.status = DeliveryStatus.SENT
+            row.sent_channel_id, row.sent_ts, row.sent_at = outcome.channel, outcome.ts, now
+            row.last_error = None
+            logger.debug("outbox %s (%s): sent", row.id, row.kind)
+        case "dropped":
+            row.status = DeliveryStatus.DROPPED
+            logger.info("outbox %s (%s): dropped, no longer relevant", row.id, row.kind)
+        case "failed":
+            row.status = DeliveryStatus.FAILED
+            row.last_error = outcome.reason
+            logger.warning("outbox %s (%s): failed for good: %s", row.id, row.kind, outcome.reason)
+        case "retry":
+            row.attempts += 1
+            row.next_attempt_at = now + backoff(row.attempts)
+            row.last_error = outcome.reason
+            logger.warning(
+                "outbox %s (%s): attempt %s failed: %s", row.id, row.kind, row.attempts, outcome.reason
+            )
+        case "rate_limited" | "deferred":
+            # Not the message's fault: no attempt counted, just wait as long as Slack asked.
+            row.next_attempt_at = now + outcome.retry_after
+            row.last_error = outcome.reason
+            logger.info("outbox %s (%s): rate limited for %s", row.id, row.kind, outcome.retry_after)
