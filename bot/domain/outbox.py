@@ -57,3 +57,17 @@ class MessageKind(StrEnum):
     SUMMARY_ADDED = "summary_added"  # thread reply under the summary when the second person adds
     NUDGE = "nudge"  # the meeting didn't happen: slots to reschedule, or skip it
     MEETING_REBOOKED = "meeting_rebooked"  # a nudge slot was chosen: both are told
+
+
+# Older key prefixes that differ from their kind's value. Stored rows hold them and a key is what makes
+# a message go out once, so they stay exactly as they are (a new kind uses its own value: no prefix).
+SERIES_KEY_PREFIX = "series"  # series_announced and series_cancelled: "series:<series>:announced|cancelled"
+MOVED_KEY_PREFIX = "moved"  # meeting_moved: "moved:<meeting>:<new start, Unix time>"
+# meeting_skipped by `/1on1 skip` is "skipped:<meeting>"; by a nudge's "Skip this one" it is
+# "meeting_skipped:<meeting>" (the kind's own value): the two ways of skipping never shared a key.
+SKIPPED_KEY_PREFIX = "skipped"
+
+
+def outbox_key(kind: MessageKind, *parts: object, prefix: str | None = None) -> str:
+    """An outgoing message's idempotency key: `kind:part:part…`, or `prefix:part…` for an older key above."""
+    return ":".join(str(part) for part in (prefix or kind.value, *parts))

@@ -1,19 +1,63 @@
-"""Renders queued outbox rows into chat.postMessage arguments, at delivery time."""
+"""Every kind of outgoing message, one row each: what it loads at delivery time and how it renders.
+
+A loader (in `bot/services/messages/`) reads what the outbox row points at and returns that kind's data,
+or None when the message is obsolete (it is then dropped unsent); a renderer (in `bot/slack/blocks/`)
+turns that data into chat.postMessage's arguments. A new kind is a `MessageKind`, a row here, and its
+own loader and renderer.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import MessageKind
 from bot.now import Clock
-from bot.services.notices import load_notice, load_prompt, load_summary
-from bot.slack.blocks.agenda import prompt_blocks, prompt_text
-from bot.slack.blocks.common import to_dicts
-from bot.slack.blocks.notices import render_notice
+from bot.services.messages import after_meeting, notices
+from bot.services.messages.prompt import load_prompt
+from bot.services.messages.summary import load_summary
+from bot.slack.blocks import after_meeting as after_meeting_blocks
+from bot.slack.blocks import notices as notice_blocks
+from bot.slack.blocks.agenda import prompt_message
+from bot.slack.blocks.common import Message
 from bot.slack.blocks.summary import summary_message
 from bot.store.models import OutboxMessage
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kind(Generic[T]):
+    load: Callable[[Session, OutboxMessage, datetime], T | None]
+    render: Callable[[T], Message]
+
+    def message(self, session: Session, row: OutboxMessage, now: datetime) -> Message | None:
+        data = self.load(session, row, now)
+        return None if data is None else self.render(data)
+
+
+KINDS: dict[MessageKind, Kind[Any]] = {
+    MessageKind.PROMPT: Kind(load_prompt, prompt_message),
+    MessageKind.SERIES_ANNOUNCED: Kind(notices.load_series_announced, notice_blocks.series_announced_message),
+    MessageKind.SERIES_CANCELLED: Kind(notices.load_series_cancelled, notice_blocks.series_cancelled_message),
+    MessageKind.MEETING_SKIPPED: Kind(notices.load_meeting_skipped, notice_blocks.meeting_skipped_message),
+    MessageKind.MEETING_MOVED: Kind(notices.load_meeting_moved, notice_blocks.meeting_moved_message),
+    MessageKind.TOPIC_CONFIRMED: Kind(notices.load_topic_confirmed, notice_blocks.topic_confirmed_message),
+    MessageKind.WHICH_MEETING: Kind(notices.load_which_meeting, notice_blocks.which_meeting_message),
+    MessageKind.NO_MEETING: Kind(notices.load_no_meeting, notice_blocks.no_meeting_message),
+    MessageKind.FOLLOW_UP: Kind(after_meeting.load_follow_up, after_meeting_blocks.follow_up_message),
+    MessageKind.NUDGE: Kind(after_meeting.load_nudge, after_meeting_blocks.nudge_message),
+    MessageKind.MEETING_REBOOKED: Kind(after_meeting.load_rebooked, after_meeting_blocks.rebooked_message),
+    MessageKind.SUMMARY: Kind(load_summary, summary_message),
+    MessageKind.SUMMARY_UPDATE: Kind(load_summary, summary_message),  # a chat.update of a posted summary
+    MessageKind.SUMMARY_ADDED: Kind(
+        after_meeting.load_summary_added, after_meeting_blocks.summary_added_message
+    ),
+}
 
 
 class MessageRenderer:
@@ -22,15 +66,5 @@ class MessageRenderer:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
-    def __call__(self, session: Session, row: OutboxMessage) -> dict[str, Any] | None:
-        now = self._clock()
-        if row.kind == MessageKind.PROMPT:
-            view = load_prompt(session, row, now)
-            return (
-                None if view is None else {"text": prompt_text(view), "blocks": to_dicts(prompt_blocks(view))}
-            )
-        if row.kind in (MessageKind.SUMMARY, MessageKind.SUMMARY_UPDATE):
-            summary = load_summary(session, row, now)
-            return None if summary is None else summary_message(summary)
-        notice = load_notice(session, row, now)
-        return None if notice is None else render_notice(notice)
+    def __call__(self, session: Session, row: OutboxMessage) -> Message | None:
+        return KINDS[MessageKind(row.kind)].message(session, row, self._clock())

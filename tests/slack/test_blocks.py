@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.domain.outbox import MessageKind
 from bot.services.agenda import ActionLine, AgendaView, TopicLine
 from bot.slack.blocks.agenda import prompt_blocks
 from bot.slack.blocks.common import SECTION_LIMIT, bullets, context, to_dicts
+from bot.slack.messages import KINDS
 
 
 def test_bullets_cut_with_and_n_more_within_the_limit() -> None:
@@ -48,3 +50,7 @@ def test_a_huge_agenda_renders_within_slack_limits() -> None:
         assert len(text) <= SECTION_LIMIT
         assert "<!channel>" not in text
     assert any("more" in (b.get("text") or {}).get("text", "") for b in blocks)
+
+
+def test_every_message_kind_has_one_row_saying_how_it_loads_and_renders() -> None:
+    assert set(KINDS) == set(MessageKind)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.services.agenda import ActionLine, AgendaView, TopicLine
-from bot.slack.blocks.common import bullets, context, section
+from bot.slack import ids
+from bot.slack.blocks.common import Message, bullets, context, section, to_dicts
 from bot.slack.dates import slack_date, slack_day
 from bot.slack.text import escape, mention
-
-ADD_TOPIC_ACTION = "agenda_add_topic"
 
 
 def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
@@ -23,13 +22,7 @@ def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
     if view.question:
         blocks.append(context(f":thought_balloon: *Something to think about:* _{escape(view.question)}_"))
     if with_button and view.meeting_id is not None:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(text="Add a topic", action_id=ADD_TOPIC_ACTION, value=str(view.meeting_id))
-                ]
-            )
-        )
+        blocks.append(ActionsBlock(elements=[ids.ADD_TOPIC.element("Add a topic", view.meeting_id)]))
     return blocks
 
 
@@ -52,10 +45,13 @@ def prompt_blocks(view: AgendaView) -> list[Block]:
     ]
 
 
-def prompt_text(view: AgendaView) -> str:
-    assert view.starts_at is not None
+def prompt_message(view: AgendaView) -> Message:
+    assert view.starts_at is not None  # a prompt is only loaded for a scheduled meeting
     when = slack_date(view.starts_at, view.timezone)
-    return f"Your 1:1 with {mention(view.other_user_id)} is on {when}: add your topics."
+    return {
+        "text": f"Your 1:1 with {mention(view.other_user_id)} is on {when}: add your topics.",
+        "blocks": to_dicts(prompt_blocks(view)),
+    }
 
 
 def agenda_reply_blocks(view: AgendaView) -> list[Block]:

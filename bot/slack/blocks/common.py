@@ -11,6 +11,8 @@ SECTION_LIMIT = 3000  # Slack rejects a section text over 3,000 characters
 MESSAGE_BLOCK_LIMIT = 50  # and a message with more than 50 blocks
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
+Message = dict[str, Any]  # chat.postMessage's arguments: "text" (the fallback) and "blocks"
+
 
 def section(text: str, accessory: Any = None) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
@@ -44,3 +46,8 @@ def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
             context(f"…and {len(blocks) - MESSAGE_BLOCK_LIMIT + 1} more"),
         ]
     return [block.to_dict() for block in blocks]
+
+
+def text_message(text: str) -> Message:
+    """A message that is one section of mrkdwn, with the same words as its fallback text."""
+    return {"text": text, "blocks": to_dicts([section(text)])}

@@ -8,10 +8,7 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
 from bot.domain.agenda import TOPIC_MAX_CHARS
-
-ADD_TOPIC_MODAL = "add_topic_modal"
-TOPIC_BLOCK = "topic"
-TOPIC_INPUT = "topic_text"
+from bot.slack.ids import ADD_TOPIC_MODAL, TOPIC_BLOCK, TOPIC_INPUT
 
 
 def add_topic_modal(meeting_id: int) -> dict[str, Any]:

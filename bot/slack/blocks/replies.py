@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    ButtonElement,
     ContextBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -16,31 +15,15 @@ from slack_sdk.models.blocks import (
 from bot.services.actions import ActionChange
 from bot.services.agenda import AgendaView, NoteAdded, PairLine
 from bot.services.series import MeetingChange, Scheduled, SeriesSummary
+from bot.slack import ids
 from bot.slack.blocks.agenda import action_line, agenda_reply_blocks
 from bot.slack.blocks.common import bullets, section, to_dicts
-from bot.slack.blocks.summary import ACTION_DONE_ACTION
-from bot.slack.commands import COMMAND, USAGE
 from bot.slack.dates import slack_date, slack_day, weekly_slot
+from bot.slack.ids import COMMAND
 from bot.slack.text import escape, mention
-
-CANCEL_CONFIRM_ACTION = "series_cancel_confirm"
-CANCEL_KEEP_ACTION = "series_cancel_keep"
 
 Reply = dict[str, Any]
 
-_HELP_LINES = {
-    "schedule": "start a recurring 1:1 in your time zone (30m unless you say otherwise)",
-    "add-topic": "put a topic on the next 1:1's shared agenda",
-    "agenda": "the next 1:1's agenda, open action items and what carried over",
-    "list": "your 1:1s and when each one is next",
-    "actions": "open action items, each with a Done button",
-    "add-action": "an action item between meetings (yours unless `for @person`)",
-    "done": "close an action item by its number",
-    "note": "a private note only you can ever see",
-    "skip": "skip the next 1:1; the other person is told",
-    "reschedule": "move the next 1:1 only",
-    "cancel": "end a recurring 1:1 (asks first)",
-}
 
 
 def reply(text: str, *blocks: Any) -> Reply:
@@ -52,11 +35,10 @@ def reply(text: str, *blocks: Any) -> Reply:
     }
 
 
-def help_reply() -> Reply:
+def help_reply(forms: list[tuple[str, str]]) -> Reply:
+    """Usage and a line of why for each subcommand (from the registry, bot/slack/subcommands)."""
     # Usage forms are escaped: Slack would read "<text>" as a link.
-    lines = "\n".join(
-        f"• `{COMMAND} {escape(USAGE[name])}`\n      {why}" for name, why in _HELP_LINES.items()
-    )
+    lines = "\n".join(f"• `{escape(usage)}`\n      {why}" for usage, why in forms)
     return reply(
         "How to use /1on1",
         SectionBlock(text=MarkdownTextObject(text="*Your 1:1s, from anywhere in Slack*\n" + lines)),
@@ -186,27 +168,11 @@ def cancel_confirmation(summary: SeriesSummary) -> Reply:
         section(question),
         ActionsBlock(
             elements=[
-                ButtonElement(
-                    text="End it",
-                    action_id=CANCEL_CONFIRM_ACTION,
-                    value=str(summary.series_id),
-                    style="danger",
-                ),
-                ButtonElement(text="Keep it", action_id=CANCEL_KEEP_ACTION, value=str(summary.series_id)),
+                ids.CANCEL_CONFIRM.element("End it", summary.series_id, style="danger"),
+                ids.CANCEL_KEEP.element("Keep it", summary.series_id),
             ]
         ),
     )
-
-
-def cancelled_reply(summary: SeriesSummary) -> Reply:
-    return {
-        "replace_original": True,
-        "text": f"Ended your {summary.cadence} 1:1 with {mention(summary.other_user_id)}. I've told them.",
-    }
-
-
-def kept_reply() -> Reply:
-    return {"replace_original": True, "text": "OK, nothing changed: your 1:1 carries on."}
 
 
 def actions_reply(view: AgendaView) -> Reply:
@@ -216,7 +182,7 @@ def actions_reply(view: AgendaView) -> Reply:
     rows = [
         section(
             f"*#{a.id}* {action_line(a)}",
-            accessory=ButtonElement(text="Done", action_id=ACTION_DONE_ACTION, value=str(a.id)),
+            accessory=ids.ACTION_DONE.element("Done", a.id),
         )
         for a in view.actions
     ]

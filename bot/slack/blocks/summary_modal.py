@@ -18,18 +18,10 @@ from slack_sdk.models.views import View
 
 from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS
 from bot.services.summaries import KEY_POINTS_MAX_CHARS, SummaryForm
+from bot.slack.ids import ACTION_SLOTS, COVERED, KEY_POINTS, NOTE, SUMMARY_MODAL, action_block
 from bot.slack.text import plain
 
-SUMMARY_MODAL = "summary_modal"
-KEY_POINTS = "key_points"
-COVERED = "covered"
-NOTE = "note"
-ACTION_SLOTS = 5
 MAX_TOPIC_OPTIONS = 10  # Slack allows ten checkboxes per element
-
-
-def action_block(index: int, part: str) -> str:
-    return f"action_{index}_{part}"
 
 
 def summary_modal(form: SummaryForm) -> dict[str, Any]:

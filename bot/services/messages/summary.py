@@ -1,0 +1,68 @@
+"""The meeting's summary as posted to the pair: every part written, the action items, what was covered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.agenda import TopicStatus
+from bot.services.people import FALLBACK_TIMEZONE
+from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, Summary, Topic
+
+
+@dataclass(frozen=True)
+class SummaryPart:
+    author_user_id: str
+    key_points: str
+
+
+@dataclass(frozen=True)
+class SummaryAction:
+    id: int
+    text: str
+    owner_user_id: str
+    due: date | None
+    done: bool
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    meeting_id: int
+    starts_at: datetime
+    timezone: str  # for the fallback text; Slack shows each reader their own zone
+    member_user_ids: tuple[str, str]
+    parts: tuple[SummaryPart, ...]
+    actions: tuple[SummaryAction, ...]
+    covered: tuple[str, ...]
+
+
+def load_summary(session: Session, row: OutboxMessage, now: datetime) -> SummaryView | None:
+    meeting = session.get(Meeting, row.params["meeting_id"])
+    pair = session.get(Pair, meeting.pair_id) if meeting else None
+    if meeting is None or pair is None:
+        return None
+    by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+    summaries = session.scalars(select(Summary).where(Summary.meeting_id == meeting.id).order_by(Summary.id))
+    actions = session.scalars(
+        select(ActionItem).where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.id)
+    )
+    covered = session.scalars(
+        select(Topic.text)
+        .where(Topic.meeting_id == meeting.id, Topic.status == TopicStatus.COVERED)
+        .order_by(Topic.id)
+    )
+    recipient = session.get(Person, row.recipient_id) if row.recipient_id else pair.member_a
+    return SummaryView(
+        meeting_id=meeting.id,
+        starts_at=meeting.starts_at,
+        timezone=(recipient.timezone if recipient else None) or FALLBACK_TIMEZONE,
+        member_user_ids=(pair.member_a.slack_user_id, pair.member_b.slack_user_id),
+        parts=tuple(SummaryPart(by_id[s.author_id], s.key_points) for s in summaries if s.key_points),
+        actions=tuple(
+            SummaryAction(a.id, a.text, by_id[a.owner_id], a.due_date, a.done_at is not None) for a in actions
+        ),
+        covered=tuple(covered),
+    )
