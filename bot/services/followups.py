@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError
 from bot.domain.meetings import GRACE, MAX_NUDGES, TOO_LATE_TO_CHASE, MeetingStatus
-from bot.domain.outbox import MessageKind
+from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.slots import SEARCH, Attendee, find_slots
 from bot.services.pairs import Actor, own_meeting
 from bot.services.people import FALLBACK_TIMEZONE
@@ -29,7 +29,7 @@ def queue_followups(sessions: SessionFactory, now: datetime) -> int:
                 meeting.followup_queued_at = now
                 if meeting.status is MeetingStatus.SCHEDULED and now - meeting.ends_at < GRACE:
                     rows.extend(
-                        _rows_to_both(pair, now, MessageKind.FOLLOW_UP, meeting.id, key=str(meeting.id))
+                        _rows_to_both(pair, now, MessageKind.FOLLOW_UP, meeting.id, key=(meeting.id,))
                     )
             queued += outbox.enqueue_many(session, rows)
         if len(batch) < store.BATCH:
@@ -62,7 +62,7 @@ def report_not_held(sessions: SessionFactory, now: datetime, actor: Actor, meeti
         if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at > now:
             raise DomainError("That 1:1 isn't waiting to be rescheduled.")
         if meeting.last_nudged_at is not None and meeting.offered_slots:
-            raise DomainError(f"I've already suggested new times to you and <@{other}>; pick one there.")
+            raise DomainError("I've already suggested new times to you and {}; pick one there.", other)
         if meeting.nudge_count >= MAX_NUDGES:
             raise DomainError("I've already suggested new times twice for this 1:1.")
         nudge(session, meeting, pair, now)
@@ -79,9 +79,7 @@ def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
     meeting.offered_slots = [int(slot.starts_at.timestamp()) for slot in slots]
     meeting.nudge_count += 1
     meeting.last_nudged_at = now
-    return _to_both(
-        session, pair, now, MessageKind.NUDGE, meeting.id, key=f"{meeting.id}:{meeting.nudge_count}"
-    )
+    return _to_both(session, pair, now, MessageKind.NUDGE, meeting.id, key=(meeting.id, meeting.nudge_count))
 
 
 def _to_both(
@@ -91,19 +89,25 @@ def _to_both(
     kind: MessageKind,
     meeting_id: int,
     *,
-    key: str,
+    key: tuple[object, ...],
     **params: object,
 ) -> int:
     return outbox.enqueue_many(session, _rows_to_both(pair, now, kind, meeting_id, key=key, **params))
 
 
 def _rows_to_both(
-    pair: Pair, now: datetime, kind: MessageKind, meeting_id: int, *, key: str, **params: object
+    pair: Pair,
+    now: datetime,
+    kind: MessageKind,
+    meeting_id: int,
+    *,
+    key: tuple[object, ...],
+    **params: object,
 ) -> list[dict[str, object]]:
     members = sorted([pair.member_a_id, pair.member_b_id], key=lambda person_id: person_id == pair.manager_id)
     return [
         {
-            "key": f"{kind}:{key}:{person_id}",
+            "key": outbox_key(kind, *key, person_id),
             "kind": kind,
             "now": now,
             "recipient_id": person_id,

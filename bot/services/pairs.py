@@ -44,8 +44,9 @@ def resolve_pair(
             return me, found
         if not create:
             raise NoSuchPair(
-                f"You don't have a 1:1 with <@{other_user_id}>. Start one with `/1on1 schedule`, "
-                "mentioning them: e.g. `/1on1 schedule @name weekly tue 10:00`."
+                "You don't have a 1:1 with {}. Start one with `/1on1 schedule`, "
+                "mentioning them: e.g. `/1on1 schedule @name weekly tue 10:00`.",
+                other_user_id,
             )
         team = people.workspace(session, actor.team_id, now)
         me = people.person(session, team.id, actor.user_id, now)
@@ -56,8 +57,11 @@ def resolve_pair(
     if found_me is None or not pairs:
         raise NoSuchPair("You don't have any 1:1s yet, so say who this is for: mention them with @.")
     if len(pairs) > 1:
-        names = ", ".join(f"<@{p.other(found_me.id).slack_user_id}>" for p in pairs[:10])
-        raise NoSuchPair(f"You have 1:1s with several people ({names}); say which one by mentioning them.")
+        others = [p.other(found_me.id).slack_user_id for p in pairs[:10]]
+        names = ", ".join("{}" for _ in others)
+        raise NoSuchPair(
+            f"You have 1:1s with several people ({names}); say which one by mentioning them.", *others
+        )
     return found_me, pairs[0]
 
 

@@ -30,7 +30,7 @@ class UnknownPerson(DomainError):
     """Slack says there is no such user."""
 
     def __init__(self, slack_user_id: str) -> None:
-        super().__init__(f"I can't find <@{slack_user_id}> in this workspace.")
+        super().__init__("I can't find {} in this workspace.", slack_user_id)
 
 
 class SlackBusy(DomainError):

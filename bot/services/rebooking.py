@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
-from bot.domain.outbox import MessageKind
+from bot.domain.outbox import MessageKind, outbox_key
 from bot.services.pairs import Actor, own_meeting
 from bot.services.series import move_meeting
 from bot.store import outbox
@@ -40,7 +40,7 @@ def book_slot(sessions: SessionFactory, now: datetime, actor: Actor, meeting_id:
         for person in (me, other):
             outbox.enqueue(
                 session,
-                key=f"{MessageKind.MEETING_REBOOKED}:{meeting.id}:{epoch}:{person.id}",
+                key=outbox_key(MessageKind.MEETING_REBOOKED, meeting.id, epoch, person.id),
                 kind=MessageKind.MEETING_REBOOKED,
                 now=now,
                 recipient_id=person.id,
@@ -60,7 +60,7 @@ def skip_missed(sessions: SessionFactory, now: datetime, actor: Actor, meeting_i
         meeting.offered_slots = None
         outbox.enqueue(
             session,
-            key=f"{MessageKind.MEETING_SKIPPED}:{meeting.id}",
+            key=outbox_key(MessageKind.MEETING_SKIPPED, meeting.id),  # not `/1on1 skip`'s "skipped:…"
             kind=MessageKind.MEETING_SKIPPED,
             now=now,
             recipient_id=other.id,

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from bot.domain.cadence import Cadence, first_meeting_date, to_local
 from bot.domain.errors import DomainError
 from bot.domain.meetings import DEFAULT_LEAD, MeetingStatus, moved_start, prompt_time
-from bot.domain.outbox import MessageKind
+from bot.domain.outbox import (
+    MOVED_KEY_PREFIX,
+    SERIES_KEY_PREFIX,
+    SKIPPED_KEY_PREFIX,
+    MessageKind,
+    outbox_key,
+)
 from bot.services.materialise import materialise
 from bot.services.pairs import Actor, resolve_pair
 from bot.store import meetings as meeting_store
@@ -109,7 +115,7 @@ def schedule(
         _notify(
             session,
             MessageKind.SERIES_ANNOUNCED,
-            f"series:{series.id}:announced",
+            outbox_key(MessageKind.SERIES_ANNOUNCED, series.id, "announced", prefix=SERIES_KEY_PREFIX),
             other,
             me,
             now,
@@ -138,7 +144,7 @@ def skip_next(
         _notify(
             session,
             MessageKind.MEETING_SKIPPED,
-            f"skipped:{meeting.id}",
+            outbox_key(MessageKind.MEETING_SKIPPED, meeting.id, prefix=SKIPPED_KEY_PREFIX),
             other,
             me,
             now,
@@ -168,7 +174,9 @@ def reschedule_next(
         _notify(
             session,
             MessageKind.MEETING_MOVED,
-            f"moved:{meeting.id}:{int(starts_at.timestamp())}",
+            outbox_key(
+                MessageKind.MEETING_MOVED, meeting.id, int(starts_at.timestamp()), prefix=MOVED_KEY_PREFIX
+            ),
             other,
             me,
             now,
@@ -194,7 +202,7 @@ def series_to_cancel(
         me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
         series = series_store.active_series(session, pair.id)
         if series is None:
-            raise DomainError(f"You have no recurring 1:1 with <@{other_user_id}> to cancel.")
+            raise DomainError("You have no recurring 1:1 with {} to cancel.", other_user_id)
         return _summary(series, pair.other(me.id))
 
 
@@ -207,14 +215,14 @@ def cancel(sessions: SessionFactory, now: datetime, actor: Actor, series_id: int
             raise DomainError("That 1:1 isn't one of yours.")
         other = pair.other(me.id)
         if not series.active:
-            raise DomainError(f"Your 1:1 with <@{other.slack_user_id}> has already ended.")
+            raise DomainError("Your 1:1 with {} has already ended.", other.slack_user_id)
         series.active = False
         series.ended_at = now
         series_store.cancel_future_meetings(session, series.id, now)
         _notify(
             session,
             MessageKind.SERIES_CANCELLED,
-            f"series:{series.id}:cancelled",
+            outbox_key(MessageKind.SERIES_CANCELLED, series.id, "cancelled", prefix=SERIES_KEY_PREFIX),
             other,
             me,
             now,
@@ -239,15 +247,16 @@ def _summary(series: Series, other: Person) -> SeriesSummary:
 def _refuse_second_series(session: Session, pair: Pair, other: Person) -> None:
     if series_store.active_series(session, pair.id) is not None:
         raise DomainError(
-            f"You already have a recurring 1:1 with <@{other.slack_user_id}>. To change it, end it first "
-            f"with `/1on1 cancel <@{other.slack_user_id}>`, or move one meeting with `/1on1 reschedule`."
+            "You already have a recurring 1:1 with {0}. To change it, end it first with "
+            "`/1on1 cancel {0}`, or move one meeting with `/1on1 reschedule`.",
+            other.slack_user_id,
         )
 
 
 def _next_meeting_or_refuse(session: Session, pair: Pair, other: Person, now: datetime, verb: str) -> Meeting:
     meeting = meeting_store.next_meeting(session, pair.id, now)
     if meeting is None:
-        raise DomainError(f"There is no upcoming 1:1 with <@{other.slack_user_id}> to {verb}.")
+        raise DomainError(f"There is no upcoming 1:1 with {{}} to {verb}.", other.slack_user_id)
     return meeting
 
 

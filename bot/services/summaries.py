@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, TopicStatus, clean_text, without_controls
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, InvalidField
 from bot.domain.meetings import MeetingStatus
-from bot.domain.outbox import MessageKind
+from bot.domain.outbox import MessageKind, outbox_key
 from bot.services.agenda import TopicLine
 from bot.services.pairs import Actor, own_meeting
 from bot.store import agenda as agenda_store
@@ -23,12 +23,8 @@ from bot.store.models import ActionItem, Meeting, Note, Pair, Person, Summary, T
 KEY_POINTS_MAX_CHARS = 3000
 
 
-class SummaryInvalid(DomainError):
+class SummaryInvalid(InvalidField):
     """A field of the summary form is wrong; `field` says which, for the modal's error."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ def refresh_summary_messages(session: Session, meeting_id: int, now: datetime, c
         if message.status == "sent":
             outbox.enqueue(
                 session,
-                key=f"{MessageKind.SUMMARY_UPDATE}:{message.id}:{change}",
+                key=outbox_key(MessageKind.SUMMARY_UPDATE, message.id, change),
                 kind=MessageKind.SUMMARY_UPDATE,
                 now=now,
                 meeting_id=meeting_id,
@@ -139,7 +135,6 @@ def _action(pair: Pair, item: ActionInput) -> tuple[str, Person, date | None]:
         raise SummaryInvalid(item.field, error.message) from None
     members = {pair.member_a.slack_user_id: pair.member_a, pair.member_b.slack_user_id: pair.member_b}
     if item.owner_user_id not in members:
-        # Plain words: a form error is plain text, where a mention would show as "<@U…>".
         raise SummaryInvalid(item.owner_field or item.field, "Pick one of the two of you as the owner.")
     return text, members[item.owner_user_id], item.due
 
@@ -158,7 +153,7 @@ def _cover(session: Session, pair: Pair, topic_ids: list[int]) -> None:
 def _publish(session: Session, meeting: Meeting, pair: Pair, summary: Summary, now: datetime) -> None:
     posted = outbox.enqueue(
         session,
-        key=f"{MessageKind.SUMMARY}:{meeting.id}",
+        key=outbox_key(MessageKind.SUMMARY, meeting.id),
         kind=MessageKind.SUMMARY,
         now=now,
         meeting_id=meeting.id,
@@ -170,7 +165,7 @@ def _publish(session: Session, meeting: Meeting, pair: Pair, summary: Summary, n
     parent = followup_store.summary_messages(session, meeting.id)[0]
     outbox.enqueue(
         session,
-        key=f"{MessageKind.SUMMARY_ADDED}:{summary.id}",
+        key=outbox_key(MessageKind.SUMMARY_ADDED, summary.id),
         kind=MessageKind.SUMMARY_ADDED,
         now=now,
         meeting_id=meeting.id,

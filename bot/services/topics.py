@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain.agenda import clean_topic
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
-from bot.domain.outbox import MessageKind
+from bot.domain.outbox import MessageKind, outbox_key
 from bot.services.pairs import Actor, own_meeting, resolve_pair
 from bot.store import meetings as meeting_store
 from bot.store import outbox, people
@@ -20,7 +20,7 @@ from bot.store.models import Meeting, Pair, PendingTopic, Person, Topic
 
 _NO_1ON1S = (
     "You don't have any 1:1s yet, so I can't put this on an agenda. "
-    "Start one with `/1on1 schedule @person weekly &lt;day&gt; &lt;HH:MM&gt;`."
+    "Start one with `/1on1 schedule @person weekly <day> <HH:MM>`."
 )
 
 
@@ -85,7 +85,14 @@ def topic_from_dm(sessions: SessionFactory, now: datetime, message: DirectMessag
             me = people.find_person(session, message.actor.team_id, message.actor.user_id)
             _route_dm(session, now, me, message, text)
         except DomainError as error:
-            _reply(session, now, message, MessageKind.NO_MEETING, problem=error.message)
+            _reply(
+                session,
+                now,
+                message,
+                MessageKind.NO_MEETING,
+                problem=error.message,
+                people=list(error.people),
+            )
 
 
 def choose_meeting_for_pending(
@@ -180,7 +187,7 @@ def _reply(
 ) -> None:
     outbox.enqueue(
         session,
-        key=f"{kind}:{message.source}",
+        key=outbox_key(kind, message.source),
         kind=kind,
         now=now,
         channel_id=message.channel_id,

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.store import outbox
+
 logger = logging.getLogger(__name__)
 
 WORKERS = 4  # mostly waiting on Slack's answers, not on the CPU
@@ -24,6 +26,8 @@ class AfterAck:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="after-ack")
         self._idle = threading.Condition()
         self._running = 0
+        # Kicks the deliverer after work that queued a message (the app factory wires it).
+        self.kick: Callable[[], None] | None = None
 
     def run(self, work: Callable[[], object], what: str) -> None:
         """Run `work` soon on a pool thread; `what` names it in the log if it fails (ids only)."""
@@ -33,7 +37,10 @@ class AfterAck:
 
     def _guarded(self, work: Callable[[], object], what: str) -> None:
         try:
-            work()
+            with outbox.watching() as queued:
+                work()
+                if queued() and self.kick is not None:
+                    self.kick()
         except Exception:
             logger.exception("after the acknowledgement, %s failed", what)
         finally:

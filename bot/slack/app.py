@@ -1,4 +1,5 @@
-"""The Bolt app factory: settings, database and clock in; an App with every listener wired out."""
+"""The Bolt app factory: settings, database, clock and the outbox's deliverer in; an App with every
+listener wired out. The processes build the deliverer (bot/processes.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.delivery.outbox import BackgroundDeliverer, build_delivery_client
 from bot.now import Clock, system_clock
 from bot.slack.after_ack import AfterAck
 from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Deps, Kicker
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import actions, commands, events, views
-from bot.slack.messages import MessageRenderer
 from bot.store.db import SessionFactory
 
 logger = logging.getLogger(__name__)
@@ -29,16 +28,12 @@ def build_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
 
 
-def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) -> BackgroundDeliverer:
-    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-    return BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock)
-
-
 def build_app(
     settings: Settings,
     sessions: SessionFactory,
     clock: Clock = system_clock,
-    outbox: Kicker | None = None,
+    *,
+    outbox: Kicker,
     later: AfterAck | None = None,
 ) -> App:
     app = DedupingApp(
@@ -58,14 +53,15 @@ def build_app(
     # would sleep: a person waiting is told "try again" instead. A shorter timeout than slack-sdk's 30 s
     # keeps a stuck call from holding an after-ack worker for long.
     app.client.timeout = LISTENER_TIMEOUT_SECONDS
-    app.use_store(sessions, clock)
     deps = Deps(
         sessions=sessions,
         clock=clock,
         directory=SlackDirectory(app.client),
-        outbox=outbox or build_deliverer(settings, sessions, clock),
+        outbox=outbox,
         later=later or AfterAck(),
     )
+    app.use_store(sessions, clock, deps.outbox)
+    deps.later.kick = deps.outbox.kick
     for listeners in (commands, events, actions, views):
         listeners.register(app, deps)
     app.error(_log_error)

@@ -14,19 +14,25 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.now import Clock
 from bot.slack import form_body
-from bot.store import requests
+from bot.slack.deps import Kicker
+from bot.store import outbox, requests
 from bot.store.db import SessionFactory
 
 logger = logging.getLogger(__name__)
 
 
 class DedupingApp(App):
+    """Bolt's App, once per request: Slack's redeliveries answered without a second effect, and the
+    deliverer kicked once for a request that queued a message."""
+
     sessions: SessionFactory
     clock: Clock
+    outbox: Kicker
 
-    def use_store(self, sessions: SessionFactory, clock: Clock) -> None:
+    def use_store(self, sessions: SessionFactory, clock: Clock, outbox: Kicker) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.outbox = outbox
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         form_body.repair(req)
@@ -48,7 +54,10 @@ class DedupingApp(App):
                         (req.headers.get("x-slack-retry-num") or ["-"])[0],
                     )
                     return BoltResponse(status=200, body="")
-        response = super().dispatch(req)
+        with outbox.watching() as queued:
+            response = super().dispatch(req)
+            if queued():
+                self.outbox.kick()
         if key is not None and response.status == 200:
             with self.sessions.begin() as session:
                 requests.remember(session, key, self.clock())

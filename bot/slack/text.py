@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.errors import DomainError
+
 # Mentions we keep in stored text. Slack's ids are upper-case letters and digits.
 _STORED_MENTION = re.compile(r"<(?:@[UW]|#C)[A-Z0-9]+>")
 # Any Slack token in incoming text: `<` up to the next `>` (typed `<`/`>` arrive escaped).
@@ -118,7 +120,13 @@ def plain(text: str) -> str:
     return _STORED_MENTION.sub(lambda m: m.group(0)[1:-1], text)
 
 
-def plain_words(mrkdwn: str) -> str:
-    """A message for a plain-text place (a form field's error): no markup a person would see raw."""
-    text = _STORED_MENTION.sub("someone", mrkdwn).replace("`", "")
-    return _unescape(text)
+def said(error: DomainError) -> str:
+    """A refusal as mrkdwn: its words escaped once, the people it names as live mentions."""
+    text = escape(error.message)
+    return text.format(*(mention(user_id) for user_id in error.people)) if error.people else text
+
+
+def said_plainly(error: DomainError) -> str:
+    """A refusal for a plain-text place (a form field's error), where Slack would show markup raw."""
+    text = error.message.replace("`", "")
+    return text.format(*("that person" for _ in error.people)) if error.people else text

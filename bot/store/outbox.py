@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +18,21 @@ from bot.store.models import OutboxMessage
 # What `enqueue_many` accepts per row: `enqueue`'s keyword arguments.
 _REQUIRED = ("key", "kind", "now")
 _OPTIONAL = ("recipient_id", "channel_id", "thread_ts", "params", "meeting_id")
+
+
+# Whether the work running in this thread queued a message since `watching` began: the Slack rim
+# kicks the deliverer once for a request that did, instead of every listener remembering to.
+_queued: ContextVar[bool] = ContextVar("outbox_queued", default=False)
+
+
+@contextmanager
+def watching() -> Iterator[Callable[[], bool]]:
+    """Within the block, the returned function says whether anything was queued (by this thread)."""
+    token = _queued.set(False)
+    try:
+        yield _queued.get
+    finally:
+        _queued.reset(token)
 
 
 def enqueue(
@@ -50,7 +67,10 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     A duplicate key is a no-op instead of an error that would abort the caller's transaction.
     """
     values = [_values(row) for row in rows]
-    return len(insert_ignoring_conflicts(session, OutboxMessage.__table__, values, ["key"]))
+    inserted = len(insert_ignoring_conflicts(session, OutboxMessage.__table__, values, ["key"]))
+    if inserted:
+        _queued.set(True)
+    return inserted
 
 
 def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta) -> list[int]:

@@ -9,11 +9,11 @@ from bot.domain.agenda import TOPIC_MAX_CHARS
 from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import Pair, Person, Topic
+from emulator.requests import SlackSender
+from emulator.web_api import SlackEmulator
 from tests.conftest import START
 from tests.reliability_report import record
-from tests.signing import SlackSender
 from tests.slack.helpers import add_people, text_of
-from tests.slack_emulator import SlackEmulator
 
 ALICE, BOB, CAROL = "UALICE01", "UBOB0001", "UCAROL01"
 
@@ -90,7 +90,7 @@ def test_add_topic_without_a_person_uses_the_only_pair(paired: SlackSender, sess
 def test_a_topic_typed_with_slacks_escapes_is_stored_as_meant_and_shown_escaped_once(
     paired: SlackSender, sessions: SessionFactory
 ) -> None:
-    # Slack sends "R&amp;D budget &lt;Q1&gt;" (tests.signing.slack_text escapes as Slack does).
+    # Slack sends "R&amp;D budget &lt;Q1&gt;" (emulator.requests.slack_text escapes as Slack does).
     text = reply_text(reply_of(paired.command(f"add-topic <@{BOB}> R&D budget <Q1>", user_id=ALICE)))
     assert ">R&amp;D budget &lt;Q1&gt;" in text  # Slack shows "R&D budget <Q1>"
     assert "&amp;amp;" not in text and "&amp;lt;" not in text

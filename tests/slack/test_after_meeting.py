@@ -16,8 +16,9 @@ from bot.domain.meetings import MeetingStatus
 from bot.domain.slots import WORK_END, WORK_START
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Note, Topic
+from emulator.requests import SlackSender
+from emulator.web_api import BOT_USER_ID, SlackEmulator
 from tests.conftest import FakeClock
-from tests.signing import SlackSender
 from tests.slack.helpers import (
     ALICE,
     BOB,
@@ -29,7 +30,6 @@ from tests.slack.helpers import (
     text_of,
     tick,
 )
-from tests.slack_emulator import BOT_USER_ID, SlackEmulator
 
 FIRST_START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tue 10:00 New York, 16:00 Berlin
 FIRST_END = FIRST_START + timedelta(minutes=30)

@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.slack.commands import USAGE
+from bot.slack.subcommands import SUBCOMMANDS
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Pair, PendingTopic, Person, Series, Topic
+from emulator.requests import SlackSender, meant_text
+from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 from tests.reliability_report import record
-from tests.signing import SlackSender, meant_text
 from tests.slack.helpers import (
     ALICE,
     BOB,
@@ -39,7 +40,6 @@ from tests.slack.helpers import (
     text_of,
     tick,
 )
-from tests.slack_emulator import SlackEmulator
 
 TOPIC_LIMIT = 500  # characters, after trimming
 ERIN = "UERIN001"  # in the workspace, in no 1:1: an outsider to everything
@@ -149,7 +149,7 @@ def added_rows(
 # ----------------------------------------------------------------------------- what a safe reply is
 
 # Angle-bracket sequences the bot itself writes: mentions, dates, and the placeholders of its usage lines.
-_PLACEHOLDERS = {*re.findall(r"<[^<>]*>", " ".join(USAGE.values())), "<day>"}
+_PLACEHOLDERS = {*re.findall(r"<[^<>]*>", " ".join(row.usage for row in SUBCOMMANDS)), "<day>"}
 _BOT_SEQUENCES = re.compile(
     r"<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+>|<!date\^\d+\^[^<>|]*\|[^<>]*>|"
     + "|".join(re.escape(p) for p in sorted(_PLACEHOLDERS, key=len, reverse=True))

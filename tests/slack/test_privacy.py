@@ -22,8 +22,9 @@ from bot.config import Settings
 from bot.domain.meetings import MeetingStatus
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Pair, PendingTopic, Person, Series, Topic
+from emulator.requests import SlackSender
+from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
-from tests.signing import SlackSender
 from tests.slack.helpers import (
     ALICE,
     BOB,
@@ -37,7 +38,6 @@ from tests.slack.helpers import (
     text_of,
     tick,
 )
-from tests.slack_emulator import SlackEmulator
 
 FIRST_START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tue 10:00 New York
 FIRST_END = FIRST_START + timedelta(minutes=30)

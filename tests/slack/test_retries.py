@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
+from emulator.requests import SlackSender, dm_message_event
+from emulator.web_api import SlackEmulator
 from tests.reliability_report import record
-from tests.signing import SlackSender, dm_message_event
 from tests.slack.helpers import ALICE, BOB, add_people, reply_text
-from tests.slack_emulator import SlackEmulator
 
 
 def topic_count(sessions: SessionFactory) -> int:

@@ -13,9 +13,10 @@ from bot.config import Settings
 from bot.domain.meetings import MeetingStatus
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, Series, Topic
+from emulator.requests import SlackSender
+from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 from tests.reliability_report import record
-from tests.signing import SlackSender
 from tests.slack.helpers import (
     ALICE,
     BOB,
@@ -27,7 +28,6 @@ from tests.slack.helpers import (
     tick,
     wait_for_post,
 )
-from tests.slack_emulator import SlackEmulator
 
 NEW_YORK, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
 PROMPT = "add your topics"  # in every pre-meeting prompt's text

@@ -18,21 +18,20 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
-from bot.delivery.outbox import BackgroundDeliverer
+from bot.delivery.background import BackgroundDeliverer
+from bot.processes import build_deliverer
 from bot.slack.after_ack import AfterAck
-from bot.slack.app import build_app, build_deliverer
-from bot.slack.blocks.agenda import ADD_TOPIC_ACTION
-from bot.slack.blocks.modals import TOPIC_BLOCK, TOPIC_INPUT, add_topic_modal
-from bot.slack.blocks.replies import CANCEL_KEEP_ACTION
-from bot.slack.blocks.summary import SUMMARY_OPEN_ACTION
+from bot.slack.app import build_app
+from bot.slack.blocks.modals import add_topic_modal
+from bot.slack.ids import ADD_TOPIC, CANCEL_KEEP, SUMMARY_OPEN, TOPIC_BLOCK, TOPIC_INPUT
 from bot.store.db import SessionFactory, make_session_factory
 from bot.store.models import Meeting, Pair, Person, Series, Topic
+from emulator.requests import SlackSender, new_ts
+from emulator.socket_mode import AckResponse, SocketModeBot, SocketModeSender
+from emulator.web_api import APP_TOKEN, SlackEmulator
 from tests.conftest import SIGNING_SECRET, FakeClock, serving
 from tests.reliability_report import record, record_max
-from tests.signing import SlackSender, new_ts
 from tests.slack.helpers import ALICE, BOB, CAROL, DAVE, add_people, text_of
-from tests.slack_emulator import APP_TOKEN, SlackEmulator
-from tests.socket_mode import AckResponse, SocketModeBot, SocketModeSender
 
 SLOW = 3.5  # seconds: longer than Slack's 3-second deadline
 ACK_WITHIN = 0.5
@@ -144,16 +143,18 @@ def test_every_command_click_and_submission_is_acknowledged_at_once_while_slack_
     # Clicks that open a modal, and one that only answers through the response_url.
     message = {"ts": new_ts(), "text": "prompt"}
     acked(
-        sender.action(ALICE, [{"action_id": ADD_TOPIC_ACTION, "value": str(meeting.id)}], message=message),
+        sender.action(ALICE, [{"action_id": ADD_TOPIC.action_id, "value": str(meeting.id)}], message=message),
         acks,
     )
     acked(
-        sender.action(BOB, [{"action_id": SUMMARY_OPEN_ACTION, "value": str(meeting.id)}], message=message),
+        sender.action(
+            BOB, [{"action_id": SUMMARY_OPEN.action_id, "value": str(meeting.id)}], message=message
+        ),
         acks,
     )
     keep_url = emulator.new_response_url()
     acked(
-        sender.action(ALICE, [{"action_id": CANCEL_KEEP_ACTION}], message=message, response_url=keep_url),
+        sender.action(ALICE, [{"action_id": CANCEL_KEEP.action_id}], message=message, response_url=keep_url),
         acks,
     )
     # A modal submission: validated and stored before the ack.

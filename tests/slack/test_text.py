@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from bot.slack.text import escape, escape_clipped, from_slack, plain_words
+from bot.domain.errors import DomainError
+from bot.slack.text import escape, escape_clipped, from_slack, said, said_plainly
 
 
 def test_escape_neutralises_slack_control_sequences() -> None:
@@ -65,7 +66,8 @@ def test_a_clipped_text_is_cut_on_what_was_typed_never_inside_an_escape_or_menti
         assert not re.search(r"&(?!amp;|lt;|gt;)|&\w*$|<@[^>]*$", kept)
 
 
-def test_plain_words_reads_well_where_slack_shows_markup_raw() -> None:
-    assert plain_words("You don't have a 1:1 with <@U0123ABC>. Try `/1on1 help` &amp; more") == (
-        "You don't have a 1:1 with someone. Try /1on1 help & more"
-    )
+def test_a_refusal_names_people_as_mentions_in_mrkdwn_and_in_words_where_text_is_plain() -> None:
+    error = DomainError("You don't have a 1:1 with {}. Try `/1on1 schedule` & <day>", "U0123ABC")
+    assert said(error) == "You don't have a 1:1 with <@U0123ABC>. Try `/1on1 schedule` &amp; &lt;day&gt;"
+    assert said_plainly(error) == "You don't have a 1:1 with that person. Try /1on1 schedule & <day>"
+    assert said(DomainError("Braces {} stay when nobody is named")) == "Braces {} stay when nobody is named"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.signing import JSON, TEAM_ID, SlackSender, new_ts
+from emulator.requests import JSON, TEAM_ID, SlackSender, new_ts
+from emulator.web_api import SlackEmulator
 from tests.slack.helpers import ALICE, add_people, text_of
-from tests.slack_emulator import SlackEmulator
 
 
 def test_a_button_from_an_old_message_is_answered_with_a_polite_word(

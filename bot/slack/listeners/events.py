@@ -24,7 +24,6 @@ def register(app: App, deps: Deps) -> None:
         if message is None:
             return
         topic_from_dm(deps.sessions, deps.clock(), message)
-        deps.outbox.kick()
 
     # Events we subscribe to but don't act on (Slack adds fields and types over time): a 200, so
     # Slack neither retries them nor counts them as failures against the app.

@@ -1,95 +1,70 @@
-"""Modal submissions: a topic added from the prompt's "Add a topic" button."""
+"""Modal submissions behind the rim (bot/slack/rim.py): a topic from the prompt's "Add a topic"
+button, and the meeting's summary. Each reads its form and calls one service."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, InvalidField
 from bot.services import summaries, topics
-from bot.services.summaries import ActionInput, SummaryInput, SummaryInvalid
-from bot.slack.blocks.modals import ADD_TOPIC_MODAL, TOPIC_BLOCK, TOPIC_INPUT
-from bot.slack.blocks.summary_modal import (
-    ACTION_SLOTS,
-    COVERED,
-    KEY_POINTS,
-    NOTE,
-    SUMMARY_MODAL,
-    action_block,
-)
+from bot.services.pairs import Actor
+from bot.services.summaries import ActionInput, SummaryInput
+from bot.slack import ids
 from bot.slack.deps import Deps
-from bot.slack.payloads import actor_of, parse_id
-from bot.slack.text import plain_words
+from bot.slack.payloads import parse_id
+from bot.slack.rim import on_submit
 
 
 def register(app: App, deps: Deps) -> None:
-    register_summary(app, deps)
-
-    @app.view(ADD_TOPIC_MODAL)
-    def add_topic(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text = ((view.get("state", {}).get("values", {}).get(TOPIC_BLOCK) or {}).get(TOPIC_INPUT) or {}).get(
-            "value"
-        )
-        meeting_id = parse_id(view.get("private_metadata"))
-        actor = actor_of(body)
-        try:
-            if meeting_id is None:
-                raise DomainError("This form lost track of its meeting; open it again from the agenda.")
-            source = f"view:{view.get('id')}"
-            topics.add_topic_to_meeting(deps.sessions, deps.clock(), actor, meeting_id, text or "", source)
-        except DomainError as error:
-            # Shown under the field; the modal stays open with what the person typed.
-            ack(response_action="errors", errors={TOPIC_BLOCK: plain_words(error.message)})
-            return
-        ack()
+    on_submit(app, deps, ids.ADD_TOPIC_MODAL, ids.TOPIC_BLOCK, _add_topic)
+    on_submit(app, deps, ids.SUMMARY_MODAL, ids.KEY_POINTS, _summary)
 
 
-def register_summary(app: App, deps: Deps) -> None:
-    @app.view(SUMMARY_MODAL)
-    def submit_summary(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view.get("state", {}).get("values", {})
-        meeting_id = parse_id(view.get("private_metadata"))
-        try:
-            if meeting_id is None:
-                raise SummaryInvalid(KEY_POINTS, "This form lost track of its meeting; open it again.")
-            form = _summary_input(meeting_id, str(view.get("id")), values)
-            summaries.submit_summary(deps.sessions, deps.clock(), actor_of(body), form)
-        except SummaryInvalid as error:
-            ack(response_action="errors", errors={error.field: plain_words(error.message)})
-            return
-        except DomainError as error:
-            ack(response_action="errors", errors={KEY_POINTS: plain_words(error.message)})
-            return
-        ack()
-        deps.outbox.kick()
+def _add_topic(deps: Deps, actor: Actor, view: dict[str, Any]) -> None:
+    text = _input(view, ids.TOPIC_BLOCK, ids.TOPIC_INPUT).get("value") or ""
+    meeting_id = _meeting_of(view)
+    source = f"view:{view.get('id')}"  # the same form delivered twice adds the topic once
+    topics.add_topic_to_meeting(deps.sessions, deps.clock(), actor, meeting_id, text, source)
 
 
-def _summary_input(meeting_id: int, view_id: str, values: dict[str, Any]) -> SummaryInput:
+def _summary(deps: Deps, actor: Actor, view: dict[str, Any]) -> None:
+    meeting_id = _meeting_of(view)
     actions = []
-    for index in range(1, ACTION_SLOTS + 1):
-        text = _value(values, action_block(index, "text")) or ""
-        owner = (values.get(action_block(index, "owner")) or {}).get("value", {}).get("selected_user")
-        due_text = (values.get(action_block(index, "due")) or {}).get("value", {}).get("selected_date")
+    for index in range(1, ids.ACTION_SLOTS + 1):
         actions.append(
             ActionInput(
-                action_block(index, "text"), text, owner, _date(due_text, index), action_block(index, "owner")
+                ids.action_block(index, "text"),
+                _input(view, ids.action_block(index, "text")).get("value") or "",
+                _input(view, ids.action_block(index, "owner")).get("selected_user"),
+                _date(_input(view, ids.action_block(index, "due")).get("selected_date"), index),
+                ids.action_block(index, "owner"),
             )
         )
-    covered = (values.get(COVERED) or {}).get("value", {}).get("selected_options") or []
-    return SummaryInput(
+    covered = _input(view, ids.COVERED).get("selected_options") or []
+    form = SummaryInput(
         meeting_id=meeting_id,
-        source=f"view:{view_id}",
-        key_points=_value(values, KEY_POINTS) or "",
+        source=f"view:{view.get('id')}",
+        key_points=_input(view, ids.KEY_POINTS).get("value") or "",
         actions=actions,
         covered_topic_ids=[i for i in (parse_id(o.get("value")) for o in covered) if i is not None],
-        note=_value(values, NOTE) or "",
+        note=_input(view, ids.NOTE).get("value") or "",
     )
+    summaries.submit_summary(deps.sessions, deps.clock(), actor, form)
 
 
-def _value(values: dict[str, Any], block: str) -> str | None:
-    return ((values.get(block) or {}).get("value") or {}).get("value")
+def _input(view: dict[str, Any], block: str, action: str = "value") -> dict[str, Any]:
+    """One input's state as Slack sends it (`{}` when the block is missing or its value null)."""
+    return ((view.get("state", {}).get("values", {}).get(block) or {}).get(action)) or {}
+
+
+def _meeting_of(view: dict[str, Any]) -> int:
+    meeting_id = parse_id(view.get("private_metadata"))
+    if meeting_id is None:
+        raise DomainError("This form lost track of its meeting; open it again from the agenda.")
+    return meeting_id
 
 
 def _date(text: str | None, index: int) -> date | None:
@@ -98,4 +73,4 @@ def _date(text: str | None, index: int) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SummaryInvalid(action_block(index, "due"), "That isn't a date.") from None
+        raise InvalidField(ids.action_block(index, "due"), "That isn't a date.") from None

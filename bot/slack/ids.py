@@ -1,0 +1,71 @@
+"""Every id the bot puts in Slack's payloads: buttons with their values, modals and their fields.
+
+A button's value is written and read here, beside its action id, so the two can't drift apart. Ids are
+stored in messages people still have: never rename one (an old button would stop working).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from slack_sdk.models.blocks import ButtonElement
+
+from bot.slack.payloads import parse_id
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Button(Generic[T]):
+    action_id: str
+    encode: Callable[[T], str]
+    decode: Callable[[Any], T | None]  # None for anything crafted or garbled
+
+    def element(self, text: str, value: T, *, style: str | None = None) -> ButtonElement:
+        return ButtonElement(text=text, action_id=self.action_id, value=self.encode(value), style=style)
+
+
+def _one_id(action_id: str) -> Button[int]:
+    return Button(action_id, str, parse_id)
+
+
+def _two_ids(action_id: str) -> Button[tuple[int, int]]:
+    def decode(value: Any) -> tuple[int, int] | None:
+        first, _, second = str(value or "").partition(":")
+        a, b = parse_id(first), parse_id(second)
+        return None if a is None or b is None else (a, b)
+
+    return Button(action_id, lambda pair: f"{pair[0]}:{pair[1]}", decode)
+
+
+COMMAND = "/1on1"  # the slash command, as the manifest declares it
+
+# Buttons, each with what its value holds.
+ADD_TOPIC = _one_id("agenda_add_topic")  # meeting id
+CHOOSE_PAIR = _two_ids("pending_topic_choose")  # (pending topic id, pair id)
+SUMMARY_OPEN = _one_id("summary_open")  # meeting id
+NOT_HELD = _one_id("meeting_not_held")  # meeting id
+ACTION_DONE = _one_id("action_done")  # action item id
+SLOT_CHOOSE = _two_ids("slot_choose")  # (meeting id, slot start as a Unix time)
+SLOT_SKIP = _one_id("slot_skip")  # meeting id
+CANCEL_CONFIRM = _one_id("series_cancel_confirm")  # series id
+# Keeping needs no id: any value (or none, from an old message) keeps the series.
+CANCEL_KEEP: Button[str] = Button("series_cancel_keep", str, lambda value: str(value or ""))
+
+# Modals: callback ids, and the block ids of their inputs (each input's action id is "value" unless named).
+ADD_TOPIC_MODAL = "add_topic_modal"
+TOPIC_BLOCK = "topic"
+TOPIC_INPUT = "topic_text"
+
+SUMMARY_MODAL = "summary_modal"
+KEY_POINTS = "key_points"
+COVERED = "covered"
+NOTE = "note"
+ACTION_SLOTS = 5
+
+
+def action_block(index: int, part: str) -> str:
+    """The block id of action item `index`'s `part` ("text", "owner" or "due") in the summary modal."""
+    return f"action_{index}_{part}"

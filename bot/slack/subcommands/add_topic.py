@@ -1,0 +1,39 @@
+"""`/1on1 add-topic [@person] <text>`: a topic for the next 1:1 with that person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import topics
+from bot.services.pairs import Actor
+from bot.services.people import timezone_of
+from bot.slack.blocks import replies
+from bot.slack.dates import slack_date
+from bot.slack.deps import Deps
+from bot.slack.subcommands import grammar as g
+
+NAME = "add-topic"
+
+
+@dataclass(frozen=True)
+class AddTopic:
+    person: str | None
+    text: str
+
+
+def parse(args: list[str], raw: str) -> AddTopic:
+    person, _ = g.take_person(args, NAME, required=False)
+    return AddTopic(person, g.rest_text(raw, NAME, 1 + (person is not None)))
+
+
+def handle(deps: Deps, actor: Actor, parsed: AddTopic) -> replies.Reply:
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    added = topics.add_topic(deps.sessions, now, actor, parsed.person, parsed.text)
+    when = slack_date(added.meeting_starts_at, zone) if added.meeting_starts_at else None
+    return replies.topic_added_reply(added.text, added.other_user_id, when)
+
+
+ROW = g.Subcommand(
+    NAME, "add-topic [@person] <text>", "put a topic on the next 1:1's shared agenda", parse, handle
+)

@@ -1,0 +1,33 @@
+"""`/1on1 list`: the caller's 1:1s, when each is next, and how the last ones went."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import agenda
+from bot.services.pairs import Actor
+from bot.services.people import timezone_of
+from bot.slack.blocks import replies
+from bot.slack.deps import Deps
+from bot.slack.subcommands import grammar as g
+
+NAME = "list"
+
+
+@dataclass(frozen=True)
+class ListMeetings:
+    pass
+
+
+def parse(args: list[str], raw: str) -> ListMeetings:
+    g.no_more(args, NAME)
+    return ListMeetings()
+
+
+def handle(deps: Deps, actor: Actor, parsed: ListMeetings) -> replies.Reply:
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    return replies.list_reply(agenda.list_pairs(deps.sessions, now, actor), zone)
+
+
+ROW = g.Subcommand(NAME, "list", "your 1:1s and when each one is next", parse, handle)
