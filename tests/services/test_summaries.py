@@ -1,0 +1,140 @@
+"""A summary records the meeting as held; a second one adds to the first; nothing else changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain.agenda import TopicStatus
+from bot.domain.meetings import MeetingStatus
+from bot.domain.outbox import MessageKind
+from bot.services import summaries, topics
+from bot.services.summaries import ActionInput, SummaryInput, SummaryInvalid
+from bot.store.db import SessionFactory
+from bot.store.models import ActionItem, Note, Summary, Topic
+from tests.services.conftest import (
+    AS_ALICE,
+    AS_BOB,
+    AS_CAROL,
+    BOB,
+    CAROL,
+    FIRST_END,
+    SET_UP,
+    Weekly,
+    meeting,
+    queued,
+    refused,
+    schedule_weekly,
+)
+
+NOW = FIRST_END + timedelta(minutes=5)
+
+
+def test_a_summary_marks_the_meeting_held_and_goes_to_the_two_of_them(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    first = weekly.meeting_ids[0]
+    covered = topics.add_topic(sessions, SET_UP, AS_BOB, None, "Promotion").topic_id
+    form = SummaryInput(
+        first,
+        source="view:S1",
+        key_points="Agreed on a plan",
+        actions=[
+            ActionInput("action_1", "Write it down", BOB, None),
+            ActionInput("action_2", " ", None, None),
+        ],
+        covered_topic_ids=[covered],
+        note="Seemed relieved",
+    )
+    summaries.submit_summary(sessions, NOW, AS_ALICE, form)
+    assert meeting(sessions, first).status is MeetingStatus.HELD
+    with sessions() as session:
+        assert session.scalars(select(Summary.key_points)).all() == ["Agreed on a plan"]
+        items = session.scalars(select(ActionItem)).all()
+        assert [(a.text, a.owner_id, a.meeting_id) for a in items] == [
+            ("Write it down", weekly.bob_id, first)
+        ]
+        assert session.get(Topic, covered).status is TopicStatus.COVERED  # type: ignore[union-attr]
+        note = session.scalars(select(Note)).one()
+        assert (note.author_id, note.text) == (weekly.alice_id, "Seemed relieved")
+    [posted] = queued(sessions, MessageKind.SUMMARY)
+    assert posted.recipient_id is None and posted.channel_id is None  # the pair's group DM, nobody else
+    assert sorted(posted.params["group"]) == sorted([weekly.alice_id, weekly.bob_id])
+
+
+def test_a_second_summary_adds_to_the_first(sessions: SessionFactory, weekly: Weekly) -> None:
+    first = weekly.meeting_ids[0]
+    summaries.submit_summary(sessions, NOW, AS_ALICE, SummaryInput(first, "view:S1", "Alice's points"))
+    summaries.submit_summary(sessions, NOW, AS_BOB, SummaryInput(first, "view:S2", "Bob's points"))
+    with sessions() as session:
+        assert session.scalars(select(Summary.key_points).order_by(Summary.id)).all() == [
+            "Alice's points",
+            "Bob's points",
+        ]
+        second_id = session.scalars(select(Summary.id).order_by(Summary.id.desc())).first()
+    assert meeting(sessions, first).status is MeetingStatus.HELD
+    [posted] = queued(sessions, MessageKind.SUMMARY)  # one summary message, in one thread
+    [added] = queued(sessions, MessageKind.SUMMARY_ADDED)
+    assert added.params == {"meeting_id": first, "summary_id": second_id, "thread_of": posted.id}
+
+
+def test_the_same_submission_delivered_twice_is_stored_once(sessions: SessionFactory, weekly: Weekly) -> None:
+    form = SummaryInput(
+        weekly.meeting_ids[0], "view:S1", actions=[ActionInput("action_1", "Do it", BOB, None)]
+    )
+    summaries.submit_summary(sessions, NOW, AS_BOB, form)
+    summaries.submit_summary(sessions, NOW, AS_BOB, form)
+    with sessions() as session:
+        assert len(session.scalars(select(Summary)).all()) == 1
+        assert len(session.scalars(select(ActionItem)).all()) == 1
+    assert len(queued(sessions, MessageKind.SUMMARY_ADDED)) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"key_points": " "}, "key_points"),
+        ({"key_points": "x" * 3001}, "key_points"),
+        ({"key_points": "Ok", "note": "n" * 3001}, "note"),
+        ({"actions": [ActionInput("action_1", "Hire", CAROL, None, owner_field="owner_1")]}, "owner_1"),
+        ({"actions": [ActionInput("action_2", "x" * 501, BOB, None)]}, "action_2"),
+    ],
+)
+def test_a_wrong_field_is_named_and_nothing_is_stored(
+    sessions: SessionFactory, weekly: Weekly, fields: dict[str, Any], field: str
+) -> None:
+    with refused(sessions) as error:
+        summaries.submit_summary(
+            sessions, NOW, AS_ALICE, SummaryInput(weekly.meeting_ids[0], "view:S1", **fields)
+        )
+    assert isinstance(error.value, SummaryInvalid) and error.value.field == field
+
+
+def test_an_outsider_can_neither_see_nor_summarise_the_meeting(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    schedule_weekly(sessions, AS_CAROL, "UDAVE001")
+    with refused(sessions, "That 1:1 isn't one of yours."):
+        summaries.summary_form(sessions, AS_CAROL, weekly.meeting_ids[0])
+    with refused(sessions, "That 1:1 isn't one of yours."):
+        summaries.submit_summary(
+            sessions, NOW, AS_CAROL, SummaryInput(weekly.meeting_ids[0], "view:S1", "Mine")
+        )
+
+
+def test_the_form_offers_the_meetings_open_topics_and_covers_only_this_pairs(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    schedule_weekly(sessions, AS_CAROL, "UDAVE001")
+    theirs = topics.add_topic(sessions, SET_UP, AS_CAROL, None, "Carol's topic").topic_id
+    ours = topics.add_topic(sessions, SET_UP, AS_ALICE, None, "Roadmap").topic_id
+    form = summaries.summary_form(sessions, AS_BOB, weekly.meeting_ids[0])
+    assert [(t.id, t.text) for t in form.topics] == [(ours, "Roadmap")]
+    crafted = SummaryInput(weekly.meeting_ids[0], "view:S1", "Ok", covered_topic_ids=[ours, theirs])
+    summaries.submit_summary(sessions, NOW, AS_BOB, crafted)
+    with sessions() as session:
+        assert session.get(Topic, ours).status is TopicStatus.COVERED  # type: ignore[union-attr]
+        assert session.get(Topic, theirs).status is TopicStatus.OPEN  # type: ignore[union-attr]
