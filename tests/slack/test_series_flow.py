@@ -481,3 +481,12 @@ def test_schedule_when_slack_cannot_say_the_callers_zone_is_refused_not_guessed(
     assert "Scheduled a *weekly* 1:1" in reply_text(
         slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE)
     )
+
+
+def test_whoami_tells_a_person_their_zone_and_working_hours(
+    slack: SlackSender, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
+    text = reply_text(slack.command("whoami", user_id=CAROL))
+    assert "*Asia/Tokyo*" in text and "Monday to Friday, 09:00 to 17:00" in text
+    assert "didn't expect" in reply_text(slack.command("whoami please", user_id=CAROL))

@@ -23,6 +23,7 @@ from bot.slack.subcommands import (
     reschedule,
     schedule,
     skip,
+    whoami,
 )
 from bot.slack.subcommands.grammar import CommandError, Subcommand, shorten
 
@@ -48,6 +49,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     skip.ROW,
     reschedule.ROW,
     cancel.ROW,
+    whoami.ROW,
 )
 _BY_NAME = {r.name: r for r in SUBCOMMANDS}
 

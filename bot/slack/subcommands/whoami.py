@@ -1,0 +1,37 @@
+"""`/1on1 whoami`: the time zone and working hours the bot plans your 1:1s with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.slots import WORK_DAYS, WORK_END, WORK_START
+from bot.services.pairs import Actor
+from bot.services.people import timezone_of
+from bot.slack.blocks import replies
+from bot.slack.blocks.common import WEEKDAY_NAMES
+from bot.slack.deps import Deps
+from bot.slack.subcommands import grammar as g
+
+NAME = "whoami"
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    pass
+
+
+def parse(args: list[str], raw: str) -> WhoAmI:
+    g.no_more(args, NAME)
+    return WhoAmI()
+
+
+def handle(deps: Deps, actor: Actor, parsed: WhoAmI) -> replies.Reply:
+    zone = timezone_of(deps.sessions, deps.directory, deps.clock(), actor)
+    days = [WEEKDAY_NAMES[day] for day in sorted(WORK_DAYS)]
+    return replies.reply(
+        f":bust_in_silhouette: Your time zone is *{zone}* (from your Slack profile). I plan 1:1s in your "
+        f"working hours: {days[0]} to {days[-1]}, {WORK_START:%H:%M} to {WORK_END:%H:%M}."
+    )
+
+
+ROW = g.Subcommand(NAME, "whoami", "your time zone and working hours, as I use them", parse, handle)
