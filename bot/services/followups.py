@@ -28,8 +28,11 @@ def queue_followups(sessions: SessionFactory, now: datetime) -> int:
             for meeting, pair in batch:
                 meeting.followup_queued_at = now
                 if meeting.status is MeetingStatus.SCHEDULED and now - meeting.ends_at < GRACE:
+                    # The end time is in the key (as in a prompt's): a missed meeting rebooked to a new
+                    # time is asked about again instead of colliding with its first "How did it go?".
+                    ended = int(meeting.ends_at.timestamp())
                     rows.extend(
-                        _rows_to_both(pair, now, MessageKind.FOLLOW_UP, meeting.id, key=(meeting.id,))
+                        _rows_to_both(pair, now, MessageKind.FOLLOW_UP, meeting.id, key=(meeting.id, ended))
                     )
             queued += outbox.enqueue_many(session, rows)
         if len(batch) < store.BATCH:

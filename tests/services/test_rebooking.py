@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.domain.meetings import MeetingStatus
@@ -69,11 +68,6 @@ def test_a_chosen_slot_moves_that_meeting_only_tells_both_and_asks_for_topics_ag
     assert len(queued(sessions, MessageKind.PROMPT)) == prompts + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the follow-up's outbox key (follow_up:<meeting>:<person>) has no start or end time, so the "
-    "rebooked meeting's new 'How did it go?' collides with the first one's and is never queued",
-)
 def test_a_rebooked_meeting_is_asked_how_it_went_after_its_new_time(
     sessions: SessionFactory, weekly: Weekly
 ) -> None:
