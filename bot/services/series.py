@@ -112,15 +112,7 @@ def schedule(
         materialise(session, series, now)
         first = meeting_store.next_meeting(session, pair.id, now)
         assert first is not None, "a new series always has a next meeting"
-        _notify(
-            session,
-            MessageKind.SERIES_ANNOUNCED,
-            outbox_key(MessageKind.SERIES_ANNOUNCED, series.id, "announced", prefix=SERIES_KEY_PREFIX),
-            other,
-            me,
-            now,
-            series_id=series.id,
-        )
+        _notify_series(session, MessageKind.SERIES_ANNOUNCED, "announced", series, other, me, now)
         return Scheduled(
             series_id=series.id,
             other_user_id=other.slack_user_id,
@@ -219,15 +211,7 @@ def cancel(sessions: SessionFactory, now: datetime, actor: Actor, series_id: int
         series.active = False
         series.ended_at = now
         series_store.cancel_future_meetings(session, series.id, now)
-        _notify(
-            session,
-            MessageKind.SERIES_CANCELLED,
-            outbox_key(MessageKind.SERIES_CANCELLED, series.id, "cancelled", prefix=SERIES_KEY_PREFIX),
-            other,
-            me,
-            now,
-            series_id=series.id,
-        )
+        _notify_series(session, MessageKind.SERIES_CANCELLED, "cancelled", series, other, me, now)
         return _summary(series, other)
 
 
@@ -258,6 +242,20 @@ def _next_meeting_or_refuse(session: Session, pair: Pair, other: Person, now: da
     if meeting is None:
         raise DomainError(f"There is no upcoming 1:1 with {{}} to {verb}.", other.slack_user_id)
     return meeting
+
+
+def _notify_series(
+    session: Session,
+    kind: MessageKind,
+    word: str,
+    series: Series,
+    recipient: Person,
+    by: Person,
+    now: datetime,
+) -> None:
+    """Tell the other person the series started or ended (keys "series:<id>:<word>", as they always were)."""
+    key = outbox_key(kind, series.id, word, prefix=SERIES_KEY_PREFIX)
+    _notify(session, kind, key, recipient, by, now, series_id=series.id)
 
 
 def _notify(

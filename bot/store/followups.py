@@ -10,20 +10,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.meetings import HEALTH_WINDOW, MeetingStatus
+from bot.store.meetings import due_batch
 from bot.store.models import Meeting, OutboxMessage, Pair
 
 BATCH = 1000
 
 
 def followups_due(session: Session, now: datetime) -> Sequence[tuple[Meeting, Pair]]:
-    return session.execute(
-        select(Meeting, Pair)
-        .join(Pair, Pair.id == Meeting.pair_id)
-        .where(Meeting.followup_queued_at.is_(None), Meeting.ends_at <= now)
-        .order_by(Meeting.ends_at, Meeting.id)
-        .limit(BATCH)
-        .with_for_update(of=Meeting, skip_locked=True)
-    ).all()
+    return due_batch(session, select(Meeting, Pair), Meeting.followup_queued_at, Meeting.ends_at, now, BATCH)
 
 
 def unrecorded(

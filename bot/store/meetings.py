@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, Integer, String, bindparam, column, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Integer, Row, Select, String, bindparam, column, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.meetings import MeetingStatus
-from bot.store.models import Meeting
+from bot.store.models import Meeting, Pair
+
+
+def due_batch(
+    session: Session,
+    query: Select[Any],
+    queued_at: InstrumentedAttribute[datetime | None],
+    due_at: InstrumentedAttribute[datetime],
+    now: datetime,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Up to `limit` meetings (with their pair) whose message is due at `now` and not queued yet.
+
+    Held for the transaction; on PostgreSQL SKIP LOCKED lets two ticks take disjoint batches.
+    """
+    return session.execute(
+        query.join(Pair, Pair.id == Meeting.pair_id)
+        .where(queued_at.is_(None), due_at <= now)
+        .order_by(due_at, Meeting.id)
+        .limit(limit)
+        .with_for_update(of=Meeting, skip_locked=True)
+    ).all()
 
 
 def next_meeting(session: Session, pair_id: int, now: datetime) -> Meeting | None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from bot.store.meetings import due_batch
 from bot.store.models import Meeting, Pair
 
 BATCH = 1000
@@ -31,14 +32,7 @@ _DUE_COLUMNS = (
 
 def prompts_due(session: Session, now: datetime) -> Sequence[Row[Any]]:
     """Up to BATCH meetings whose prompt is due and not yet queued, held for this transaction."""
-    return session.execute(
-        select(*_DUE_COLUMNS)
-        .join(Pair, Pair.id == Meeting.pair_id)
-        .where(Meeting.prompt_queued_at.is_(None), Meeting.prompt_at <= now)
-        .order_by(Meeting.prompt_at, Meeting.id)
-        .limit(BATCH)
-        .with_for_update(of=Meeting, skip_locked=True)
-    ).all()
+    return due_batch(session, select(*_DUE_COLUMNS), Meeting.prompt_queued_at, Meeting.prompt_at, now, BATCH)
 
 
 def question_history(session: Session, pair_ids: set[int]) -> dict[int, list[str]]:

@@ -8,11 +8,8 @@ import pytest
 
 from bot.services.series import ScheduleRequest
 from bot.slack import subcommands as c
-from bot.slack.subcommands.add_topic import AddTopic
 from bot.slack.subcommands.cancel import Cancel
-from bot.slack.subcommands.grammar import PersonOnly
-from bot.slack.subcommands.listing import ListMeetings
-from bot.slack.subcommands.note import AddNote
+from bot.slack.subcommands.grammar import NoArguments, PersonAndText, PersonOnly
 from bot.slack.subcommands.reschedule import Reschedule
 
 
@@ -59,10 +56,10 @@ def test_schedule_errors_name_the_problem_and_show_usage(text: str, fragment: st
 def test_add_topic_keeps_the_text_exactly() -> None:
     # Slack escapes what was typed; the command holds what the person meant.
     parsed = c.parse("add-topic <@U2|bob>   career  growth &amp; &lt;b&gt;")
-    assert parsed == AddTopic("U2", "career  growth & <b>")
+    assert parsed == PersonAndText("U2", "career  growth & <b>")
     mentioned = c.parse("add-topic <@U2> ask <@U3|carol> in <#C9|general>, <!here>")
-    assert mentioned == AddTopic("U2", "ask <@U3> in <#C9>, @here")
-    assert c.parse("add-topic Talk about Q3") == AddTopic(None, "Talk about Q3")
+    assert mentioned == PersonAndText("U2", "ask <@U3> in <#C9>, @here")
+    assert c.parse("add-topic Talk about Q3") == PersonAndText(None, "Talk about Q3")
 
 
 def test_add_topic_without_text_is_refused() -> None:
@@ -76,9 +73,9 @@ def test_add_topic_without_text_is_refused() -> None:
     [
         ("agenda", PersonOnly(None)),
         ("agenda <@W9ABC|x>", PersonOnly("W9ABC")),
-        ("list", ListMeetings()),
+        ("list", NoArguments()),
         ("actions <@U2>", PersonOnly("U2")),
-        ("note <@U2> keep this private", AddNote("U2", "keep this private")),
+        ("note <@U2> keep this private", PersonAndText("U2", "keep this private")),
         ("skip", PersonOnly(None)),
         ("reschedule tomorrow 14:00", Reschedule(None, "tomorrow", time(14))),
         ("reschedule <@U2> fri 09:30", Reschedule("U2", 4, time(9, 30))),

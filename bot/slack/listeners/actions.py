@@ -47,9 +47,8 @@ def _open_add_topic(deps: Deps, actor: Actor, meeting_id: int) -> ClickAnswer:
     return OpenModal(add_topic_modal(meeting_id))
 
 
-def _choose_pair(deps: Deps, actor: Actor, value: tuple[int, int]) -> ClickAnswer:
-    pending_id, pair_id = value
-    added = topics.choose_meeting_for_pending(deps.sessions, deps.clock(), actor, pending_id, pair_id)
+def _choose_pair(deps: Deps, actor: Actor, pending_and_pair: tuple[int, int]) -> ClickAnswer:
+    added = topics.choose_meeting_for_pending(deps.sessions, deps.clock(), actor, *pending_and_pair)
     return clicks.topic_placed(added.other_user_id)
 
 
@@ -70,9 +69,8 @@ def _action_done(deps: Deps, actor: Actor, action_id: int) -> ClickAnswer:
     return None  # the summary message is updated for both through the outbox
 
 
-def _choose_slot(deps: Deps, actor: Actor, value: tuple[int, int]) -> ClickAnswer:
-    meeting_id, epoch = value
-    booked = rebooking.book_slot(deps.sessions, deps.clock(), actor, meeting_id, epoch)
+def _choose_slot(deps: Deps, actor: Actor, meeting_and_start: tuple[int, int]) -> ClickAnswer:
+    booked = rebooking.book_slot(deps.sessions, deps.clock(), actor, *meeting_and_start)
     return clicks.slot_booked(booked.other_user_id)
 
 

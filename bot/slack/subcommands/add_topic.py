@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.services import topics
 from bot.services.pairs import Actor
 from bot.services.people import timezone_of
@@ -15,18 +13,7 @@ from bot.slack.subcommands import grammar as g
 NAME = "add-topic"
 
 
-@dataclass(frozen=True)
-class AddTopic:
-    person: str | None
-    text: str
-
-
-def parse(args: list[str], raw: str) -> AddTopic:
-    person, _ = g.take_person(args, NAME, required=False)
-    return AddTopic(person, g.rest_text(raw, NAME, 1 + (person is not None)))
-
-
-def handle(deps: Deps, actor: Actor, parsed: AddTopic) -> replies.Reply:
+def handle(deps: Deps, actor: Actor, parsed: g.PersonAndText) -> replies.Reply:
     now = deps.clock()
     zone = timezone_of(deps.sessions, deps.directory, now, actor)
     added = topics.add_topic(deps.sessions, now, actor, parsed.person, parsed.text)
@@ -35,5 +22,9 @@ def handle(deps: Deps, actor: Actor, parsed: AddTopic) -> replies.Reply:
 
 
 ROW = g.Subcommand(
-    NAME, "add-topic [@person] <text>", "put a topic on the next 1:1's shared agenda", parse, handle
+    NAME,
+    "add-topic [@person] <text>",
+    "put a topic on the next 1:1's shared agenda",
+    g.person_and_text(NAME),
+    handle,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.services import agenda
 from bot.services.agenda import AgendaView
 from bot.services.pairs import Actor
@@ -17,17 +19,14 @@ def _view(deps: Deps, actor: Actor, parsed: g.PersonOnly) -> AgendaView:
     return agenda.show_agenda(deps.sessions, now, actor, parsed.person, zone)
 
 
-AGENDA = g.Subcommand(
-    "agenda",
-    "agenda [@person]",
-    "the next 1:1's agenda, open action items and what carried over",
-    g.person_only("agenda"),
-    lambda deps, actor, parsed: replies.agenda_reply(_view(deps, actor, parsed)),
+def _row(name: str, why: str, show: Callable[[AgendaView], replies.Reply]) -> g.Subcommand:
+    def handle(deps: Deps, actor: Actor, parsed: g.PersonOnly) -> replies.Reply:
+        return show(_view(deps, actor, parsed))
+
+    return g.Subcommand(name, f"{name} [@person]", why, g.person_only(name), handle)
+
+
+AGENDA = _row(
+    "agenda", "the next 1:1's agenda, open action items and what carried over", replies.agenda_reply
 )
-ACTIONS = g.Subcommand(
-    "actions",
-    "actions [@person]",
-    "open action items, each with a Done button",
-    g.person_only("actions"),
-    lambda deps, actor, parsed: replies.actions_reply(_view(deps, actor, parsed)),
-)
+ACTIONS = _row("actions", "open action items, each with a Done button", replies.actions_reply)

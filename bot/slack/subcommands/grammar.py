@@ -144,6 +144,35 @@ def shorten(word: str, limit: int = 40) -> str:
 
 
 @dataclass(frozen=True)
+class NoArguments:
+    """A subcommand that takes nothing: list, whoami."""
+
+
+def no_arguments(sub: str) -> Callable[[list[str], str], NoArguments]:
+    def parse(args: list[str], raw: str) -> NoArguments:
+        no_more(args, sub)
+        return NoArguments()
+
+    return parse
+
+
+@dataclass(frozen=True)
+class PersonAndText:
+    """A subcommand that takes an optional person and free text: add-topic, note."""
+
+    person: str | None
+    text: str
+
+
+def person_and_text(sub: str) -> Callable[[list[str], str], PersonAndText]:
+    def parse(args: list[str], raw: str) -> PersonAndText:
+        person, _ = take_person(args, sub, required=False)
+        return PersonAndText(person, rest_text(raw, sub, 1 + (person is not None)))
+
+    return parse
+
+
+@dataclass(frozen=True)
 class PersonOnly:
     """A subcommand that takes at most a person: agenda, actions, skip."""
 

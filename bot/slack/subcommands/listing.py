@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.services import agenda
 from bot.services.pairs import Actor
 from bot.services.people import timezone_of
@@ -14,20 +12,10 @@ from bot.slack.subcommands import grammar as g
 NAME = "list"
 
 
-@dataclass(frozen=True)
-class ListMeetings:
-    pass
-
-
-def parse(args: list[str], raw: str) -> ListMeetings:
-    g.no_more(args, NAME)
-    return ListMeetings()
-
-
-def handle(deps: Deps, actor: Actor, parsed: ListMeetings) -> replies.Reply:
+def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> replies.Reply:
     now = deps.clock()
     zone = timezone_of(deps.sessions, deps.directory, now, actor)
     return replies.list_reply(agenda.list_pairs(deps.sessions, now, actor), zone)
 
 
-ROW = g.Subcommand(NAME, "list", "your 1:1s and when each one is next", parse, handle)
+ROW = g.Subcommand(NAME, "list", "your 1:1s and when each one is next", g.no_arguments(NAME), handle)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.domain.slots import WORK_DAYS, WORK_END, WORK_START
 from bot.services.pairs import Actor
 from bot.services.people import timezone_of
@@ -15,17 +13,7 @@ from bot.slack.subcommands import grammar as g
 NAME = "whoami"
 
 
-@dataclass(frozen=True)
-class WhoAmI:
-    pass
-
-
-def parse(args: list[str], raw: str) -> WhoAmI:
-    g.no_more(args, NAME)
-    return WhoAmI()
-
-
-def handle(deps: Deps, actor: Actor, parsed: WhoAmI) -> replies.Reply:
+def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> replies.Reply:
     zone = timezone_of(deps.sessions, deps.directory, deps.clock(), actor)
     days = [WEEKDAY_NAMES[day] for day in sorted(WORK_DAYS)]
     return replies.reply(
@@ -34,4 +22,6 @@ def handle(deps: Deps, actor: Actor, parsed: WhoAmI) -> replies.Reply:
     )
 
 
-ROW = g.Subcommand(NAME, "whoami", "your time zone and working hours, as I use them", parse, handle)
+ROW = g.Subcommand(
+    NAME, "whoami", "your time zone and working hours, as I use them", g.no_arguments(NAME), handle
+)
