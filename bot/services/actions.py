@@ -9,6 +9,7 @@ from bot.domain.agenda import TOPIC_MAX_CHARS, clean_text
 from bot.domain.errors import DomainError
 from bot.services.pairs import Actor, resolve_pair
 from bot.services.summaries import refresh_summary_messages
+from bot.store import agenda as agenda_store
 from bot.store import people
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Pair
@@ -40,16 +41,9 @@ def add_action(
             if owner_user_id not in members:
                 raise DomainError("An action item belongs to one of the two people of the 1:1.")
             owner = members[owner_user_id]
-        item = ActionItem(
-            pair_id=pair.id,
-            owner_id=owner.id,
-            created_by_id=me.id,
-            text=cleaned,
-            due_date=due,
-            created_at=now,
+        item = agenda_store.add_action_item(
+            session, pair_id=pair.id, owner_id=owner.id, created_by_id=me.id, text=cleaned, due=due, now=now
         )
-        session.add(item)
-        session.flush()
         return ActionChange(item.id, cleaned, owner.slack_user_id, pair.other(me.id).slack_user_id)
 
 

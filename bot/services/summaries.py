@@ -18,7 +18,7 @@ from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
 from bot.store import outbox
 from bot.store.db import SessionFactory
-from bot.store.models import ActionItem, Meeting, Note, Pair, Person, Summary, Topic
+from bot.store.models import Meeting, Note, Pair, Person, Summary, Topic
 
 KEY_POINTS_MAX_CHARS = 3000
 
@@ -92,16 +92,15 @@ def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: 
         )
         session.add(summary)
         for text, owner, due in actions:
-            session.add(
-                ActionItem(
-                    pair_id=pair.id,
-                    meeting_id=meeting.id,
-                    owner_id=owner.id,
-                    created_by_id=me.id,
-                    text=text,
-                    due_date=due,
-                    created_at=now,
-                )
+            agenda_store.add_action_item(
+                session,
+                pair_id=pair.id,
+                owner_id=owner.id,
+                created_by_id=me.id,
+                text=text,
+                due=due,
+                now=now,
+                meeting_id=meeting.id,
             )
         if note:
             session.add(

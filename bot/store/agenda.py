@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -54,3 +55,29 @@ def own_notes(session: Session, pair_id: int, author_id: int, limit: int = 5) ->
         .order_by(Note.created_at.desc(), Note.id.desc())
         .limit(limit)
     ).all()
+
+
+def add_action_item(
+    session: Session,
+    *,
+    pair_id: int,
+    owner_id: int,
+    created_by_id: int,
+    text: str,
+    due: date | None,
+    now: datetime,
+    meeting_id: int | None = None,
+) -> ActionItem:
+    """A new open action item of the pair (from `add-action`, or from a meeting's summary), with its id."""
+    item = ActionItem(
+        pair_id=pair_id,
+        meeting_id=meeting_id,
+        owner_id=owner_id,
+        created_by_id=created_by_id,
+        text=text,
+        due_date=due,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return item
