@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/delivery_limits.py --people 200     # a quicker look
     scripts/with-postgres .venv/bin/python benchmarks/delivery_limits.py   # on PostgreSQL (TEST_DATABASE_URL)
 
-Runs in real time. The Slack emulator (emulator/web_api.py) holds every call to Slack's rate limits
+Runs in real time. The Slack emulator (emulator/faults.py) holds every call to Slack's rate limits
 (`enforce_rate_limits()`: chat.postMessage about one message per second per channel after a short burst,
 and a workspace-wide cap; conversations.open Tier 3, 50 a minute; users.info Tier 4, 100 a minute) and
 answers 429 with Retry-After past them. The workspace cap is not a documented number ("several hundred
@@ -49,8 +49,9 @@ from bot.domain.outbox import DeliveryStatus
 from bot.now import system_clock
 from bot.store import migrations
 from bot.store import outbox as outbox_store
+from bot.store import people as people_store
 from bot.store.db import SessionFactory, make_engine, make_session_factory
-from bot.store.models import OutboxMessage, Person, Workspace
+from bot.store.models import OutboxMessage, Person
 from emulator.web_api import BOT_TOKEN, TEAM_ID, RateLimits, SlackEmulator
 
 KIND = "benchmark_prompt"
@@ -88,12 +89,8 @@ def seed(sessions: SessionFactory, emulator: SlackEmulator, people: int, now: da
     for user_id in user_ids:
         emulator.add_user(user_id, tz="Europe/Berlin")
     with sessions.begin() as session:
-        workspace = Workspace(slack_team_id=TEAM_ID, created_at=now)
-        session.add(workspace)
-        session.flush()
-        persons = [Person(workspace_id=workspace.id, slack_user_id=u, created_at=now) for u in user_ids]
-        session.add_all(persons)
-        session.flush()
+        workspace = people_store.workspace(session, TEAM_ID, now)
+        persons = [people_store.person(session, workspace.id, u, now) for u in user_ids]
         rows = [
             {"key": f"bench:{p.id}", "kind": KIND, "now": now, "recipient_id": p.id, "params": {}}
             for p in persons

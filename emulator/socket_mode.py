@@ -1,4 +1,4 @@
-"""Slack's Socket Mode, emulated: the emulator's WebSocket side, a sender that speaks it, the bot under Bolt.
+"""Slack's Socket Mode, emulated: the emulator's WebSocket side (the app's side: socket_mode_app.py).
 
 Protocol (api.slack.com/apis/socket-mode and "Socket Mode implementation"): the app calls
 ``apps.connections.open`` with its app-level token (``xapp-…``, scope ``connections:write``) and gets a
@@ -19,19 +19,16 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from emulator.requests import FORM, JSON, ResponseUrls, SlackRequests
+from emulator.waiting import wait_until
 
 # Envelope type -> accepts_response_payload: slash commands and interactions answer in their ack.
 ENVELOPE_TYPES = {"events_api": False, "slash_commands": True, "interactive": True}
@@ -149,17 +146,20 @@ class SocketModeServer:
     # ------------------------------------------------------------------ test-facing
     def connected(self, timeout: float = 5.0) -> dict[str, Any]:
         """Wait until an app is connected (and not asked to reconnect); the hello it was sent."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while (link := self._current()) is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"no Socket Mode client connected within {timeout}s; {self.opened} connection(s) "
-                        f"accepted since reset, refused handshakes: {self.refused}"
-                    )
-                self._cond.wait(remaining)
-            return copy.deepcopy(link.hello)
+
+        def hello() -> dict[str, Any] | None:
+            link = self._current()
+            return None if link is None else copy.deepcopy(link.hello)
+
+        return wait_until(
+            self._cond,
+            hello,
+            timeout,
+            lambda: (
+                f"no Socket Mode client connected within {timeout}s; {self.opened} connection(s) "
+                f"accepted since reset, refused handshakes: {self.refused}"
+            ),
+        )
 
     @property
     def connections(self) -> int:
@@ -182,26 +182,27 @@ class SocketModeServer:
 
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> tuple[dict[str, Any] | None, float]:
         """The first ack of this delivery or of a later retry of it: (ack payload or None, seconds to ack)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                push = self._push_for(envelope_id)
-                # The push's id is its first delivery's, so "this or a later delivery" is any of them.
-                later = (
-                    push.deliveries
-                    if envelope_id == push.id
-                    else push.deliveries[push.deliveries.index(envelope_id) :]
-                )
-                ack = next((a for a in push.acks if a.envelope_id in later), None)
-                if ack is not None:
-                    return copy.deepcopy(ack.payload), ack.seconds
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"no ack for envelope {envelope_id} within {timeout}s; deliveries "
-                        f"(envelope_id, retry_attempt, connection): {self._delivery_report(envelope_id)}"
-                    )
-                self._cond.wait(remaining)
+
+        def acked() -> tuple[dict[str, Any] | None, float] | None:
+            push = self._push_for(envelope_id)
+            # The push's id is its first delivery's, so "this or a later delivery" is any of them.
+            later = (
+                push.deliveries
+                if envelope_id == push.id
+                else push.deliveries[push.deliveries.index(envelope_id) :]
+            )
+            ack = next((a for a in push.acks if a.envelope_id in later), None)
+            return None if ack is None else (copy.deepcopy(ack.payload), ack.seconds)
+
+        return wait_until(
+            self._cond,
+            acked,
+            timeout,
+            lambda: (
+                f"no ack for envelope {envelope_id} within {timeout}s; deliveries "
+                f"(envelope_id, retry_attempt, connection): {self._delivery_report(envelope_id)}"
+            ),
+        )
 
     def deliveries(self, envelope_id: str | None = None) -> list[Delivery]:
         """Envelopes sent (of one push, named by any of its envelope ids), oldest first."""
@@ -388,132 +389,3 @@ def _reset_tcp(ws: ServerConnection) -> None:
     except OSError:
         pass  # already closed
     ws.close_socket()  # wakes the reader, which then ends the connection's handler
-
-
-# ---------------------------------------------------------------------------------------------------
-# The sender: emulator/requests.py's bodies, delivered the Socket Mode way
-
-
-def envelope_of(body: bytes, content_type: str) -> tuple[str, dict[str, Any]]:
-    """What Slack sends over Socket Mode for a body it would POST over HTTP: (envelope type, payload).
-
-    A slash command's payload is its form fields; an interaction's is the JSON of its ``payload`` field;
-    an Events API envelope carries the ``event_callback`` itself (no url_verification in Socket Mode).
-    """
-    if content_type == JSON:
-        payload = json.loads(body)
-        if payload.get("type") != "event_callback":
-            raise ValueError(f"Socket Mode carries only event_callback events, not {payload.get('type')!r}")
-        return "events_api", payload
-    if content_type == FORM:
-        fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-        if set(fields) == {"payload"}:
-            return "interactive", json.loads(fields["payload"])
-        return "slash_commands", fields
-    raise ValueError(f"no Socket Mode envelope for content type {content_type!r}")
-
-
-@dataclass(frozen=True)
-class AckResponse:
-    """The app's ack, read like the httpx.Response of an HTTP request: status 200 once acknowledged."""
-
-    envelope_id: str
-    acked: bool
-    payload: dict[str, Any] | None
-    ack_seconds: float  # push to ack (or the time waited, when no ack came)
-
-    @property
-    def status_code(self) -> int:
-        return 200 if self.acked else 504  # 504: no ack before the sender's timeout (no HTTP here)
-
-    @property
-    def content(self) -> bytes:
-        return json.dumps(self.payload).encode() if self.payload else b""
-
-    @property
-    def text(self) -> str:
-        if not self.acked:
-            return f"no ack for envelope {self.envelope_id} within {self.ack_seconds:.1f}s"
-        return self.content.decode()
-
-    def json(self) -> Any:
-        return copy.deepcopy(self.payload) if self.payload else {}
-
-
-class SocketModeSender(SlackRequests):
-    """emulator.requests.SlackSender's interface over Socket Mode: push the envelope, wait for the app's ack.
-
-    ``retry_num`` / ``retry_reason`` become the envelope's ``retry_attempt`` / ``retry_reason``. Request
-    signing does not exist in Socket Mode, so ``timestamp`` and ``secret`` are refused (TypeError): a test of
-    signatures has nothing to test here. ``responses`` and ``settle`` work as SlackSender's do.
-    """
-
-    def __init__(
-        self,
-        server: SocketModeServer,
-        timeout: float = 10.0,
-        *,
-        responses: ResponseUrls | None = None,
-        settle: Callable[[], object] | None = None,
-    ) -> None:
-        super().__init__(responses=responses, settle=settle)
-        self.server = server
-        self.timeout = timeout
-
-    def post(  # type: ignore[override]
-        self,
-        body: bytes,
-        content_type: str,
-        *,
-        timestamp: int | None = None,
-        retry_num: int | None = None,
-        retry_reason: str | None = None,
-        secret: str | None = None,
-    ) -> AckResponse:
-        if timestamp is not None or secret is not None:
-            raise TypeError("timestamp/secret sign HTTP requests; Socket Mode has no signatures to test")
-        kind, payload = envelope_of(body, content_type)
-        envelope_id = self.server.push(
-            kind, payload, retry_attempt=retry_num or 0, retry_reason=retry_reason or ""
-        )
-        started = time.monotonic()
-        try:
-            ack, seconds = self.server.wait_for_ack(envelope_id, self.timeout)
-        except AssertionError:
-            return AckResponse(envelope_id, False, None, time.monotonic() - started)
-        return AckResponse(envelope_id, True, ack, seconds)
-
-    def replaced(self, response: AckResponse, payload: dict[str, Any]) -> AckResponse:
-        return replace(response, payload=payload)  # same envelope, same ack_seconds
-
-
-# ---------------------------------------------------------------------------------------------------
-# The bot over Socket Mode
-
-
-class SocketModeBot:
-    """A Bolt app under slack_bolt's SocketModeHandler (slack_sdk's builtin client), as `run` serves it.
-
-    The client reaches apps.connections.open through the app's WebClient, so an app built with the
-    emulator's SLACK_API_URL connects to the emulator. ``ping_interval`` also paces its reconnect after a
-    connection dies without a close frame: only its monitor, which runs every ping_interval, notices (Bolt's
-    default is 10 s). Not below 2 s: the client calls a connection stale after 4 intervals without a pong,
-    and it reads nothing for up to 3 s while it swaps connections on a refresh.
-    """
-
-    def __init__(self, app: App, app_token: str, *, ping_interval: float = 2.0) -> None:
-        self.handler = SocketModeHandler(app, app_token, ping_interval=ping_interval)
-
-    def __enter__(self) -> SocketModeBot:
-        self.connect()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def connect(self) -> None:
-        """Open the first connection and return; the client's threads receive and reconnect from then on."""
-        self.handler.connect()
-
-    def close(self) -> None:
-        self.handler.close()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
+from typing import TypeVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -25,13 +26,14 @@ from bot.delivery.passes import deliver_all_due
 from bot.delivery.slack_calls import build_delivery_client
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
+from bot.slack.deps import Kicker
 from bot.slack.messages import MessageRenderer
 from bot.store import migrations
 from bot.store.base import Base
 from bot.store.db import SessionFactory, make_engine, make_session_factory
 from bot.web import build_wsgi
 from emulator.requests import SlackSender
-from emulator.socket_mode import SocketModeBot, SocketModeSender
+from emulator.socket_mode_app import SocketModeBot, SocketModeSender
 from emulator.web_api import APP_TOKEN, BOT_TOKEN, SlackEmulator
 
 # CI explores the same examples every run (a submission must not land or fail by chance);
@@ -87,9 +89,23 @@ def _emulator() -> Iterator[SlackEmulator]:
 
 @pytest.fixture
 def emulator(_emulator: SlackEmulator) -> Iterator[SlackEmulator]:
-    _emulator.reset()
-    yield _emulator
-    _emulator.reset()
+    yield from reset_around(_emulator)
+
+
+@pytest.fixture(scope="module")
+def own_emulator() -> Iterator[SlackEmulator]:
+    """An emulator for one test module alone, for a module that connects an app (or a raw WebSocket client)
+    of its own: the suite's Socket Mode app, connected to the shared emulator, would take envelopes meant
+    for it (the newest connection gets them, and that app reconnects)."""
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+def reset_around(emulator: SlackEmulator) -> Iterator[SlackEmulator]:
+    """An emulator fixture's body: the emulator, reset for the test and again after it."""
+    emulator.reset()
+    yield emulator
+    emulator.reset()
 
 
 @pytest.fixture(scope="session")
@@ -146,14 +162,27 @@ class InlineOutbox:
         deliver_all_due(self._sessions, self._client, MessageRenderer(self._clock), self._clock())
 
 
+K = TypeVar("K", bound=Kicker)
+
+
+def app_under_test(
+    settings: Settings,
+    engine: Engine,
+    clock: FakeClock,
+    outbox: Callable[[Settings, SessionFactory, FakeClock], K],
+) -> tuple[App, AfterAck, K]:
+    """The real Bolt app on the test database, with an after-ack pool of its own and the outbox that
+    `outbox` builds (InlineOutbox, or the background deliverer): the app, its after-ack pool, its outbox."""
+    sessions = make_session_factory(engine)
+    later = AfterAck()
+    kicker = outbox(settings, sessions, clock)
+    return build_app(settings, sessions, clock=clock, outbox=kicker, later=later), later, kicker
+
+
 @pytest.fixture(scope="session")
 def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterator[AppServer]:
     """The real Bolt app behind a real HTTP server, as Slack would reach it."""
-    sessions = make_session_factory(engine)
-    later = AfterAck()
-    app = build_app(
-        settings, sessions, clock=_clock, outbox=InlineOutbox(settings, sessions, _clock), later=later
-    )
+    app, later, _ = app_under_test(settings, engine, _clock, InlineOutbox)
     with serving(app, engine) as url:
         yield AppServer(url=url, later=later)
 
@@ -188,11 +217,7 @@ def socket_mode_app(
     settings: Settings, engine: Engine, _clock: FakeClock, _emulator: SlackEmulator
 ) -> Iterator[SocketModeApp]:
     """The same app under Bolt's SocketModeHandler, connected to the emulator once per session."""
-    socket_settings = replace(settings, app_token=APP_TOKEN)
-    sessions = make_session_factory(engine)
-    later = AfterAck()
-    outbox = InlineOutbox(socket_settings, sessions, _clock)
-    app = build_app(socket_settings, sessions, clock=_clock, outbox=outbox, later=later)
+    app, later, _ = app_under_test(replace(settings, app_token=APP_TOKEN), engine, _clock, InlineOutbox)
     with SocketModeBot(app, APP_TOKEN) as bot:
         yield SocketModeApp(bot, later)
 
@@ -207,18 +232,30 @@ def slack(
     if request.param == "http":
         app_server: AppServer = request.getfixturevalue("app_server")
         later = app_server.later
-        sender = SlackSender(
-            app_server.url, SIGNING_SECRET, responses=emulator, settle=lambda: later.wait_idle(10)
-        )
+        sender = http_sender(app_server.url, emulator, later)
     else:
         if request.node.get_closest_marker("http_only"):
             pytest.skip("request signing and HTTP status codes exist only over HTTP")
         socket_app: SocketModeApp = request.getfixturevalue("socket_mode_app")
         later = socket_app.later
-        emulator.socket_mode.connected(timeout=10)  # a test may have left it reconnecting
-        sender = SocketModeSender(
-            emulator.socket_mode, responses=emulator, settle=lambda: later.wait_idle(10)
-        )
+        sender = socket_mode_sender(emulator, later)
     yield sender
     sender.close()
     later.wait_idle(10)  # nothing of this test's runs into the next one
+
+
+def http_sender(url: str, emulator: SlackEmulator, later: AfterAck | None = None) -> SlackSender:
+    """Slack's requests, signed and POSTed to the app served at `url`; with `later` (the app's after-ack
+    pool), a command answers with what the person finally sees (see SlackSender)."""
+    return SlackSender(url, SIGNING_SECRET, responses=emulator, settle=_settle(later))
+
+
+def socket_mode_sender(emulator: SlackEmulator, later: AfterAck | None = None) -> SocketModeSender:
+    """Slack's requests as envelopes, once an app is connected to `emulator` (a test may have left it
+    reconnecting); `later` as for http_sender."""
+    emulator.socket_mode.connected(timeout=10)
+    return SocketModeSender(emulator.socket_mode, responses=emulator, settle=_settle(later))
+
+
+def _settle(later: AfterAck | None) -> Callable[[], object] | None:
+    return None if later is None else lambda: later.wait_idle(10)

@@ -26,28 +26,21 @@ from bot.processes import check_app_token
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
 from emulator.requests import dm_message_event, event_body, slash_command_body
-from emulator.socket_mode import AckResponse, SocketModeSender, envelope_of
+from emulator.socket_mode_app import AckResponse, SocketModeSender, envelope_of
 from emulator.web_api import APP_TOKEN, BOT_TOKEN, SlackEmulator
-from tests.conftest import FakeClock, SocketModeApp
+from tests.conftest import FakeClock, SocketModeApp, reset_around, socket_mode_sender
 from tests.reliability_report import record
-from tests.slack.helpers import ALICE, BOB, add_people, text_of
+from tests.slack.helpers import answer_in_thread, text_of, written_in_dm
+from tests.slack.people import ALICE, BOB, add_people
 
 # ---------------------------------------------------------------------------------------------------
 # The emulator alone, with a raw WebSocket client in the app's place
 
 
-@pytest.fixture(scope="module")
-def _lone() -> Iterator[SlackEmulator]:
-    """An emulator of its own, so no bot connected to the session-wide one takes these envelopes."""
-    with SlackEmulator() as emulator:
-        yield emulator
-
-
 @pytest.fixture
-def emu(_lone: SlackEmulator) -> Iterator[SlackEmulator]:
-    _lone.reset()
-    yield _lone
-    _lone.reset()
+def emu(own_emulator: SlackEmulator) -> Iterator[SlackEmulator]:
+    """An emulator of this module's own, so no bot connected to the session-wide one takes these envelopes."""
+    yield from reset_around(own_emulator)
 
 
 def open_url(emu: SlackEmulator) -> str:
@@ -208,10 +201,8 @@ def socket_slack(
     socket_mode_app: SocketModeApp, sessions: SessionFactory, emulator: SlackEmulator, clock: FakeClock
 ) -> Iterator[SocketModeSender]:
     """A sender to conftest's Socket Mode app: one app per emulator, or the two would split envelopes."""
-    emulator.socket_mode.connected(timeout=10)  # a previous test may have left it reconnecting
     add_people(emulator)
-    settle = lambda: socket_mode_app.later.wait_idle(10)  # noqa: E731
-    with SocketModeSender(emulator.socket_mode, responses=emulator, settle=settle) as sender:
+    with socket_mode_sender(emulator, socket_mode_app.later) as sender:
         yield sender
     socket_mode_app.later.wait_idle(10)  # nothing of this test's runs into the next one
 
@@ -238,12 +229,10 @@ def test_a_dm_event_becomes_a_topic(
     socket_slack: SocketModeSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
     reply(socket_slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
-    dm = emulator.open_dm(BOB)
-    sent = emulator.add_message(dm, BOB, "Feedback on the launch")
-    response = socket_slack.dm(BOB, "Feedback on the launch", channel=dm, ts=sent["ts"])
+    dm, ts = written_in_dm(emulator, BOB, "Feedback on the launch")
+    response = socket_slack.dm(BOB, "Feedback on the launch", channel=dm, ts=ts)
     assert response.status_code == 200 and response.payload is None  # events are acked without a payload
-    confirmation = emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == sent["ts"])[-1]
-    assert f"Added to your 1:1 with <@{ALICE}>" in text_of(confirmation.args)
+    assert f"Added to your 1:1 with <@{ALICE}>" in text_of(answer_in_thread(emulator, ts))
     assert topic_texts(sessions) == ["Feedback on the launch"]
 
 
@@ -253,9 +242,8 @@ def test_an_event_whose_socket_dropped_before_the_ack_is_retried_and_has_one_eff
 ) -> None:
     reply(socket_slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     opened = len(emulator.calls("apps.connections.open"))
-    dm = emulator.open_dm(BOB)
-    sent = emulator.add_message(dm, BOB, "Hiring plan")
-    event = dm_message_event(BOB, "Hiring plan", channel=dm, ts=sent["ts"])
+    dm, ts = written_in_dm(emulator, BOB, "Hiring plan")
+    event = dm_message_event(BOB, "Hiring plan", channel=dm, ts=ts)
     envelope_id = emulator.socket_mode.push(*envelope_of(*event_body(event)))
     emulator.socket_mode.drop_connection()  # the app's ack, if any, can no longer arrive on that socket
 
@@ -264,9 +252,9 @@ def test_an_event_whose_socket_dropped_before_the_ack_is_retried_and_has_one_eff
     assert [(d.retry_attempt, d.retry_reason) for d in deliveries] == [(0, ""), (1, "timeout")]
     emulator.socket_mode.wait_for_ack(deliveries[-1].envelope_id, timeout=10)  # the retry itself was handled
     assert len(emulator.calls("apps.connections.open")) == opened + 1  # reconnected the documented way
-    emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == sent["ts"])
+    answer_in_thread(emulator, ts)
     assert topic_texts(sessions) == ["Hiring plan"]
-    confirmations = [c for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == sent["ts"]]
+    confirmations = [c for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == ts]
     assert len(confirmations) == 1
     record("Socket Mode: envelopes re-sent after a dropped socket", 1)
     record("Socket Mode: re-sent envelopes with a second effect", len(confirmations) - 1)

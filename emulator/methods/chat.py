@@ -1,0 +1,150 @@
+"""``chat.postMessage``, ``chat.postEphemeral`` and ``chat.update``: messages, with Slack's limits on them.
+
+``chat.postMessage`` truncates ``text`` over 40,000 chars and warns ``message_truncated``; a ``thread_ts``
+that points at no message is answered ok (``strict_threads = True``: an emulator-only ``thread_not_found``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from emulator.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
+from emulator.workspace import Workspace, fail, missing
+
+MAX_MESSAGE_BLOCKS = 50  # Block Kit: up to 50 blocks per message
+MAX_TEXT_CHARS = 40_000  # longer message text is truncated, with a warning
+MAX_ATTACHMENTS = 100  # too_many_attachments
+
+
+class ChatMethods(Workspace):
+    def _reset_chat(self) -> None:
+        self.strict_threads = False
+        self._ephemerals: list[dict[str, Any]] = []
+
+    def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
+        with self._cond:
+            return [copy.deepcopy(m) for m in self._ephemerals if channel is None or m["channel"] == channel]
+
+    def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        conv = self._resolve_channel(args.get("channel"))
+        blocks, attachments = self._content(args)
+        text, warning = self._text(args)
+        if not (text or blocks or attachments):
+            raise fail("no_text")
+        thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+        parent = next((m for m in conv.messages if m["ts"] == thread_ts), None) if thread_ts else None
+        if thread_ts and parent is None and self.strict_threads:
+            raise fail("thread_not_found")  # emulator-only; real Slack answers ok and orphans the reply
+        msg: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": text or "",
+            "ts": self._next_ts(),
+        }
+        if blocks:
+            msg["blocks"] = blocks
+        if attachments:
+            msg["attachments"] = attachments
+        if thread_ts:
+            msg["thread_ts"] = thread_ts
+            if parent is not None:
+                msg["parent_user_id"] = parent.get("user")
+                parent["thread_ts"] = thread_ts
+                parent["reply_count"] = parent.get("reply_count", 0) + 1
+        conv.messages.append(msg)
+        return {"channel": conv.id, "ts": msg["ts"], "message": copy.deepcopy(msg), **warning}
+
+    def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        conv = self._resolve_channel(args.get("channel"))
+        user = args.get("user")
+        if not user:
+            raise missing("user")
+        if conv.members is not None and user not in conv.members:
+            raise fail("user_not_in_channel")
+        blocks, attachments = self._content(args)
+        text, warning = self._text(args)
+        if not (text or blocks or attachments):
+            raise fail("no_text")
+        ts = self._next_ts()
+        self._ephemerals.append(
+            {
+                "channel": conv.id,
+                "user": user,
+                "text": text or "",
+                "blocks": blocks,
+                "attachments": attachments,
+                "thread_ts": args.get("thread_ts"),
+                "ts": ts,
+            }
+        )
+        return {"message_ts": ts, **warning}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Docs: channel must be the conversation id (D...), not a user id.
+        conv = self._resolve_channel(args.get("channel"), allow_user_id=False)
+        ts = str(args.get("ts") or "")
+        msg = next((m for m in conv.messages if m["ts"] == ts), None)
+        if msg is None:
+            raise fail("message_not_found")
+        if msg.get("bot_id") != BOT_ID:
+            raise fail("cant_update_message")
+        blocks, attachments = self._content(args)
+        text, warning = self._text(args)
+        if text is None and blocks is None and attachments is None:
+            raise fail("no_text")
+        if text is not None:
+            msg["text"] = text
+        # Docs: blocks/attachments left out are retained; an empty array removes them.
+        for key, value in (("blocks", blocks), ("attachments", attachments)):
+            if value:
+                msg[key] = value
+            elif value is not None:
+                msg.pop(key, None)
+        msg["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        return {"channel": conv.id, "ts": ts, "text": msg["text"], "message": copy.deepcopy(msg), **warning}
+
+    @staticmethod
+    def _content(args: dict[str, Any]) -> tuple[list[Any] | None, list[Any] | None]:
+        blocks, attachments = args.get("blocks"), args.get("attachments")
+        if blocks is not None:
+            if not isinstance(blocks, list):
+                raise fail("invalid_blocks_format")
+            if len(blocks) > MAX_MESSAGE_BLOCKS:
+                raise fail(
+                    "invalid_blocks",
+                    f"[ERROR] no more than {MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]",
+                )
+            for i, block in enumerate(blocks):
+                if not isinstance(block, dict) or not block.get("type"):
+                    raise fail(
+                        "invalid_blocks", f"[ERROR] missing required field: type [json-pointer:/blocks/{i}]"
+                    )
+        if attachments is not None:
+            if not isinstance(attachments, list):
+                raise fail("invalid_attachments")
+            if len(attachments) > MAX_ATTACHMENTS:
+                raise fail("too_many_attachments")
+        return blocks, attachments
+
+    @staticmethod
+    def _text(args: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        text = args.get("text")
+        if text is None:
+            return None, {}
+        text = str(text)
+        if len(text) <= MAX_TEXT_CHARS:
+            return text, {}
+        warning = {
+            "response_metadata": {
+                "messages": [
+                    "[WARN] Your message was truncated but still posted. The `text` field accepts up to "
+                    "40,000 characters."
+                ],
+                "warnings": ["message_truncated"],
+            }
+        }
+        return text[:MAX_TEXT_CHARS], warning
