@@ -65,6 +65,16 @@ def queue(sessions: SessionFactory, key: str, *, now: datetime = NOW, **kwargs: 
         return outbox.enqueue(session, key=key, kind="test", now=now, **kwargs)
 
 
+def queue_dms(sessions: SessionFactory, emulator: SlackEmulator, dms: dict[str, str]) -> dict[str, int]:
+    """A DM queued per key, in order, to its Slack user; the people are added first, in the order they are
+    first named. Returns their person ids by Slack id."""
+    users = list(dict.fromkeys(dms.values()))
+    people = dict(zip(users, add_people(sessions, emulator, *users), strict=True))
+    for key, user in dms.items():
+        queue(sessions, key, recipient_id=people[user])
+    return people
+
+
 def row(sessions: SessionFactory, key: str) -> OutboxMessage:
     with sessions() as session:
         found = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
@@ -113,8 +123,7 @@ def test_a_duplicate_key_is_queued_and_sent_once(
 def test_a_duplicate_leaves_the_outer_transaction_usable(
     sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "a", recipient_id=alice)
+    alice = queue_dms(sessions, emulator, {"a": ALICE})[ALICE]
     with sessions.begin() as session:
         assert outbox.enqueue(session, key="a", kind="test", now=NOW, recipient_id=alice) is False
         assert outbox.enqueue(session, key="b", kind="test", now=NOW, recipient_id=alice) is True
@@ -168,9 +177,7 @@ def test_claims_are_disjoint_and_expire(sessions: SessionFactory, emulator: Slac
 def test_a_dm_goes_to_the_user_id_and_the_dm_slack_answers_is_kept(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "one", recipient_id=alice)
-    queue(sessions, "two", recipient_id=alice)
+    alice = queue_dms(sessions, emulator, {"one": ALICE, "two": ALICE})[ALICE]
 
     assert deliver(sessions, client) == DeliveryReport(sent=2)
 
@@ -263,9 +270,7 @@ def test_two_senders_at_once_send_each_message_exactly_once(
 def test_a_rate_limit_stops_the_batch_and_waits_for_retry_after(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    for key in ("first", "second", "third"):
-        queue(sessions, key, recipient_id=alice)
+    queue_dms(sessions, emulator, {"first": ALICE, "second": ALICE, "third": ALICE})
     emulator.fail_next("chat.postMessage", status=429, retry_after=30)
 
     report = deliver(sessions, client)
@@ -289,8 +294,7 @@ def test_a_rate_limit_stops_the_batch_and_waits_for_retry_after(
 def test_a_rate_limit_without_retry_after_waits_a_second(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
     emulator.fail_next("chat.postMessage", status=429, retry_after=30)
     # The emulator always sends the header; drop it on the way in.
     original = WebClient._perform_urllib_http_request
@@ -308,9 +312,7 @@ def test_a_rate_limit_without_retry_after_waits_a_second(
 def test_a_server_error_is_retried_after_backoff(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
-    queue(sessions, "next", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE, "next": ALICE})
     emulator.fail_next("chat.postMessage", status=500)
 
     assert deliver(sessions, client) == DeliveryReport(sent=1, retried=1)  # the batch goes on
@@ -327,8 +329,7 @@ def test_a_server_error_is_retried_after_backoff(
 
 
 def test_a_connection_failure_is_retried(sessions: SessionFactory, emulator: SlackEmulator) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
     nobody_listens = build_delivery_client(BOT_TOKEN, "http://127.0.0.1:1/api/")
 
     assert deliver(sessions, nobody_listens) == DeliveryReport(retried=1)
@@ -340,8 +341,7 @@ def test_a_connection_failure_is_retried(sessions: SessionFactory, emulator: Sla
 def test_a_permanent_error_fails_the_message_for_good(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, error: str
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
     emulator.fail_next("chat.postMessage", status=200, error=error)
 
     assert deliver(sessions, client) == DeliveryReport(failed=1)
@@ -398,9 +398,7 @@ def test_a_rate_limited_conversations_open_holds_back_only_group_dms(
 def test_a_busy_channel_waits_while_the_others_go_on(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    alice, bob, carol = add_people(sessions, emulator, ALICE, BOB, CAROL)
-    for key, person in [("a1", alice), ("a2", alice), ("b", bob), ("a3", alice), ("c", carol)]:
-        queue(sessions, key, recipient_id=person)
+    queue_dms(sessions, emulator, {"a1": ALICE, "a2": ALICE, "b": BOB, "a3": ALICE, "c": CAROL})
     slack_time = Seconds()
     emulator.enforce_rate_limits(RateLimits(post_channel_burst=2), clock=slack_time)
 
@@ -418,9 +416,7 @@ def test_a_busy_channel_waits_while_the_others_go_on(
 def test_two_rate_limits_in_a_row_stop_the_pass(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    alice, bob, carol = add_people(sessions, emulator, ALICE, BOB, CAROL)
-    for key, person in [("a1", alice), ("b1", bob), ("a2", alice), ("b2", bob), ("c1", carol)]:
-        queue(sessions, key, recipient_id=person)
+    queue_dms(sessions, emulator, {"a1": ALICE, "b1": BOB, "a2": ALICE, "b2": BOB, "c1": CAROL})
     emulator.enforce_rate_limits(RateLimits(post_channel_burst=1), clock=Seconds())
 
     report = deliver(sessions, client)
@@ -434,9 +430,7 @@ def test_two_rate_limits_in_a_row_stop_the_pass(
 def test_a_held_channel_stays_held_in_the_next_batch(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    alice, bob = add_people(sessions, emulator, ALICE, BOB)
-    for key, person in [("a1", alice), ("a2", alice), ("a3", alice), ("b1", bob)]:
-        queue(sessions, key, recipient_id=person)
+    queue_dms(sessions, emulator, {"a1": ALICE, "a2": ALICE, "a3": ALICE, "b1": BOB})
     emulator.enforce_rate_limits(RateLimits(post_channel_burst=1), clock=Seconds())
 
     report = deliver_all_due(sessions, client, render, NOW, limit=2)
@@ -449,9 +443,7 @@ def test_a_held_channel_stays_held_in_the_next_batch(
 def test_a_workspace_rate_limit_stops_the_pass(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    people = add_people(sessions, emulator, ALICE, BOB, CAROL, "UDAVE001")
-    for i, person in enumerate(people):
-        queue(sessions, f"k{i}", recipient_id=person)
+    queue_dms(sessions, emulator, {f"k{i}": user for i, user in enumerate((ALICE, BOB, CAROL, "UDAVE001"))})
     emulator.enforce_rate_limits(
         RateLimits(post_per_workspace_per_minute=60, post_workspace_burst=2), clock=Seconds()
     )
@@ -466,8 +458,7 @@ def test_a_workspace_rate_limit_stops_the_pass(
 def test_an_obsolete_message_is_dropped_unsent(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
 
     assert deliver(sessions, client, renderer=lambda session, row: None) == DeliveryReport(dropped=1)
     assert row(sessions, "k").status == DeliveryStatus.DROPPED
@@ -478,8 +469,7 @@ def test_an_obsolete_message_is_dropped_unsent(
 def test_a_renderer_bug_keeps_the_message_for_the_fix(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
 
     def broken(session: Session, row: OutboxMessage) -> dict[str, Any] | None:
         raise KeyError("bug")
@@ -518,9 +508,7 @@ def test_log_lines_never_carry_message_text(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="bot")
-    people = add_people(sessions, emulator, ALICE, BOB, CAROL, "UDAVE001")
-    for i, person in enumerate(people):
-        queue(sessions, f"k{i}", recipient_id=person)
+    queue_dms(sessions, emulator, {f"k{i}": user for i, user in enumerate((ALICE, BOB, CAROL, "UDAVE001"))})
     emulator.fail_next("chat.postMessage", status=500)
     emulator.fail_next("chat.postMessage", status=200, error="invalid_blocks")
     emulator.fail_next("chat.postMessage", status=429)
@@ -571,9 +559,7 @@ class FakeWaits:
 def test_until_idle_waits_out_each_retry_after_and_finishes(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
 ) -> None:
-    people = add_people(sessions, emulator, *(f"UPERSON{i:02d}" for i in range(5)))
-    for i, person in enumerate(people):
-        queue(sessions, f"k{i}", recipient_id=person)
+    queue_dms(sessions, emulator, {f"k{i}": f"UPERSON{i:02d}" for i in range(5)})
     slack_time = Seconds()
     emulator.enforce_rate_limits(
         RateLimits(post_per_workspace_per_minute=60, post_workspace_burst=2), clock=slack_time
@@ -592,9 +578,7 @@ def test_until_idle_waits_out_each_retry_after_and_finishes(
 def test_until_idle_goes_straight_on_after_retry_after_zero(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
 ) -> None:
-    people = add_people(sessions, emulator, ALICE, BOB)
-    queue(sessions, "a", recipient_id=people[0])
-    queue(sessions, "b", recipient_id=people[1])
+    queue_dms(sessions, emulator, {"a": ALICE, "b": BOB})
     emulator.fail_next("chat.postMessage", status=429, retry_after=0, times=3)
     waits = FakeWaits(clock)
 
@@ -606,8 +590,7 @@ def test_until_idle_goes_straight_on_after_retry_after_zero(
 def test_until_idle_leaves_a_long_wait_to_the_next_tick(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
     emulator.fail_next("chat.postMessage", status=429, retry_after=120)
     waits = FakeWaits(clock)
 
@@ -620,8 +603,7 @@ def test_until_idle_leaves_a_long_wait_to_the_next_tick(
 def test_until_idle_stops_when_its_wait_is_cut_short(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "k", recipient_id=alice)
+    queue_dms(sessions, emulator, {"k": ALICE})
     emulator.fail_next("chat.postMessage", status=429, retry_after=5)
     waits = FakeWaits(clock, stop_after=1)
 
@@ -637,9 +619,7 @@ def test_until_idle_stops_when_its_wait_is_cut_short(
 def test_a_kick_delivers_in_the_background(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
 ) -> None:
-    alice, bob = add_people(sessions, emulator, ALICE, BOB)
-    queue(sessions, "a", recipient_id=alice)
-    queue(sessions, "b", recipient_id=bob)
+    alice = queue_dms(sessions, emulator, {"a": ALICE, "b": BOB})[ALICE]
     deliverer = BackgroundDeliverer(sessions, client, render, clock)
     try:
         deliverer.kick()
@@ -679,8 +659,7 @@ def test_the_background_thread_survives_an_error(
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "a", recipient_id=alice)
+    queue_dms(sessions, emulator, {"a": ALICE})
     flaky = _FailingOnce(sessions)
     deliverer = BackgroundDeliverer(flaky, client, render, clock)  # type: ignore[arg-type]
     try:
@@ -698,9 +677,7 @@ def test_the_background_thread_survives_an_error(
 def test_the_background_deliverer_waits_out_a_rate_limit_and_goes_on(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient, clock: FakeClock
 ) -> None:
-    alice, bob = add_people(sessions, emulator, ALICE, BOB)
-    queue(sessions, "a", recipient_id=alice)
-    queue(sessions, "b", recipient_id=bob)
+    queue_dms(sessions, emulator, {"a": ALICE, "b": BOB})
     emulator.fail_next("chat.postMessage", status=429, retry_after=3)
     waits = FakeWaits(clock)
     deliverer = BackgroundDeliverer(sessions, client, render, clock, wait=waits)
@@ -717,8 +694,7 @@ def test_the_background_deliverer_waits_out_a_rate_limit_and_goes_on(
 def test_stopping_cuts_a_real_rate_limit_wait_short(
     sessions: SessionFactory, emulator: SlackEmulator, client: WebClient
 ) -> None:
-    (alice,) = add_people(sessions, emulator, ALICE)
-    queue(sessions, "a", recipient_id=alice)
+    queue_dms(sessions, emulator, {"a": ALICE})
     # Two posts a minute and no burst: Retry-After 30. With the default (real) wait the deliverer
     # would sit out Slack's 30 seconds, but stop() ends the wait.
     emulator.enforce_rate_limits(RateLimits(post_per_workspace_per_minute=2, post_workspace_burst=0))

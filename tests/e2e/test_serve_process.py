@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
@@ -21,7 +21,7 @@ from bot.store.models import Topic
 from emulator.requests import SlackSender
 from emulator.web_api import BOT_TOKEN, SlackEmulator
 from tests.conftest import SIGNING_SECRET
-from tests.slack.helpers import add_people
+from tests.slack.people import add_people
 
 pytestmark = pytest.mark.e2e
 
@@ -76,11 +76,23 @@ def served_bot(tmp_path_factory: pytest.TempPathFactory, _emulator: SlackEmulato
     assert process.wait(30) == 0, "".join(log)
 
 
-def schedule(sender: SlackSender, emulator: SlackEmulator, text: str, user_id: str) -> None:
+def schedule(served_bot: ServedBot, emulator: SlackEmulator, text: str, user_id: str) -> None:
     """Schedule, and wait for the answer: the zones are new, so it comes through the response_url."""
-    url = emulator.new_response_url()
-    assert sender.command(text, user_id=user_id, response_url=url).status_code == 200
-    assert "Scheduled a weekly 1:1" in emulator.wait_for_response_posts(1, url, timeout=30)[0].payload["text"]
+    with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+        url = emulator.new_response_url()
+        assert sender.command(text, user_id=user_id, response_url=url).status_code == 200
+        answer = emulator.wait_for_response_posts(1, url, timeout=30)[0].payload["text"]
+    assert "Scheduled a weekly 1:1" in answer
+
+
+def stored(served_bot: ServedBot, query: Select[tuple[str]]) -> list[str]:
+    """What `query` reads from the served bot's own database."""
+    engine = make_engine(served_bot.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return list(session.scalars(query))
+    finally:
+        engine.dispose()
 
 
 def test_healthz(served_bot: ServedBot) -> None:
@@ -93,19 +105,14 @@ def test_signed_add_topic_is_stored_and_forged_one_is_not(
     served_bot: ServedBot, emulator: SlackEmulator
 ) -> None:
     add_people(emulator)
+    schedule(served_bot, emulator, "schedule <@UBOB0001> weekly tue 10:00", "UALICE01")
     with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
-        schedule(sender, emulator, "schedule <@UBOB0001> weekly tue 10:00", "UALICE01")
         forged = sender.command("add-topic <@UBOB0001> forged", user_id="UALICE01", secret="wrong")
         ok = sender.command("add-topic <@UBOB0001> Roadmap & <priorities>", user_id="UALICE01")
     assert forged.status_code == 401
     assert ok.status_code == 200
     assert "Roadmap &amp; &lt;priorities&gt;" in ok.json()["blocks"][0]["text"]["text"]
-    engine = make_engine(served_bot.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            assert list(session.scalars(select(Topic.text))) == ["Roadmap & <priorities>"]
-    finally:
-        engine.dispose()
+    assert stored(served_bot, select(Topic.text)) == ["Roadmap & <priorities>"]
 
 
 def test_two_workers_behind_one_port_take_concurrent_requests(
@@ -113,8 +120,7 @@ def test_two_workers_behind_one_port_take_concurrent_requests(
 ) -> None:
     """gunicorn runs two workers here; 24 signed commands at once all land, each once."""
     add_people(emulator)
-    with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
-        schedule(sender, emulator, "schedule <@UCAROL01> weekly wed 10:00", "UDAVE001")
+    schedule(served_bot, emulator, "schedule <@UCAROL01> weekly wed 10:00", "UDAVE001")
 
     def send(index: int) -> int:
         with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
@@ -123,10 +129,5 @@ def test_two_workers_behind_one_port_take_concurrent_requests(
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(send, range(24)))
     assert statuses == [200] * 24
-    engine = make_engine(served_bot.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            texts = set(session.scalars(select(Topic.text).where(Topic.text.like("Parallel %"))))
-    finally:
-        engine.dispose()
+    texts = set(stored(served_bot, select(Topic.text).where(Topic.text.like("Parallel %"))))
     assert texts == {f"Parallel {i}" for i in range(24)}

@@ -1,30 +1,23 @@
 """Service tests: the rules against a real database session, no HTTP and no Slack emulator.
 
-`sessions` (a clean database per test) comes from tests/conftest.py. Time is an argument: each test
-passes the instant it acts at, starting from the first meeting below.
+`sessions` (a clean database per test) comes from tests/conftest.py; the people are in people.py, and
+what the tests read back in helpers.py. Time is an argument: each test passes the instant it acts at,
+starting from the first meeting below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.domain.errors import DomainError
 from bot.services import series
 from bot.services.pairs import Actor
-from bot.store.base import Base
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, OutboxMessage, Person
-
-TEAM = "T0001"
-ALICE, BOB, CAROL, DAVE = "UALICE01", "UBOB0001", "UCAROL01", "UDAVE001"
-AS_ALICE, AS_BOB, AS_CAROL, AS_DAVE = (Actor(TEAM, user) for user in (ALICE, BOB, CAROL, DAVE))
-BERLIN = "Europe/Berlin"
+from bot.store.models import Meeting, Person
+from tests.services.people import ALICE, AS_ALICE, BERLIN, BOB
 
 # The series below is set up on Monday 30 November; its first meeting, on Tuesday 1 December at 10:00 in
 # Berlin, starts at tests/conftest.py's START.
@@ -65,43 +58,3 @@ def weekly(sessions: SessionFactory) -> Weekly:
         return Weekly(
             scheduled.series_id, meetings[0].pair_id, ids[ALICE], ids[BOB], [m.id for m in meetings]
         )
-
-
-def meeting(sessions: SessionFactory, meeting_id: int) -> Meeting:
-    with sessions() as session:
-        found = session.get(Meeting, meeting_id)
-        assert found is not None
-        return found
-
-
-def queued(sessions: SessionFactory, kind: str | None = None) -> list[OutboxMessage]:
-    """Outgoing messages, oldest first; only those of `kind` when given."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    with sessions() as session:
-        return list(session.scalars(query if kind is None else query.where(OutboxMessage.kind == kind)))
-
-
-Rows = dict[str, list[tuple[str, ...]]]
-
-
-def every_row(sessions: SessionFactory) -> Rows:
-    """Every row of every table, as comparable text."""
-    with sessions() as session:
-        return {
-            table.name: sorted(tuple(repr(value) for value in row) for row in session.execute(select(table)))
-            for table in Base.metadata.sorted_tables
-        }
-
-
-@contextmanager
-def refused(sessions: SessionFactory, *fragments: str) -> Iterator[pytest.ExceptionInfo[DomainError]]:
-    """The block raises a DomainError whose message holds `fragments` (in plain words, no Slack markup),
-    and the database is exactly as it was."""
-    before = every_row(sessions)
-    with pytest.raises(DomainError) as error:
-        yield error
-    for fragment in fragments:
-        assert fragment in error.value.message, error.value.message
-    assert not any(markup in error.value.message for markup in ("<@", "<!", "&lt;", "&gt;", "&amp;"))
-    after = every_row(sessions)
-    assert {name for name in before if before[name] != after[name]} == set()

@@ -10,20 +10,9 @@ from bot.domain.outbox import MessageKind
 from bot.services import actions, summaries
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, OutboxMessage
-from tests.services.conftest import (
-    ALICE,
-    AS_ALICE,
-    AS_BOB,
-    AS_CAROL,
-    BOB,
-    CAROL,
-    FIRST_END,
-    SET_UP,
-    Weekly,
-    queued,
-    refused,
-    schedule_weekly,
-)
+from tests.services.conftest import FIRST_END, SET_UP, Weekly, schedule_weekly
+from tests.services.helpers import queued, refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL
 
 NOW = SET_UP + timedelta(hours=1)
 
@@ -49,9 +38,8 @@ def test_an_owner_outside_the_pair_or_a_pair_that_does_not_exist_is_refused(
 ) -> None:
     with refused(sessions, "An action item belongs to one of the two people of the 1:1."):
         actions.add_action(sessions, NOW, AS_ALICE, BOB, "Hire", CAROL, None)
-    with refused(sessions, "You don't have a 1:1 with {}.") as error:
+    with refused(sessions, "You don't have a 1:1 with {}.", people=(CAROL,)):
         actions.add_action(sessions, NOW, AS_ALICE, CAROL, "Hire", None, None)
-    assert error.value.people == (CAROL,)
     with refused(sessions, "The action item is empty."):
         actions.add_action(sessions, NOW, AS_ALICE, BOB, "   ", None, None)
 

@@ -9,23 +9,9 @@ from bot.services import actions, agenda, series, summaries, topics
 from bot.services.followups import chase_unrecorded
 from bot.services.pairs import Actor
 from bot.store.db import SessionFactory
-from tests.services.conftest import (
-    ALICE,
-    AS_ALICE,
-    AS_BOB,
-    AS_CAROL,
-    BERLIN,
-    BOB,
-    CAROL,
-    FIRST,
-    FIRST_END,
-    SECOND,
-    SET_UP,
-    TEAM,
-    Weekly,
-    refused,
-    schedule_weekly,
-)
+from tests.services.conftest import FIRST, FIRST_END, SECOND, SET_UP, Weekly, schedule_weekly
+from tests.services.helpers import refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BERLIN, BOB, CAROL, TEAM
 
 NOW = SET_UP + timedelta(hours=1)
 
@@ -97,9 +83,8 @@ def test_a_private_note_is_in_its_authors_agenda_only(sessions: SessionFactory, 
 
 
 def test_an_agenda_or_note_without_a_1on1_is_refused(sessions: SessionFactory, weekly: Weekly) -> None:
-    with refused(sessions, "You don't have a 1:1 with {}.") as error:
+    with refused(sessions, "You don't have a 1:1 with {}.", people=(BOB,)):
         agenda.show_agenda(sessions, NOW, AS_CAROL, BOB, BERLIN)
-    assert error.value.people == (BOB,)
     with refused(sessions, "You don't have a 1:1 with {}."):
         agenda.add_note(sessions, NOW, AS_ALICE, CAROL, "About Carol")
 

@@ -12,7 +12,8 @@ from bot.services import series
 from bot.services.materialise import materialise_due
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting
-from tests.services.conftest import AS_ALICE, BERLIN, SET_UP, Weekly
+from tests.services.conftest import SET_UP, Weekly
+from tests.services.people import AS_ALICE, BERLIN
 
 SPRING = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)  # Berlin moves its clocks on Sunday 28 March
 

@@ -8,18 +8,10 @@ from bot.services.pairs import Actor, NoSuchPair, own_meeting, resolve_pair
 from bot.store import people
 from bot.store.db import SessionFactory
 from bot.store.models import Pair, Person, Topic
-from tests.services.conftest import (
-    ALICE,
-    AS_ALICE,
-    AS_BOB,
-    AS_CAROL,
-    BOB,
-    CAROL,
-    FIRST,
-    Weekly,
-    refused,
-    schedule_weekly,
-)
+from tests.read_back import manager_of_the_pair
+from tests.services.conftest import FIRST, Weekly, schedule_weekly
+from tests.services.helpers import refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL
 
 
 def _resolve(sessions: SessionFactory, actor: Actor, other: str | None) -> tuple[str, str]:
@@ -40,10 +32,7 @@ def test_only_a_series_makes_a_pair_and_says_who_leads(sessions: SessionFactory)
     schedule_weekly(sessions, AS_ALICE, BOB)
     assert _resolve(sessions, AS_BOB, ALICE) == (BOB, ALICE)
     assert _resolve(sessions, AS_ALICE, None) == (ALICE, BOB)  # her only 1:1: no need to name Bob
-    with sessions() as session:
-        pair = session.scalars(select(Pair)).one()
-        manager = session.get(Person, pair.manager_id)
-        assert manager is not None and manager.slack_user_id == ALICE
+    assert manager_of_the_pair(sessions) == ALICE
 
 
 def test_a_pair_an_older_version_made_without_a_series_stays_invisible(
@@ -61,9 +50,8 @@ def test_a_pair_an_older_version_made_without_a_series_stays_invisible(
         session.add(phantom)
         session.flush()
         session.add(Topic(pair_id=phantom.id, author_id=carol.id, text="An old topic", created_at=FIRST))
-    with refused(sessions, "You don't have a 1:1 with {}.") as error:
+    with refused(sessions, "You don't have a 1:1 with {}.", people=(CAROL,)):
         _resolve(sessions, AS_BOB, CAROL)
-    assert error.value.people == (CAROL,)
     with refused(sessions, "You don't have any 1:1s yet"):
         _resolve(sessions, AS_CAROL, None)
     # Bob has one real 1:1, so a command without a name is about it, not "which one?".
@@ -78,9 +66,8 @@ def test_without_a_name_several_1on1s_are_listed_as_people_not_markup(
     sessions: SessionFactory, weekly: Weekly
 ) -> None:
     schedule_weekly(sessions, AS_ALICE, CAROL, weekday=2)
-    with refused(sessions, "You have 1:1s with several people ({}, {})") as error:
+    with refused(sessions, "You have 1:1s with several people ({}, {})", people=(BOB, CAROL)):
         _resolve(sessions, AS_ALICE, None)
-    assert error.value.people == (BOB, CAROL)
 
 
 def test_a_1on1_with_yourself_is_refused(sessions: SessionFactory, weekly: Weekly) -> None:

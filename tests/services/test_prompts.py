@@ -8,7 +8,9 @@ from bot.domain.outbox import MessageKind
 from bot.services import series
 from bot.services.prompts import queue_due_prompts
 from bot.store.db import SessionFactory
-from tests.services.conftest import AS_ALICE, AS_BOB, BERLIN, BOB, SECOND, SET_UP, Weekly, meeting, queued
+from tests.services.conftest import SECOND, SET_UP, Weekly
+from tests.services.helpers import meeting, queued
+from tests.services.people import AS_ALICE, AS_BOB, BERLIN, BOB
 
 
 def _prompted(sessions: SessionFactory, meeting_id: int) -> list[int | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.domain.meetings import MeetingStatus
@@ -13,24 +14,15 @@ from bot.services.prompts import queue_due_prompts
 from bot.services.rebooking import book_slot, skip_missed
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting
-from tests.services.conftest import (
-    ALICE,
-    AS_ALICE,
-    AS_BOB,
-    AS_CAROL,
-    FIRST_END,
-    SET_UP,
-    Weekly,
-    meeting,
-    queued,
-    refused,
-    schedule_weekly,
-)
+from tests.services.conftest import FIRST_END, SET_UP, Weekly, schedule_weekly
+from tests.services.helpers import meeting, queued, refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL
 
 AFTER = FIRST_END + timedelta(minutes=5)
 
 
-def _missed(sessions: SessionFactory, weekly: Weekly) -> list[int]:
+@pytest.fixture
+def slots(sessions: SessionFactory, weekly: Weekly) -> list[int]:
     """The 1 Dec meeting was prompted and asked about, then reported as not held; its offered slots."""
     queue_due_prompts(sessions, SET_UP)
     queue_followups(sessions, FIRST_END)
@@ -44,10 +36,9 @@ def _times(sessions: SessionFactory) -> dict[int, tuple[datetime, datetime]]:
 
 
 def test_a_chosen_slot_moves_that_meeting_only_tells_both_and_asks_for_topics_again(
-    sessions: SessionFactory, weekly: Weekly
+    sessions: SessionFactory, weekly: Weekly, slots: list[int]
 ) -> None:
     first = weekly.meeting_ids[0]
-    slots = _missed(sessions, weekly)
     before = _times(sessions)
     rebooked = book_slot(sessions, AFTER, AS_ALICE, first, slots[1])
     new_start = datetime.fromtimestamp(slots[1], UTC)
@@ -69,10 +60,9 @@ def test_a_chosen_slot_moves_that_meeting_only_tells_both_and_asks_for_topics_ag
 
 
 def test_a_rebooked_meeting_is_asked_how_it_went_after_its_new_time(
-    sessions: SessionFactory, weekly: Weekly
+    sessions: SessionFactory, weekly: Weekly, slots: list[int]
 ) -> None:
     first = weekly.meeting_ids[0]
-    slots = _missed(sessions, weekly)
     book_slot(sessions, AFTER, AS_ALICE, first, slots[0])
     asked = len(queued(sessions, MessageKind.FOLLOW_UP))
     queue_followups(sessions, meeting(sessions, first).ends_at)
@@ -80,10 +70,9 @@ def test_a_rebooked_meeting_is_asked_how_it_went_after_its_new_time(
 
 
 def test_a_time_not_offered_a_past_one_or_a_stale_choice_is_refused(
-    sessions: SessionFactory, weekly: Weekly
+    sessions: SessionFactory, weekly: Weekly, slots: list[int]
 ) -> None:
     first = weekly.meeting_ids[0]
-    slots = _missed(sessions, weekly)
     with refused(sessions, "That time wasn't one of the times I offered for this 1:1."):
         book_slot(sessions, AFTER, AS_ALICE, first, slots[0] + 1800)
     with refused(sessions, "That time has already passed; pick a later one."):
@@ -97,10 +86,9 @@ def test_a_time_not_offered_a_past_one_or_a_stale_choice_is_refused(
 
 
 def test_skip_this_one_records_it_as_skipped_and_tells_the_other(
-    sessions: SessionFactory, weekly: Weekly
+    sessions: SessionFactory, weekly: Weekly, slots: list[int]
 ) -> None:
     first = weekly.meeting_ids[0]
-    slots = _missed(sessions, weekly)
     assert skip_missed(sessions, AFTER, AS_BOB, first) == ALICE
     skipped = meeting(sessions, first)
     assert (skipped.status, skipped.offered_slots) == (MeetingStatus.SKIPPED, None)

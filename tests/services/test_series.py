@@ -11,24 +11,11 @@ from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
 from bot.services import series
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, Pair, Person, Series
-from tests.services.conftest import (
-    ALICE,
-    AS_ALICE,
-    AS_BOB,
-    AS_CAROL,
-    BERLIN,
-    BOB,
-    FIRST,
-    FIRST_END,
-    SECOND,
-    SET_UP,
-    Weekly,
-    meeting,
-    queued,
-    refused,
-    schedule_weekly,
-)
+from bot.store.models import Meeting, Person, Series
+from tests.read_back import manager_of_the_pair
+from tests.services.conftest import FIRST, FIRST_END, SECOND, SET_UP, Weekly, schedule_weekly
+from tests.services.helpers import meeting, queued, refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BERLIN, BOB
 
 
 def _starts(sessions: SessionFactory) -> dict[int, tuple[object, object, MeetingStatus]]:
@@ -57,19 +44,15 @@ def test_schedule_keeps_10_berlin_for_six_weeks_and_announces_it_to_the_other(
 def test_as_report_makes_the_other_person_the_manager(sessions: SessionFactory) -> None:
     request = series.ScheduleRequest(BOB, "weekly", 1, time(10), caller_is_manager=False)
     series.schedule(sessions, SET_UP, AS_ALICE, request, BERLIN)
-    with sessions() as session:
-        pair = session.scalars(select(Pair)).one()
-        manager = session.get(Person, pair.manager_id)
-        assert manager is not None and manager.slack_user_id == BOB
+    assert manager_of_the_pair(sessions) == BOB
 
 
 def test_a_second_series_for_the_same_pair_is_refused_from_either_side(
     sessions: SessionFactory, weekly: Weekly
 ) -> None:
     for caller, other in ((AS_ALICE, BOB), (AS_BOB, ALICE)):
-        with refused(sessions, "You already have a recurring 1:1 with {0}.") as error:
+        with refused(sessions, "You already have a recurring 1:1 with {0}.", people=(other,)):
             schedule_weekly(sessions, caller, other, weekday=3)
-        assert error.value.people == (other,)
 
 
 def test_a_first_date_in_the_past_is_refused(sessions: SessionFactory) -> None:
@@ -129,9 +112,8 @@ def test_cancel_ends_the_series_and_cancels_future_meetings_only(
     [notice] = queued(sessions, MessageKind.SERIES_CANCELLED)
     assert notice.recipient_id == weekly.alice_id
     # A second cancel (a double click on "Yes, cancel") is refused; so is asking again.
-    with refused(sessions, "Your 1:1 with {} has already ended.") as error:
+    with refused(sessions, "Your 1:1 with {} has already ended.", people=(BOB,)):
         series.cancel(sessions, now, AS_ALICE, weekly.series_id)
-    assert error.value.people == (BOB,)
     with refused(sessions, "You have no recurring 1:1 with {} to cancel."):
         series.series_to_cancel(sessions, now, AS_ALICE, BOB)
     # Ended, it no longer stands in the way of a new one.
@@ -142,18 +124,16 @@ def test_nobody_but_the_two_can_cancel_skip_or_move_it(sessions: SessionFactory,
     schedule_weekly(sessions, AS_CAROL, "UDAVE001")
     with refused(sessions, "That 1:1 isn't one of yours."):
         series.cancel(sessions, FIRST, AS_CAROL, weekly.series_id)
-    with refused(sessions, "You don't have a 1:1 with {}.") as error:
+    with refused(sessions, "You don't have a 1:1 with {}.", people=(ALICE,)):
         series.skip_next(sessions, FIRST, AS_CAROL, ALICE)
-    assert error.value.people == (ALICE,)
     with refused(sessions, "You don't have a 1:1 with {}."):
         series.reschedule_next(sessions, FIRST, AS_CAROL, BOB, date(2026, 12, 10), time(15), BERLIN)
 
 
 def test_skip_or_move_with_nothing_ahead_is_refused(sessions: SessionFactory, weekly: Weekly) -> None:
     series.cancel(sessions, FIRST_END, AS_ALICE, weekly.series_id)
-    with refused(sessions, "There is no upcoming 1:1 with {} to skip.") as error:
+    with refused(sessions, "There is no upcoming 1:1 with {} to skip.", people=(BOB,)):
         series.skip_next(sessions, FIRST_END, AS_ALICE, BOB)
-    assert error.value.people == (BOB,)
     with refused(sessions, "There is no upcoming 1:1 with {} to move."):
         series.reschedule_next(sessions, FIRST_END, AS_BOB, None, date(2026, 12, 10), time(15), BERLIN)
 

@@ -15,20 +15,9 @@ from bot.services import summaries, topics
 from bot.services.summaries import ActionInput, SummaryInput, SummaryInvalid
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Note, Summary, Topic
-from tests.services.conftest import (
-    AS_ALICE,
-    AS_BOB,
-    AS_CAROL,
-    BOB,
-    CAROL,
-    FIRST_END,
-    SET_UP,
-    Weekly,
-    meeting,
-    queued,
-    refused,
-    schedule_weekly,
-)
+from tests.services.conftest import FIRST_END, SET_UP, Weekly, schedule_weekly
+from tests.services.helpers import meeting, queued, refused
+from tests.services.people import AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL
 
 NOW = FIRST_END + timedelta(minutes=5)
 

@@ -9,7 +9,8 @@ from bot.domain.outbox import MessageKind
 from bot.services.tick import REQUEST_MEMORY, run_tick
 from bot.store import requests
 from bot.store.db import SessionFactory
-from tests.services.conftest import FIRST_END, SET_UP, Weekly, queued
+from tests.services.conftest import FIRST_END, SET_UP, Weekly
+from tests.services.helpers import queued
 
 
 def test_a_tick_does_what_is_due_once(sessions: SessionFactory, weekly: Weekly) -> None:

@@ -1,12 +1,15 @@
-"""What the Slack integration tests share: people, replies, a tick at an instant, message lookups."""
+"""What the Slack integration tests share: replies, a tick at an instant, message and button lookups, the
+summary form's values and the database read back (the people are in people.py)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.delivery.passes import deliver_all_due
@@ -14,17 +17,12 @@ from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_calls import build_delivery_client
 from bot.services.tick import TickReport, run_tick
 from bot.slack.messages import MessageRenderer
-from bot.store.base import Base
 from bot.store.db import SessionFactory
+from bot.store.models import Pair, Person
+from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
-
-ALICE, BOB, CAROL, DAVE = "UALICE01", "UBOB0001", "UCAROL01", "UDAVE001"
-ZONES = {ALICE: "America/New_York", BOB: "Europe/Berlin", CAROL: "Asia/Tokyo", DAVE: "America/New_York"}
-
-
-def add_people(emulator: SlackEmulator) -> None:
-    for user_id, zone in ZONES.items():
-        emulator.add_user(user_id, name=user_id.lower(), tz=zone)
+from tests.read_back import Rows, every_row
+from tests.slack.people import ALICE, BOB, CAROL, DAVE
 
 
 def reply_of(response: httpx.Response) -> dict[str, Any]:
@@ -46,6 +44,57 @@ def text_of(message: dict[str, Any]) -> str:
 
 def reply_text(response: httpx.Response) -> str:
     return text_of(reply_of(response))
+
+
+def schedule_both_pairs(slack: SlackSender) -> None:
+    """Alice meets Bob weekly on Tuesdays at 10:00, Carol meets Dave weekly on Wednesdays at 10:00."""
+    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    reply_text(slack.command(f"schedule <@{DAVE}> weekly wed 10:00", user_id=CAROL))
+
+
+def bot_messages(emulator: SlackEmulator, user_id: str, fragment: str) -> list[dict[str, Any]]:
+    """Messages the bot posted in its DM with `user_id` that contain `fragment`, oldest first."""
+    channel = emulator.dm_channel_for(user_id)
+    return [m for m in emulator.messages(channel or "") if m.get("bot_id") and fragment in text_of(m)]
+
+
+def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A message's buttons by action id (the first of each)."""
+    found: dict[str, dict[str, Any]] = {}
+    for block in message.get("blocks") or []:
+        for element in [block.get("accessory"), *(block.get("elements") or [])]:
+            if isinstance(element, dict) and element.get("type") == "button":
+                found.setdefault(element["action_id"], element)
+    return found
+
+
+def everything_sent_to_slack(emulator: SlackEmulator) -> str:
+    """Every Web API call's arguments and every response_url post, as one string."""
+    return json.dumps(
+        [c.args for c in emulator.calls()] + [p.payload for p in emulator.response_posts()],
+        ensure_ascii=False,
+    )
+
+
+def written_in_dm(emulator: SlackEmulator, user_id: str, text: str) -> tuple[str, str]:
+    """`user_id` writes `text` in their DM with the bot, as Slack stores it; returns the channel and the ts
+    (send the event with `slack.dm(user_id, text, channel=channel, ts=ts)`)."""
+    channel = emulator.open_dm(user_id)
+    return channel, emulator.add_message(channel, user_id, text)["ts"]
+
+
+def answer_in_thread(emulator: SlackEmulator, ts: str) -> dict[str, Any]:
+    """The arguments of the bot's latest post in the thread of the message `ts`, waiting for it."""
+    return emulator.wait_for("chat.postMessage", lambda call: call.args.get("thread_ts") == ts)[-1].args
+
+
+def pair_id(session: Session, one: str, other: str) -> int:
+    """The id of the pair of these two Slack users."""
+    people = {p.id: p.slack_user_id for p in session.scalars(select(Person))}
+    pairs = {
+        frozenset((people[p.member_a_id], people[p.member_b_id])): p.id for p in session.scalars(select(Pair))
+    }
+    return pairs[frozenset((one, other))]
 
 
 def tick(sessions: SessionFactory, settings: Settings, at: datetime) -> tuple[TickReport, DeliveryReport]:
@@ -91,19 +140,6 @@ def summary_values(
     return values
 
 
-Snapshot = dict[str, list[tuple[str, ...]]]
-
-
-def snapshot(sessions: SessionFactory) -> Snapshot:
+def snapshot(sessions: SessionFactory) -> Rows:
     """Every row of every table (contents, not just counts), but the log of handled request ids."""
-    with sessions() as session:
-        return {
-            table.name: sorted(tuple(repr(v) for v in row) for row in session.execute(select(table)))
-            for table in Base.metadata.sorted_tables
-            if table.name != "slack_request"
-        }
-
-
-def changed(before: Snapshot, after: Snapshot) -> set[str]:
-    """The tables whose rows differ between two snapshots."""
-    return {name for name in before if before[name] != after[name]}
+    return every_row(sessions, leave_out={"slack_request"})

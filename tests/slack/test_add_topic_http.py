@@ -13,7 +13,8 @@ from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.conftest import START
 from tests.reliability_report import record
-from tests.slack.helpers import add_people, text_of
+from tests.slack.helpers import text_of
+from tests.slack.people import add_people
 
 ALICE, BOB, CAROL = "UALICE01", "UBOB0001", "UCAROL01"
 

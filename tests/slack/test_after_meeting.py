@@ -20,16 +20,15 @@ from emulator.requests import SlackSender
 from emulator.web_api import BOT_USER_ID, SlackEmulator
 from tests.conftest import FakeClock
 from tests.slack.helpers import (
-    ALICE,
-    BOB,
-    CAROL,
-    ZONES,
-    add_people,
+    bot_messages,
+    buttons,
+    everything_sent_to_slack,
     reply_text,
     summary_values,
     text_of,
     tick,
 )
+from tests.slack.people import ALICE, BOB, CAROL, ZONES, add_people
 
 FIRST_START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tue 10:00 New York, 16:00 Berlin
 FIRST_END = FIRST_START + timedelta(minutes=30)
@@ -49,18 +48,10 @@ def pair(slack: SlackSender) -> None:
     reply_text(slack.command("add-topic Budget", user_id=ALICE))
 
 
-def bot_messages(emulator: SlackEmulator, user_id: str, fragment: str) -> list[dict[str, Any]]:
-    channel = emulator.dm_channel_for(user_id)
-    return [m for m in emulator.messages(channel or "") if m.get("bot_id") and fragment in text_of(m)]
-
-
-def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found = {}
-    for block in message.get("blocks") or []:
-        for element in [block.get("accessory"), *(block.get("elements") or [])]:
-            if isinstance(element, dict) and element.get("type") == "button":
-                found.setdefault(element["action_id"], element)
-    return found
+@pytest.fixture
+def ended(pair: None, sessions: SessionFactory, settings: Settings) -> None:
+    """Their first 1:1 is over: the tick at its end has asked both of them how it went."""
+    tick(sessions, settings, FIRST_END)
 
 
 def click(
@@ -91,18 +82,9 @@ def summary_channel(emulator: SlackEmulator) -> str:
     return opened[-1].response["channel"]["id"]
 
 
-def everything_sent_to_slack(emulator: SlackEmulator) -> str:
-    return json.dumps([c.args for c in emulator.calls()] + [p.payload for p in emulator.response_posts()])
-
-
 def test_summaries_by_both_end_in_one_private_thread_and_done_updates_it(
-    pair: None,
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
+    ended: None, slack: SlackSender, sessions: SessionFactory, settings: Settings, emulator: SlackEmulator
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     assert bot_messages(emulator, ALICE, f"How did your 1:1 with <@{BOB}> go?")
     form = open_summary_form(slack, emulator, BOB)
     assert form["title"]["text"] == "1:1 summary"
@@ -193,13 +175,8 @@ def test_the_private_note_is_shown_to_its_author_only(
 
 
 def test_the_summary_goes_to_each_dm_when_the_group_dm_cannot_be_opened(
-    pair: None,
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
+    ended: None, slack: SlackSender, emulator: SlackEmulator
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     form = open_summary_form(slack, emulator, BOB)
     emulator.fail_next("conversations.open", status=200, error="method_not_supported_for_channel_type")
     slack.submit(BOB, form, summary_values("Solo copies", [("Follow up", BOB, None)]))
@@ -217,14 +194,13 @@ def test_the_summary_goes_to_each_dm_when_the_group_dm_cannot_be_opened(
 
 
 def test_skip_this_one_records_the_meeting_as_skipped_and_tells_the_other(
-    pair: None,
+    ended: None,
     slack: SlackSender,
     sessions: SessionFactory,
     settings: Settings,
     emulator: SlackEmulator,
     clock: FakeClock,
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     tick(sessions, settings, FIRST_END + timedelta(hours=24))  # silence: the first nudge
     clock.set(FIRST_END + timedelta(hours=25))
     nudge = bot_messages(emulator, BOB, "didn't happen")[-1]
@@ -239,13 +215,8 @@ def test_skip_this_one_records_the_meeting_as_skipped_and_tells_the_other(
 
 
 def test_a_summary_for_someone_elses_meeting_or_a_bad_owner_is_refused(
-    pair: None,
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
+    ended: None, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     form = open_summary_form(slack, emulator, BOB)
     outsider = slack.submit(CAROL, {**form, "id": "VOTHER001"}, summary_values("Snooping", []))
     assert outsider.json()["errors"] == {"key_points": "That 1:1 isn't one of yours."}
@@ -265,13 +236,8 @@ def test_a_summary_for_someone_elses_meeting_or_a_bad_owner_is_refused(
 
 
 def test_the_same_submission_twice_is_stored_once(
-    pair: None,
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
+    ended: None, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     form = open_summary_form(slack, emulator, BOB)
     values = summary_values("Once", [("Only once", BOB, None)])
     slack.submit(BOB, form, values)
@@ -296,14 +262,13 @@ def slot_is_inside_working_hours(epoch: int, user_ids: list[str]) -> bool:
 
 
 def test_it_didnt_happen_offers_slots_in_both_working_hours_and_a_choice_moves_only_that_meeting(
-    pair: None,
+    ended: None,
     slack: SlackSender,
     sessions: SessionFactory,
     settings: Settings,
     emulator: SlackEmulator,
     clock: FakeClock,
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     clock.set(FIRST_END + timedelta(minutes=5))
     follow_up = bot_messages(emulator, BOB, "How did your 1:1")[-1]
     url = click(slack, emulator, BOB, follow_up, buttons(follow_up)["meeting_not_held"])
@@ -361,13 +326,8 @@ def test_new_york_and_tokyo_are_offered_the_closest_slots_with_whose_evening_it_
 
 
 def test_silence_leads_to_two_nudges_then_missed(
-    pair: None,
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
+    ended: None, slack: SlackSender, sessions: SessionFactory, settings: Settings, emulator: SlackEmulator
 ) -> None:
-    tick(sessions, settings, FIRST_END)
     tick(sessions, settings, FIRST_END + timedelta(hours=23))
     assert not bot_messages(emulator, ALICE, "didn't happen")
     tick(sessions, settings, FIRST_END + timedelta(hours=24))
@@ -386,7 +346,7 @@ def test_silence_leads_to_two_nudges_then_missed(
 
 
 def test_list_counts_held_skipped_and_missed(
-    pair: None,
+    ended: None,
     slack: SlackSender,
     sessions: SessionFactory,
     settings: Settings,
@@ -394,7 +354,6 @@ def test_list_counts_held_skipped_and_missed(
     clock: FakeClock,
 ) -> None:
     # 1 Dec: held (a summary). 8 Dec: skipped ahead of time. 15 Dec: nobody records it: missed.
-    tick(sessions, settings, FIRST_END)
     form = open_summary_form(slack, emulator, BOB)
     slack.submit(BOB, form, summary_values("Good one", []))
     clock.set(FIRST_END + timedelta(hours=1))

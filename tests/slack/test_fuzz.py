@@ -23,23 +23,22 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.slack.subcommands import SUBCOMMANDS
 from bot.store.db import SessionFactory
-from bot.store.models import ActionItem, Meeting, Pair, PendingTopic, Person, Series, Topic
+from bot.store.models import ActionItem, Meeting, PendingTopic, Series, Topic
 from emulator.requests import SlackSender, meant_text
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
+from tests.read_back import changed
 from tests.reliability_report import record
 from tests.slack.helpers import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    ZONES,
-    changed,
+    pair_id,
     reply_text,
+    schedule_both_pairs,
     snapshot,
     text_of,
     tick,
+    written_in_dm,
 )
+from tests.slack.people import ALICE, BOB, CAROL, DAVE, ZONES, add_people
 
 TOPIC_LIMIT = 500  # characters, after trimming
 ERIN = "UERIN001"  # in the workspace, in no 1:1: an outsider to everything
@@ -100,10 +99,9 @@ def world(
 ) -> World:
     """Alice-Bob and Carol-Dave meet weekly, with topics, an action item and a note; Carol also shares
     an agenda with Bob (two 1:1s) and has a DM'd topic waiting; Erin has no 1:1. Time zones are cached."""
-    for user_id, zone in {**ZONES, ERIN: "Europe/London"}.items():
-        emulator.add_user(user_id, name=user_id.lower(), tz=zone)
-    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
-    reply_text(slack.command(f"schedule <@{DAVE}> weekly wed 10:00", user_id=CAROL))
+    add_people(emulator)
+    emulator.add_user(ERIN, name=ERIN.lower(), tz="Europe/London")
+    schedule_both_pairs(slack)
     reply_text(slack.command(f"add-topic <@{BOB}> Roadmap & <b>priorities</b>", user_id=ALICE))
     reply_text(slack.command(f"add-topic <@{DAVE}> Conference talk", user_id=CAROL))
     reply_text(slack.command(f"schedule <@{BOB}> monthly fri 15:00", user_id=CAROL))
@@ -111,16 +109,12 @@ def world(
     reply_text(slack.command(f"add-action <@{BOB}> Share the plan for <@{BOB}>", user_id=ALICE))
     reply_text(slack.command(f"note <@{BOB}> Keep an eye on workload", user_id=ALICE))
     tick(sessions, settings, clock())
-    carol_dm = emulator.open_dm(CAROL)
-    sent = emulator.add_message(carol_dm, CAROL, "Ask about the offsite")
-    assert slack.dm(CAROL, "Ask about the offsite", channel=carol_dm, ts=sent["ts"]).status_code == 200
+    carol_dm, ts = written_in_dm(emulator, CAROL, "Ask about the offsite")
+    assert slack.dm(CAROL, "Ask about the offsite", channel=carol_dm, ts=ts).status_code == 200
     for user_id in (*ZONES, ERIN):
         reply_text(slack.command("list", user_id=user_id))
     with sessions() as session:
-        people = {p.slack_user_id: p.id for p in session.scalars(select(Person))}
-        pairs = {frozenset((p.member_a_id, p.member_b_id)): p.id for p in session.scalars(select(Pair))}
-        ab = pairs[frozenset((people[ALICE], people[BOB]))]
-        cd = pairs[frozenset((people[CAROL], people[DAVE]))]
+        ab, cd = pair_id(session, ALICE, BOB), pair_id(session, CAROL, DAVE)
 
         def of(model: Any, pair_id: int) -> tuple[int, ...]:
             return tuple(session.scalars(select(model.id).where(model.pair_id == pair_id).order_by(model.id)))
@@ -406,8 +400,7 @@ def test_any_dm_is_answered_in_its_thread_escaped_and_an_oversized_one_stores_no
     world: World, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator, user: str, text: str
 ) -> None:
     record("fuzz cases: DM texts", 1)
-    channel = emulator.open_dm(user)
-    ts = emulator.add_message(channel, user, text)["ts"]
+    channel, ts = written_in_dm(emulator, user, text)
     before = snapshot(sessions)
     assert slack.dm(user, text, channel=channel, ts=ts).status_code == 200
     after = snapshot(sessions)
@@ -708,8 +701,7 @@ def test_a_nul_character_in_user_text_is_stored_or_refused_not_a_server_error(
     reply = slack.command(f"note <@{BOB}> private\x00note", user_id=ALICE).json()["text"]
     if "Something went wrong" in reply:
         problems.append(("note", reply))
-    dm = emulator.open_dm(ALICE)
-    ts = emulator.add_message(dm, ALICE, "dm\x00topic")["ts"]
+    dm, ts = written_in_dm(emulator, ALICE, "dm\x00topic")
     if (status := slack.dm(ALICE, "dm\x00topic", channel=dm, ts=ts).status_code) != 200:
         problems.append(("dm", status))
     view = {"callback_id": "add_topic_modal", "private_metadata": str(world.ab_meetings[0])}

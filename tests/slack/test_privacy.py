@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,23 +22,25 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.domain.meetings import MeetingStatus
 from bot.store.db import SessionFactory
-from bot.store.models import ActionItem, Meeting, Pair, PendingTopic, Person, Series, Topic
+from bot.store.models import ActionItem, Meeting, PendingTopic, Series, Topic
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
+from tests.read_back import changed
 from tests.slack.helpers import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    ZONES,
-    changed,
+    bot_messages,
+    buttons,
+    everything_sent_to_slack,
+    pair_id,
     reply_text,
+    schedule_both_pairs,
     snapshot,
     summary_values,
     text_of,
     tick,
+    written_in_dm,
 )
+from tests.slack.people import ALICE, BOB, CAROL, DAVE, ZONES, add_people
 
 FIRST_START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tue 10:00 New York
 FIRST_END = FIRST_START + timedelta(minutes=30)
@@ -73,30 +76,8 @@ class World:
     alice_dm: str
 
 
-def everything_sent_to_slack(emulator: SlackEmulator) -> str:
-    """Every Web API call's arguments and every response_url post, as one string."""
-    return json.dumps(
-        [c.args for c in emulator.calls()] + [p.payload for p in emulator.response_posts()],
-        ensure_ascii=False,
-    )
-
-
 def leaked(text: str, secrets: tuple[str, ...] = AB_TEXTS) -> list[str]:
     return [secret for secret in secrets if secret in text]
-
-
-def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for block in message.get("blocks") or []:
-        for element in [block.get("accessory"), *(block.get("elements") or [])]:
-            if isinstance(element, dict) and element.get("type") == "button":
-                found.setdefault(element["action_id"], element)
-    return found
-
-
-def bot_messages(emulator: SlackEmulator, user_id: str, fragment: str) -> list[dict[str, Any]]:
-    channel = emulator.dm_channel_for(user_id)
-    return [m for m in emulator.messages(channel or "") if m.get("bot_id") and fragment in text_of(m)]
 
 
 def click(
@@ -116,104 +97,100 @@ def click(
     return url
 
 
+@pytest.fixture
 def build_world(
     slack: SlackSender,
     sessions: SessionFactory,
     settings: Settings,
     emulator: SlackEmulator,
     clock: FakeClock,
-) -> World:
-    """Both pairs, through the real flows: commands, ticks, clicks, the summary modal, a DM."""
-    for user_id, zone in ZONES.items():
-        emulator.add_user(user_id, name=user_id.lower(), tz=zone)
-    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
-    reply_text(slack.command(f"schedule <@{DAVE}> weekly wed 10:00", user_id=CAROL))
-    reply_text(slack.command(f"add-topic <@{ALICE}> {BOB_TOPIC}", user_id=BOB))
-    reply_text(slack.command(f"add-topic <@{BOB}> {ALICE_TOPIC}", user_id=ALICE))
-    reply_text(slack.command(f"note <@{BOB}> {ALICE_NOTE}", user_id=ALICE))
-    reply_text(slack.command(f"add-topic <@{CAROL}> {CD_TOPIC}", user_id=DAVE))
-    tick(sessions, settings, clock())  # pre-meeting prompts for both pairs
+) -> Callable[[], World]:
+    """Both pairs, through the real flows: commands, ticks, clicks, the summary modal, a DM; built when
+    called, so that a test can watch the log while they are."""
 
-    # After the first meeting Bob writes the summary: key points, an action item, a private note.
-    tick(sessions, settings, FIRST_END)
-    clock.set(FIRST_END + timedelta(minutes=5))
-    follow_up = bot_messages(emulator, BOB, "How did your 1:1")[-1]
-    click(slack, emulator, BOB, buttons(follow_up)["summary_open"], follow_up)
-    call = emulator.wait_for("views.open")[-1]
-    form = {**call.args["view"], "id": call.response["view"]["id"]}
-    options = next(b for b in form["blocks"] if b["block_id"] == "covered")["element"]["options"]
-    covered = [o for o in options if o["text"]["text"] == ALICE_TOPIC]
-    submitted = slack.submit(
-        BOB, form, summary_values(KEY_POINTS, [(BOB_ACTION, BOB, "2026-12-10")], BOB_NOTE, covered)
-    )
-    assert submitted.status_code == 200 and not submitted.content, submitted.text
-    reply_text(slack.command(f"add-action <@{BOB}> {ALICE_ACTION}", user_id=ALICE))
+    def build() -> World:
+        add_people(emulator)
+        schedule_both_pairs(slack)
+        reply_text(slack.command(f"add-topic <@{ALICE}> {BOB_TOPIC}", user_id=BOB))
+        reply_text(slack.command(f"add-topic <@{BOB}> {ALICE_TOPIC}", user_id=ALICE))
+        reply_text(slack.command(f"note <@{BOB}> {ALICE_NOTE}", user_id=ALICE))
+        reply_text(slack.command(f"add-topic <@{CAROL}> {CD_TOPIC}", user_id=DAVE))
+        tick(sessions, settings, clock())  # pre-meeting prompts for both pairs
 
-    # The second meeting "didn't happen": reschedule slots are on offer.
-    tick(sessions, settings, SECOND_END)
-    clock.set(SECOND_END + timedelta(minutes=5))
-    follow_up = bot_messages(emulator, ALICE, "How did your 1:1")[-1]
-    click(slack, emulator, ALICE, buttons(follow_up)["meeting_not_held"], follow_up)
-    nudge = bot_messages(emulator, ALICE, "didn't happen")[-1]
-    slot = buttons(nudge)["slot_choose"]
-
-    # Alice shares an agenda with Dave too, so a plain DM of hers waits for her to pick a 1:1.
-    reply_text(slack.command(f"schedule <@{DAVE}> monthly fri 15:00", user_id=ALICE))
-    reply_text(slack.command(f"add-topic <@{DAVE}> Hiring plan", user_id=ALICE))
-    alice_dm = emulator.open_dm(ALICE)
-    sent = emulator.add_message(alice_dm, ALICE, PENDING_TEXT)
-    assert slack.dm(ALICE, PENDING_TEXT, channel=alice_dm, ts=sent["ts"]).status_code == 200
-    assert bot_messages(emulator, ALICE, "Which 1:1 is this topic for?")
-
-    prompt = next(
-        m for m in emulator.messages(alice_dm) if m.get("bot_id") and "add your topics" in m.get("text", "")
-    )
-    with sessions() as session:
-        people = {p.slack_user_id: p.id for p in session.scalars(select(Person))}
-        pairs = {frozenset((p.member_a_id, p.member_b_id)): p.id for p in session.scalars(select(Pair))}
-        ab_pair = pairs[frozenset((people[ALICE], people[BOB]))]
-        cd_pair = pairs[frozenset((people[CAROL], people[DAVE]))]
-        ab_meetings = list(
-            session.scalars(select(Meeting).where(Meeting.pair_id == ab_pair).order_by(Meeting.starts_at))
+        # After the first meeting Bob writes the summary: key points, an action item, a private note.
+        tick(sessions, settings, FIRST_END)
+        clock.set(FIRST_END + timedelta(minutes=5))
+        follow_up = bot_messages(emulator, BOB, "How did your 1:1")[-1]
+        click(slack, emulator, BOB, buttons(follow_up)["summary_open"], follow_up)
+        call = emulator.wait_for("views.open")[-1]
+        form = {**call.args["view"], "id": call.response["view"]["id"]}
+        options = next(b for b in form["blocks"] if b["block_id"] == "covered")["element"]["options"]
+        covered = [o for o in options if o["text"]["text"] == ALICE_TOPIC]
+        submitted = slack.submit(
+            BOB, form, summary_values(KEY_POINTS, [(BOB_ACTION, BOB, "2026-12-10")], BOB_NOTE, covered)
         )
-        cd_meeting = session.scalars(
-            select(Meeting).where(Meeting.pair_id == cd_pair).order_by(Meeting.starts_at)
-        ).first()
-        assert ab_meetings[0].status is MeetingStatus.HELD and ab_meetings[1].offered_slots
-        assert cd_meeting is not None
-        world = World(
-            ab_pair=ab_pair,
-            cd_pair=cd_pair,
-            ab_series=session.scalars(select(Series.id).where(Series.pair_id == ab_pair)).one(),
-            held=ab_meetings[0].id,
-            missed=ab_meetings[1].id,
-            next_ab=ab_meetings[2].id,
-            cd_meeting=cd_meeting.id,
-            topics={t.text: t.id for t in session.scalars(select(Topic))},
-            actions={a.text: a.id for a in session.scalars(select(ActionItem))},
-            pending=session.scalars(select(PendingTopic.id)).one(),
-            offered_slot=int(slot["value"].split(":")[1]),
-            alice_prompt_ts=prompt["ts"],
-            alice_dm=alice_dm,
+        assert submitted.status_code == 200 and not submitted.content, submitted.text
+        reply_text(slack.command(f"add-action <@{BOB}> {ALICE_ACTION}", user_id=ALICE))
+
+        # The second meeting "didn't happen": reschedule slots are on offer.
+        tick(sessions, settings, SECOND_END)
+        clock.set(SECOND_END + timedelta(minutes=5))
+        follow_up = bot_messages(emulator, ALICE, "How did your 1:1")[-1]
+        click(slack, emulator, ALICE, buttons(follow_up)["meeting_not_held"], follow_up)
+        nudge = bot_messages(emulator, ALICE, "didn't happen")[-1]
+        slot = buttons(nudge)["slot_choose"]
+
+        # Alice shares an agenda with Dave too, so a plain DM of hers waits for her to pick a 1:1.
+        reply_text(slack.command(f"schedule <@{DAVE}> monthly fri 15:00", user_id=ALICE))
+        reply_text(slack.command(f"add-topic <@{DAVE}> Hiring plan", user_id=ALICE))
+        alice_dm, ts = written_in_dm(emulator, ALICE, PENDING_TEXT)
+        assert slack.dm(ALICE, PENDING_TEXT, channel=alice_dm, ts=ts).status_code == 200
+        assert bot_messages(emulator, ALICE, "Which 1:1 is this topic for?")
+
+        prompt = next(
+            m
+            for m in emulator.messages(alice_dm)
+            if m.get("bot_id") and "add your topics" in m.get("text", "")
         )
-    for user_id in ZONES:  # time zones cached as of now, so no read below refreshes one
-        reply_text(slack.command("list", user_id=user_id))
-    # Everything Carol will try to reach really is there, and visible to its owners.
-    assert not leaked(everything_sent_to_slack(emulator), (ALICE_NOTE, BOB_NOTE))
-    mine = reply_text(slack.command(f"agenda <@{BOB}>", user_id=ALICE))
-    assert BOB_TOPIC in mine and ALICE_ACTION in mine and BOB_ACTION in mine and ALICE_NOTE in mine
-    return world
+        with sessions() as session:
+            ab_pair, cd_pair = pair_id(session, ALICE, BOB), pair_id(session, CAROL, DAVE)
+            ab_meetings = list(
+                session.scalars(select(Meeting).where(Meeting.pair_id == ab_pair).order_by(Meeting.starts_at))
+            )
+            cd_meeting = session.scalars(
+                select(Meeting).where(Meeting.pair_id == cd_pair).order_by(Meeting.starts_at)
+            ).first()
+            assert ab_meetings[0].status is MeetingStatus.HELD and ab_meetings[1].offered_slots
+            assert cd_meeting is not None
+            world = World(
+                ab_pair=ab_pair,
+                cd_pair=cd_pair,
+                ab_series=session.scalars(select(Series.id).where(Series.pair_id == ab_pair)).one(),
+                held=ab_meetings[0].id,
+                missed=ab_meetings[1].id,
+                next_ab=ab_meetings[2].id,
+                cd_meeting=cd_meeting.id,
+                topics={t.text: t.id for t in session.scalars(select(Topic))},
+                actions={a.text: a.id for a in session.scalars(select(ActionItem))},
+                pending=session.scalars(select(PendingTopic.id)).one(),
+                offered_slot=int(slot["value"].split(":")[1]),
+                alice_prompt_ts=prompt["ts"],
+                alice_dm=alice_dm,
+            )
+        for user_id in ZONES:  # time zones cached as of now, so no read below refreshes one
+            reply_text(slack.command("list", user_id=user_id))
+        # Everything Carol will try to reach really is there, and visible to its owners.
+        assert not leaked(everything_sent_to_slack(emulator), (ALICE_NOTE, BOB_NOTE))
+        mine = reply_text(slack.command(f"agenda <@{BOB}>", user_id=ALICE))
+        assert BOB_TOPIC in mine and ALICE_ACTION in mine and BOB_ACTION in mine and ALICE_NOTE in mine
+        return world
+
+    return build
 
 
 @pytest.fixture
-def world(
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
-    clock: FakeClock,
-) -> World:
-    return build_world(slack, sessions, settings, emulator, clock)
+def world(build_world: Callable[[], World]) -> World:
+    return build_world()
 
 
 def outsider_commands(w: World) -> list[str]:
@@ -374,15 +351,13 @@ def test_an_outsiders_modal_submissions_for_their_meetings_store_nothing(
 
 
 def test_a_private_note_never_leaves_its_author(
+    build_world: Callable[[], World],
     slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
     emulator: SlackEmulator,
-    clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    w = build_world(slack, sessions, settings, emulator, clock)
+    w = build_world()
     # Alice reopens the summary form of the held meeting and adds hers; both read everything they can.
     follow_up = bot_messages(emulator, ALICE, "How did your 1:1")[0]
     click(slack, emulator, ALICE, {**buttons(follow_up)["summary_open"], "value": str(w.held)}, follow_up)
@@ -413,15 +388,10 @@ def test_a_private_note_never_leaves_its_author(
 
 
 def test_log_lines_carry_ids_not_topic_text(
-    slack: SlackSender,
-    sessions: SessionFactory,
-    settings: Settings,
-    emulator: SlackEmulator,
-    clock: FakeClock,
-    caplog: pytest.LogCaptureFixture,
+    build_world: Callable[[], World], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    build_world(slack, sessions, settings, emulator, clock)
+    build_world()
     lines = [(r.name, r.levelno, caplog.handler.format(r)) for r in caplog.records]
     assert any(name.startswith("bot.") for name, _, _ in lines)  # the bot's own lines were captured
     with_text = [(name, level, line[:200]) for name, level, line in lines if leaked(line)]
@@ -441,8 +411,7 @@ def test_a_note_the_database_refuses_is_not_written_to_the_log(
     slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    for user_id, zone in ZONES.items():
-        emulator.add_user(user_id, name=user_id.lower(), tz=zone)
+    add_people(emulator)
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     secret = "Bob privately: I am interviewing elsewhere\x00"
     slack.command(f"note <@{BOB}> {secret}", user_id=ALICE)

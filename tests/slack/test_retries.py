@@ -12,12 +12,20 @@ from bot.store.models import Topic
 from emulator.requests import SlackSender, dm_message_event
 from emulator.web_api import SlackEmulator
 from tests.reliability_report import record
-from tests.slack.helpers import ALICE, BOB, add_people, reply_text
+from tests.slack.helpers import reply_text, written_in_dm
+from tests.slack.people import ALICE, BOB, add_people
 
 
 def topic_count(sessions: SessionFactory) -> int:
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(Topic)) or 0
+
+
+@pytest.fixture
+def alice_meets_bob(slack: SlackSender, emulator: SlackEmulator) -> None:
+    """Alice has set up a weekly 1:1 with Bob."""
+    add_people(emulator)
+    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
 
 
 @pytest.mark.reliability
@@ -27,9 +35,8 @@ def test_a_retried_event_is_handled_once(
     caplog.set_level(logging.INFO, logger="bot.slack.dedup")
     add_people(emulator)
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
-    dm = emulator.open_dm(BOB)
-    sent = emulator.add_message(dm, BOB, "Team offsite")
-    event = dm_message_event(BOB, "Team offsite", channel=dm, ts=sent["ts"])
+    dm, ts = written_in_dm(emulator, BOB, "Team offsite")
+    event = dm_message_event(BOB, "Team offsite", channel=dm, ts=ts)
     for retry in (None, 1, 2):
         assert (
             slack.event(
@@ -38,7 +45,7 @@ def test_a_retried_event_is_handled_once(
             == 200
         )
     assert topic_count(sessions) == 1
-    confirmations = [c for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == sent["ts"]]
+    confirmations = [c for c in emulator.calls("chat.postMessage") if c.args.get("thread_ts") == ts]
     assert len(confirmations) == 1
     # The retries were recognised before any handler ran (DM topics are also idempotent on their own).
     assert caplog.text.count("already handled event:Ev0RETRY01") == 2
@@ -47,10 +54,8 @@ def test_a_retried_event_is_handled_once(
 
 @pytest.mark.reliability
 def test_a_redelivered_command_is_handled_once(
-    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+    alice_meets_bob: None, slack: SlackSender, sessions: SessionFactory
 ) -> None:
-    add_people(emulator)
-    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     first = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa")
     again = slack.command(
         f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, trigger_id="111.222.aaa", retry_num=1
@@ -65,10 +70,8 @@ def test_a_redelivered_command_is_handled_once(
 
 @pytest.mark.http_only
 def test_a_request_that_failed_is_not_remembered(
-    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+    alice_meets_bob: None, slack: SlackSender, sessions: SessionFactory
 ) -> None:
-    add_people(emulator)
-    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     forged = slack.command(f"add-topic <@{BOB}> Retry me", user_id=ALICE, trigger_id="9.9.zz", secret="wrong")
     assert forged.status_code == 401
     assert (

@@ -16,18 +16,18 @@ from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, S
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
+from tests.read_back import manager_of_the_pair
 from tests.reliability_report import record
 from tests.slack.helpers import (
-    ALICE,
-    BOB,
-    CAROL,
-    add_people,
+    answer_in_thread,
     posts_to,
     reply_text,
     text_of,
     tick,
     wait_for_post,
+    written_in_dm,
 )
+from tests.slack.people import ALICE, BOB, CAROL, add_people
 
 NEW_YORK, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
 PROMPT = "add your topics"  # in every pre-meeting prompt's text
@@ -62,20 +62,15 @@ def test_schedule_is_announced_to_the_other_person_in_their_own_zone(
         f"<!date^{int(first.timestamp())}^{{date_short_pretty}} at {{time}}|Tue 01 Dec 2026 16:00 CET>"
         in (text_of(announced))
     )
+    assert manager_of_the_pair(sessions) == ALICE
     with sessions() as session:
-        pair = session.scalars(select(Pair)).one()
-        manager = session.get(Person, pair.manager_id)
-        assert manager is not None and manager.slack_user_id == ALICE
         assert session.scalars(select(Series)).one().timezone == "America/New_York"
 
 
 def test_as_report_makes_the_other_person_the_manager(slack: SlackSender, sessions: SessionFactory) -> None:
     text = reply_text(slack.command(f"schedule <@{BOB}> biweekly fri 09:30 45m as report", user_id=ALICE))
     assert "leads it; it's your meeting" in text
-    with sessions() as session:
-        pair = session.scalars(select(Pair)).one()
-        manager = session.get(Person, pair.manager_id)
-        assert manager is not None and manager.slack_user_id == BOB
+    assert manager_of_the_pair(sessions) == BOB
 
 
 def test_time_zones_are_cached_not_fetched_on_every_request(
@@ -268,14 +263,14 @@ def test_topics_by_command_dm_and_thread_reply_land_on_the_right_meeting(
     assert (
         slack.dm(ALICE, "In the thread", channel=dm, ts=reply["ts"], thread_ts=prompt_ts).status_code == 200
     )
-    emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == prompt_ts)
+    answer_in_thread(emulator, prompt_ts)
 
     # A plain DM from someone with two 1:1s asks which one; nothing is lost while it waits.
     plain = emulator.add_message(dm, ALICE, "Plain DM")
     assert slack.dm(ALICE, "Plain DM", channel=dm, ts=plain["ts"]).status_code == 200
-    question = emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == plain["ts"])[-1]
-    assert "Which 1:1 is this topic for?" in text_of(question.args)
-    buttons = [b["accessory"] for b in question.args["blocks"] if b.get("accessory")]
+    question = answer_in_thread(emulator, plain["ts"])
+    assert "Which 1:1 is this topic for?" in text_of(question)
+    buttons = [b["accessory"] for b in question["blocks"] if b.get("accessory")]
     carol_button = next(b for b in buttons if b["value"].endswith(f":{carol_pair}"))
     stored = emulator.messages(dm)[-1]
     response_url = emulator.new_response_url()
@@ -294,13 +289,11 @@ def test_a_dm_from_someone_with_one_1on1_is_confirmed_in_its_thread(
     slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
-    dm = emulator.open_dm(BOB)
-    sent = emulator.add_message(dm, BOB, "Feedback on the launch")
-    assert slack.dm(BOB, "Feedback on the launch", channel=dm, ts=sent["ts"]).status_code == 200
-    confirmation = emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == sent["ts"])[-1]
-    assert f"Added to your 1:1 with <@{ALICE}>" in text_of(confirmation.args)
+    dm, ts = written_in_dm(emulator, BOB, "Feedback on the launch")
+    assert slack.dm(BOB, "Feedback on the launch", channel=dm, ts=ts).status_code == 200
+    assert f"Added to your 1:1 with <@{ALICE}>" in text_of(answer_in_thread(emulator, ts))
     # Slack retries the same event: still one topic.
-    assert slack.dm(BOB, "Feedback on the launch", channel=dm, ts=sent["ts"], retry_num=1).status_code == 200
+    assert slack.dm(BOB, "Feedback on the launch", channel=dm, ts=ts, retry_num=1).status_code == 200
     with sessions() as session:
         assert [t.text for t in session.scalars(select(Topic))] == ["Feedback on the launch"]
 
@@ -308,11 +301,9 @@ def test_a_dm_from_someone_with_one_1on1_is_confirmed_in_its_thread(
 def test_a_dm_without_any_1on1_gets_a_clear_answer(
     slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
-    dm = emulator.open_dm(CAROL)
-    sent = emulator.add_message(dm, CAROL, "Hello?")
-    slack.dm(CAROL, "Hello?", channel=dm, ts=sent["ts"])
-    answer = emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == sent["ts"])[-1]
-    assert "You don't have any 1:1s yet" in text_of(answer.args)
+    dm, ts = written_in_dm(emulator, CAROL, "Hello?")
+    slack.dm(CAROL, "Hello?", channel=dm, ts=ts)
+    assert "You don't have any 1:1s yet" in text_of(answer_in_thread(emulator, ts))
     with sessions() as session:
         assert session.scalars(select(Topic)).all() == []
 

@@ -21,17 +21,17 @@ from bot.config import Settings
 from bot.delivery.background import BackgroundDeliverer
 from bot.processes import build_deliverer
 from bot.slack.after_ack import AfterAck
-from bot.slack.app import build_app
 from bot.slack.blocks.modals import add_topic_modal
 from bot.slack.ids import ADD_TOPIC, CANCEL_KEEP, SUMMARY_OPEN, TOPIC_BLOCK, TOPIC_INPUT
-from bot.store.db import SessionFactory, make_session_factory
+from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, Person, Series, Topic
 from emulator.requests import SlackSender, new_ts
-from emulator.socket_mode import AckResponse, SocketModeBot, SocketModeSender
+from emulator.socket_mode_app import AckResponse, SocketModeBot, SocketModeSender
 from emulator.web_api import APP_TOKEN, SlackEmulator
-from tests.conftest import SIGNING_SECRET, FakeClock, serving
+from tests.conftest import FakeClock, app_under_test, http_sender, reset_around, serving, socket_mode_sender
 from tests.reliability_report import record, record_max
-from tests.slack.helpers import ALICE, BOB, CAROL, DAVE, add_people, text_of
+from tests.slack.helpers import text_of
+from tests.slack.people import ALICE, BOB, CAROL, DAVE, add_people
 
 SLOW = 3.5  # seconds: longer than Slack's 3-second deadline
 ACK_WITHIN = 0.5
@@ -44,19 +44,10 @@ class SlowApp:
     deliverer: BackgroundDeliverer
 
 
-@pytest.fixture(scope="module")
-def _slow_emulator() -> Iterator[SlackEmulator]:
-    """This module's own Slack: the suite's Socket Mode app, connected to the shared one, could take
-    envelopes meant for the app under test here (the newest connection gets them, and it reconnects)."""
-    with SlackEmulator() as emulator:
-        yield emulator
-
-
 @pytest.fixture
-def emulator(_slow_emulator: SlackEmulator) -> Iterator[SlackEmulator]:
-    _slow_emulator.reset()
-    yield _slow_emulator
-    _slow_emulator.reset()
+def emulator(own_emulator: SlackEmulator) -> Iterator[SlackEmulator]:
+    """This module's own Slack (see own_emulator), for the app under test here."""
+    yield from reset_around(own_emulator)
 
 
 @pytest.fixture(scope="module", params=["http", "socket_mode"])
@@ -65,24 +56,19 @@ def slow_app(
     settings: Settings,
     engine: Engine,
     _clock: FakeClock,
-    _slow_emulator: SlackEmulator,
+    own_emulator: SlackEmulator,
 ) -> Iterator[SlowApp]:
     """The app as `serve` and `run` build it, over HTTP or Socket Mode: its own deliverer, after-ack pool."""
-    _emulator = _slow_emulator
-    settings = replace(settings, slack_api_url=_emulator.url)
+    settings = replace(settings, slack_api_url=own_emulator.url)
     if request.param == "socket_mode":
         settings = replace(settings, app_token=APP_TOKEN)
-    sessions = make_session_factory(engine)
-    deliverer = build_deliverer(settings, sessions, _clock)
-    later = AfterAck()
-    app = build_app(settings, sessions, clock=_clock, outbox=deliverer, later=later)
+    app, later, deliverer = app_under_test(settings, engine, _clock, build_deliverer)
     if request.param == "http":
-        with serving(app, engine) as url, SlackSender(url, SIGNING_SECRET, responses=_emulator) as sender:
+        with serving(app, engine) as url, http_sender(url, own_emulator) as sender:
             yield SlowApp(sender, later, deliverer)
     else:
         with SocketModeBot(app, APP_TOKEN):
-            _emulator.socket_mode.connected(timeout=10)
-            yield SlowApp(SocketModeSender(_emulator.socket_mode, responses=_emulator), later, deliverer)
+            yield SlowApp(socket_mode_sender(own_emulator), later, deliverer)
     deliverer.stop()
 
 
@@ -109,19 +95,28 @@ def count(sessions: SessionFactory, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+@pytest.fixture
+def alice_meets_bob(
+    sender: SlackSender | SocketModeSender, slow_app: SlowApp, emulator: SlackEmulator, clock: FakeClock
+) -> None:
+    """Alice sets up a weekly 1:1 with Bob while Slack is quick (at the clock's START): answered, and all
+    after the ack done."""
+    add_people(emulator)
+    url = emulator.new_response_url()
+    sender.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE, response_url=url)
+    emulator.wait_for_response_posts(1, url)
+    assert slow_app.later.wait_idle(10)
+
+
 @pytest.mark.reliability
 def test_every_command_click_and_submission_is_acknowledged_at_once_while_slack_is_slow(
+    alice_meets_bob: None,
     sender: SlackSender | SocketModeSender,
     slow_app: SlowApp,
     sessions: SessionFactory,
     emulator: SlackEmulator,
 ) -> None:
-    add_people(emulator)
     # Alice meets Bob (set up while Slack is quick); everything below happens while it is slow.
-    url = emulator.new_response_url()
-    sender.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE, response_url=url)
-    emulator.wait_for_response_posts(1, url)
-    assert slow_app.later.wait_idle(10)
     with sessions() as session:
         meeting = session.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
         assert meeting is not None
@@ -203,17 +198,13 @@ def test_a_command_is_still_acknowledged_when_slack_never_answers_its_zone_quest
 
 
 def test_a_day_old_zone_answers_at_once_and_is_refreshed_after_the_ack(
+    alice_meets_bob: None,
     sender: SlackSender | SocketModeSender,
     slow_app: SlowApp,
     sessions: SessionFactory,
     emulator: SlackEmulator,
     clock: FakeClock,
 ) -> None:
-    add_people(emulator)
-    url = emulator.new_response_url()
-    sender.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE, response_url=url)
-    emulator.wait_for_response_posts(1, url)
-    assert slow_app.later.wait_idle(10)
     clock.set(clock() + timedelta(hours=25))  # Alice's cached zone is now older than a day
     emulator.set_latency(SLOW)
     listed = acked(sender.command("list", user_id=ALICE), [])

@@ -8,7 +8,8 @@ import pytest
 
 from emulator.requests import JSON, TEAM_ID, SlackSender, new_ts
 from emulator.web_api import SlackEmulator
-from tests.slack.helpers import ALICE, add_people, text_of
+from tests.slack.helpers import text_of
+from tests.slack.people import ALICE, add_people
 
 
 def test_a_button_from_an_old_message_is_answered_with_a_polite_word(
