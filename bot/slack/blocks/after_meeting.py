@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 from bot.domain.slots import Slot
 from bot.services.messages.after_meeting import FollowUp, Nudge, Rebooked, SummaryAdded
 from bot.slack import ids
-from bot.slack.blocks.common import Message, section, text_message, to_dicts
+from bot.slack.blocks.common import Message, ask, section, text_message, to_dicts
 from bot.slack.dates import slack_date
 from bot.slack.text import mention
 
@@ -17,18 +17,12 @@ def follow_up_message(follow_up: FollowUp) -> Message:
     return {
         "text": question,
         "blocks": to_dicts(
-            [
-                section(
-                    f":wave: {question} Write down the key points and action items while they are fresh; "
-                    "if you both do, the two add up."
-                ),
-                ActionsBlock(
-                    elements=[
-                        ids.SUMMARY_OPEN.element("Write the summary", follow_up.meeting_id, style="primary"),
-                        ids.NOT_HELD.element("It didn't happen", follow_up.meeting_id),
-                    ]
-                ),
-            ]
+            ask(
+                f":wave: {question} Write down the key points and action items while they are fresh; "
+                "if you both do, the two add up.",
+                ids.SUMMARY_OPEN.element("Write the summary", follow_up.meeting_id, style="primary"),
+                ids.NOT_HELD.element("It didn't happen", follow_up.meeting_id),
+            )
         ),
     }
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 SECTION_LIMIT = 3000  # Slack rejects a section text over 3,000 characters
 MESSAGE_BLOCK_LIMIT = 50  # and a message with more than 50 blocks
@@ -36,6 +43,11 @@ def bullets(title: str, lines: Sequence[str], *, limit: int = SECTION_LIMIT) -> 
 
 def _more(count: int) -> str:
     return f"\n…and {count} more"
+
+
+def ask(text: str, *buttons: ButtonElement) -> list[Block]:
+    """A question and the buttons that answer it, below it."""
+    return [section(text), ActionsBlock(elements=list(buttons))]
 
 
 def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:

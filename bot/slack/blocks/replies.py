@@ -6,7 +6,6 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     ContextBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -17,13 +16,12 @@ from bot.services.agenda import AgendaView, NoteAdded, PairLine
 from bot.services.series import MeetingChange, Scheduled, SeriesSummary
 from bot.slack import ids
 from bot.slack.blocks.agenda import action_line, agenda_reply_blocks
-from bot.slack.blocks.common import bullets, section, to_dicts
+from bot.slack.blocks.common import ask, bullets, section, to_dicts
 from bot.slack.dates import slack_date, slack_day, weekly_slot
 from bot.slack.ids import COMMAND
 from bot.slack.text import escape, mention
 
 Reply = dict[str, Any]
-
 
 
 def reply(text: str, *blocks: Any) -> Reply:
@@ -165,12 +163,10 @@ def cancel_confirmation(summary: SeriesSummary) -> Reply:
     )
     return reply(
         question,
-        section(question),
-        ActionsBlock(
-            elements=[
-                ids.CANCEL_CONFIRM.element("End it", summary.series_id, style="danger"),
-                ids.CANCEL_KEEP.element("Keep it", summary.series_id),
-            ]
+        *ask(
+            question,
+            ids.CANCEL_CONFIRM.element("End it", summary.series_id, style="danger"),
+            ids.CANCEL_KEEP.element("Keep it", summary.series_id),
         ),
     )
 
