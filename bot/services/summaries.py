@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, TopicStatus, clean_text, without_controls
+from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, clean_text, without_controls
 from bot.domain.errors import DomainError, InvalidField
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
@@ -18,7 +17,7 @@ from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
 from bot.store import outbox
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, Note, Pair, Person, Summary, Topic
+from bot.store.models import Meeting, Note, Pair, Person, Summary
 
 KEY_POINTS_MAX_CHARS = 3000
 
@@ -82,7 +81,7 @@ def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: 
         raise SummaryInvalid("note", error.message) from None
     with sessions.begin() as session:
         meeting, pair, me = own_meeting(session, actor, form.meeting_id)
-        if session.scalar(select(Summary.id).where(Summary.source == form.source)) is not None:
+        if agenda_store.summary_from(session, form.source) is not None:
             return  # the same submission, delivered again
         actions = [_action(pair, item) for item in form.actions if item.text.strip()]
         if not key_points and not actions:
@@ -106,7 +105,7 @@ def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: 
             session.add(
                 Note(pair_id=pair.id, meeting_id=meeting.id, author_id=me.id, text=note, created_at=now)
             )
-        _cover(session, pair, form.covered_topic_ids)
+        agenda_store.cover_topics(session, pair.id, form.covered_topic_ids)
         meeting.status = MeetingStatus.HELD
         meeting.offered_slots = None
         session.flush()
@@ -136,17 +135,6 @@ def _action(pair: Pair, item: ActionInput) -> tuple[str, Person, date | None]:
     if item.owner_user_id not in members:
         raise SummaryInvalid(item.owner_field or item.field, "Pick one of the two of you as the owner.")
     return text, members[item.owner_user_id], item.due
-
-
-def _cover(session: Session, pair: Pair, topic_ids: list[int]) -> None:
-    if topic_ids:
-        # Only this pair's topics: a crafted id of another pair's topic changes nothing.
-        session.execute(
-            update(Topic)
-            .where(Topic.id.in_(topic_ids), Topic.pair_id == pair.id)
-            .values(status=TopicStatus.COVERED)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _publish(session: Session, meeting: Meeting, pair: Pair, summary: Summary, now: datetime) -> None:

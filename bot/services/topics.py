@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import clean_topic
@@ -13,6 +12,7 @@ from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.services.pairs import Actor, own_meeting, resolve_pair
+from bot.store import agenda as agenda_store
 from bot.store import meetings as meeting_store
 from bot.store import outbox, people
 from bot.store.db import SessionFactory
@@ -66,7 +66,7 @@ def add_topic_to_meeting(
     cleaned = clean_topic(text)
     with sessions.begin() as session:
         meeting, pair, me = own_meeting(session, actor, meeting_id)
-        if not _already_taken(session, source):
+        if not agenda_store.source_taken(session, source):
             _add(session, now, me, pair, cleaned, meeting=meeting, source=source)
 
 
@@ -77,7 +77,7 @@ def topic_from_dm(sessions: SessionFactory, now: datetime, message: DirectMessag
     the person has several, waits as a pending topic while they pick one.
     """
     with sessions.begin() as session:
-        if _already_taken(session, message.source):
+        if agenda_store.source_taken(session, message.source):
             return  # Slack delivered the same message again
         try:
             text = clean_topic(message.text)
@@ -173,13 +173,6 @@ def _meeting_of_thread(session: Session, message: DirectMessage) -> Meeting | No
     if sent is None or sent.meeting_id is None:
         return None
     return session.get(Meeting, sent.meeting_id)
-
-
-def _already_taken(session: Session, source: str) -> bool:
-    return (
-        session.scalar(select(Topic.id).where(Topic.source == source)) is not None
-        or session.scalar(select(PendingTopic.id).where(PendingTopic.source == source)) is not None
-    )
 
 
 def _reply(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import TopicStatus, Visibility
-from bot.store.models import ActionItem, Meeting, Note, Topic
+from bot.store.models import ActionItem, Meeting, Note, PendingTopic, Summary, Topic
 
 
 def _visible_open_topics(pair_id: int, viewer_id: int) -> Select[tuple[Topic]]:
@@ -81,3 +81,43 @@ def add_action_item(
     session.add(item)
     session.flush()
     return item
+
+
+def source_taken(session: Session, source: str) -> bool:
+    """Whether a topic (placed or pending) already came from this submission or message."""
+    return (
+        session.scalar(select(Topic.id).where(Topic.source == source)) is not None
+        or session.scalar(select(PendingTopic.id).where(PendingTopic.source == source)) is not None
+    )
+
+
+def cover_topics(session: Session, pair_id: int, topic_ids: list[int]) -> None:
+    """Mark these topics covered: only the pair's own (a crafted id of another pair's changes nothing)."""
+    if topic_ids:
+        session.execute(
+            update(Topic)
+            .where(Topic.id.in_(topic_ids), Topic.pair_id == pair_id)
+            .values(status=TopicStatus.COVERED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def summary_from(session: Session, source: str) -> int | None:
+    """The summary a submission already stored, if it was delivered before."""
+    return session.scalar(select(Summary.id).where(Summary.source == source))
+
+
+def meeting_record(
+    session: Session, meeting_id: int
+) -> tuple[Sequence[Summary], Sequence[ActionItem], Sequence[str]]:
+    """What was recorded of a meeting: its summaries, its action items, the texts of the topics covered."""
+    summaries = session.scalars(select(Summary).where(Summary.meeting_id == meeting_id).order_by(Summary.id))
+    actions = session.scalars(
+        select(ActionItem).where(ActionItem.meeting_id == meeting_id).order_by(ActionItem.id)
+    )
+    covered = session.scalars(
+        select(Topic.text)
+        .where(Topic.meeting_id == meeting_id, Topic.status == TopicStatus.COVERED)
+        .order_by(Topic.id)
+    )
+    return summaries.all(), actions.all(), covered.all()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.agenda import TopicStatus
 from bot.services.people import FALLBACK_TIMEZONE
-from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, Summary, Topic
+from bot.store import agenda as agenda_store
+from bot.store.models import Meeting, OutboxMessage, Pair, Person
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,7 @@ def load_summary(session: Session, row: OutboxMessage, now: datetime) -> Summary
     if meeting is None or pair is None:
         return None
     by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
-    summaries = session.scalars(select(Summary).where(Summary.meeting_id == meeting.id).order_by(Summary.id))
-    actions = session.scalars(
-        select(ActionItem).where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.id)
-    )
-    covered = session.scalars(
-        select(Topic.text)
-        .where(Topic.meeting_id == meeting.id, Topic.status == TopicStatus.COVERED)
-        .order_by(Topic.id)
-    )
+    summaries, actions, covered = agenda_store.meeting_record(session, meeting.id)
     recipient = session.get(Person, row.recipient_id) if row.recipient_id else pair.member_a
     return SummaryView(
         meeting_id=meeting.id,
