@@ -71,5 +71,5 @@ def skip_missed(sessions: SessionFactory, now: datetime, actor: Actor, meeting_i
 
 
 def _still_open(status: MeetingStatus, offered: list[int] | None) -> None:
-    if status is not MeetingStatus.SCHEDULED or not offered:
+    if status is not MeetingStatus.SCHEDULED or offered is None:  # `[]`: no slot was found, still open
         raise DomainError("This 1:1 was already rebooked, skipped or recorded; nothing to choose any more.")

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
 from bot.services.followups import queue_followups, report_not_held
+from bot.services.messages.after_meeting import load_nudge
 from bot.services.prompts import queue_due_prompts
 from bot.services.rebooking import book_slot, skip_missed
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting
+from bot.store.models import Meeting, OutboxMessage
 from tests.services.conftest import FIRST_END, SET_UP, Weekly, schedule_weekly
 from tests.services.helpers import meeting, queued, refused
 from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL
@@ -98,3 +99,19 @@ def test_skip_this_one_records_it_as_skipped_and_tells_the_other(
         book_slot(sessions, AFTER, AS_ALICE, first, slots[0])
     with refused(sessions, "This 1:1 was already rebooked, skipped or recorded"):
         skip_missed(sessions, AFTER, AS_ALICE, first)
+
+
+def test_a_nudge_that_found_no_free_time_still_goes_out_and_can_be_skipped(
+    sessions: SessionFactory, weekly: Weekly, slots: list[int]
+) -> None:
+    first = weekly.meeting_ids[0]
+    with sessions.begin() as session:  # nothing free in the days searched
+        session.get(Meeting, first).offered_slots = []  # type: ignore[union-attr]
+    with sessions() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.NUDGE)).first()
+        assert row is not None
+        nudge = load_nudge(session, row, AFTER)
+    # Sent, saying so ("I couldn't find a free time…"), not dropped as if it had been rebooked.
+    assert nudge is not None and nudge.slots == ()
+    skip_missed(sessions, AFTER, AS_ALICE, first)
+    assert meeting(sessions, first).status is MeetingStatus.SKIPPED

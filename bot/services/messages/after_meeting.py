@@ -58,8 +58,9 @@ def load_nudge(session: Session, row: OutboxMessage, now: datetime) -> Nudge | N
     if found is None:
         return None
     meeting, pair, other_user_id = found
-    if meeting.status is not MeetingStatus.SCHEDULED or not meeting.offered_slots:
-        return None  # rebooked, skipped or recorded meanwhile
+    # Rebooked, skipped or recorded meanwhile (offers cleared). No slot found is `[]`: still sent, saying so.
+    if meeting.status is not MeetingStatus.SCHEDULED or meeting.offered_slots is None:
+        return None
     attendees = [
         Attendee(p.slack_user_id, p.timezone or FALLBACK_TIMEZONE) for p in (pair.member_a, pair.member_b)
     ]
