@@ -38,9 +38,11 @@ class AfterAck:
     def _guarded(self, work: Callable[[], object], what: str) -> None:
         try:
             with outbox.watching() as queued:
-                work()
-                if queued() and self.kick is not None:
-                    self.kick()
+                try:
+                    work()
+                finally:  # what was queued goes out even when answering Slack failed afterwards
+                    if queued() and self.kick is not None:
+                        self.kick()
         except Exception:
             logger.exception("after the acknowledgement, %s failed", what)
         finally:
