@@ -39,8 +39,9 @@ def resolve_pair(
         # The common case in two queries: both people known and paired already.
         known = people.find_people(session, actor.team_id, [actor.user_id, other_user_id])
         me, other = known.get(actor.user_id), known.get(other_user_id)
-        found = people.pair_of(session, me, other) if me and other else None
-        if me is not None and found is not None and (create or found.manager_id is not None):
+        # Scheduling takes over a pair an older version made without a series; nothing else sees it.
+        found = people.pair_of(session, me, other, real_only=not create) if me and other else None
+        if me is not None and found is not None:
             return me, found
         if not create:
             raise NoSuchPair(

@@ -54,9 +54,15 @@ def find_people(session: Session, team_id: str, slack_user_ids: list[str]) -> di
     return {person.slack_user_id: person for person in found}
 
 
-def pair_of(session: Session, one: Person, other: Person) -> Pair | None:
+# A series sets who leads; a pair without a manager came from an older version's stray topic.
+_REAL = Pair.manager_id.is_not(None)
+
+
+def pair_of(session: Session, one: Person, other: Person, *, real_only: bool = False) -> Pair | None:
+    """The two people's pair; with `real_only`, only one a series made (see `pairs_of`)."""
     low, high = sorted((one.id, other.id))
-    return session.scalar(_pairs().where(Pair.member_a_id == low, Pair.member_b_id == high))
+    query = _pairs().where(Pair.member_a_id == low, Pair.member_b_id == high)
+    return session.scalar(query.where(_REAL) if real_only else query)
 
 
 def pair(session: Session, one: Person, other: Person, now: datetime) -> tuple[Pair, bool]:
@@ -83,7 +89,7 @@ def pairs_of(session: Session, someone: Person) -> list[Pair]:
             _pairs()
             .where(
                 or_(Pair.member_a_id == someone.id, Pair.member_b_id == someone.id),
-                Pair.manager_id.is_not(None),
+                _REAL,
             )
             .order_by(Pair.id)
         )
