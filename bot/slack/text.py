@@ -12,6 +12,7 @@ forms is escaped, exactly once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.domain.errors import DomainError
 
@@ -23,16 +24,21 @@ _SPECIAL = {"here", "channel", "everyone"}
 _ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))  # &amp; last: "&amp;lt;" means "&lt;"
 
 
+def _split(text: str, tokens: re.Pattern[str]) -> Iterator[tuple[bool, str]]:
+    """The text in order as (is a token, piece): the runs between `tokens` matches, and each match."""
+    last = 0
+    for match in tokens.finditer(text):
+        yield False, text[last : match.start()]
+        yield True, match.group(0)
+        last = match.end()
+    yield False, text[last:]
+
+
 def from_slack(raw: str) -> str:
     """What the person meant by text Slack sent in a command or message (see the module doc)."""
-    parts: list[str] = []
-    last = 0
-    for match in _TOKEN.finditer(raw):
-        parts.append(_unescape(raw[last : match.start()]))
-        parts.append(_meant_token(match.group(1)))
-        last = match.end()
-    parts.append(_unescape(raw[last:]))
-    return "".join(parts)
+    return "".join(
+        _meant_token(piece[1:-1]) if token else _unescape(piece) for token, piece in _split(raw, _TOKEN)
+    )
 
 
 def _meant_token(inner: str) -> str:
@@ -66,14 +72,9 @@ def escape(text: str) -> str:
     Without this, a topic like `<!channel>` or `<https://evil|docs>` would ping everyone or
     disguise a link when echoed back.
     """
-    parts: list[str] = []
-    last = 0
-    for match in _STORED_MENTION.finditer(text):
-        parts.append(_escape_all(text[last : match.start()]))
-        parts.append(match.group(0))
-        last = match.end()
-    parts.append(_escape_all(text[last:]))
-    return "".join(parts)
+    return "".join(
+        piece if mention else _escape_all(piece) for mention, piece in _split(text, _STORED_MENTION)
+    )
 
 
 def _escape_all(text: str) -> str:
@@ -101,14 +102,7 @@ def escape_clipped(text: str, limit: int) -> str:
 
 def _pieces(text: str) -> list[str]:
     """The text as characters, with each stored mention one piece."""
-    pieces: list[str] = []
-    last = 0
-    for match in _STORED_MENTION.finditer(text):
-        pieces.extend(text[last : match.start()])
-        pieces.append(match.group(0))
-        last = match.end()
-    pieces.extend(text[last:])
-    return pieces
+    return [p for mention, run in _split(text, _STORED_MENTION) for p in ([run] if mention else run)]
 
 
 def mention(slack_user_id: str) -> str:
