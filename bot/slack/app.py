@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.now import Clock, system_clock
@@ -60,7 +61,8 @@ def build_app(
         outbox=outbox,
         later=later or AfterAck(),
     )
-    app.use_store(sessions, clock, deps.outbox)
+    verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
+    app.use_store(sessions, clock, deps.outbox, verifier)
     deps.later.kick = deps.outbox.kick
     for listeners in (commands, events, actions, views):
         listeners.register(app, deps)

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.agenda import TopicStatus, Visibility
@@ -251,9 +262,11 @@ class OutboxMessage(Base):
 
 
 class SlackRequest(Base):
-    """A request from Slack already handled, so a redelivery (Slack retries events) has one effect."""
+    """A request from Slack, being or already handled: a redelivery (Slack retries) has one effect."""
 
     __tablename__ = "slack_request"
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "event:Ev…" or "trigger:…"
-    handled_at: Mapped[datetime] = mapped_column(index=True)
+    handled_at: Mapped[datetime] = mapped_column(index=True)  # when it was claimed
+    # False while the first delivery is being handled: a retry arriving then is turned away, not run.
+    done: Mapped[bool] = mapped_column(server_default=true())

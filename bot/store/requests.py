@@ -1,24 +1,72 @@
-"""Which Slack requests were already handled (for at-least-once delivery from Slack)."""
+"""Which Slack requests are being or were handled (for at-least-once delivery from Slack).
+
+A request is claimed before it is handled: one INSERT that only one delivery of it can win, so a retry
+that arrives while the first delivery is still running is not handled twice.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.inserts import insert_ignoring_conflicts
 from bot.store.models import SlackRequest
 
+# A claim this old that never finished belongs to a process that died mid-request; a retry takes it over.
+# Handling (the part before the ack) takes milliseconds, and Slack gives up on an answer after 3 seconds.
+ABANDONED_AFTER = timedelta(seconds=30)
 
-def handled(session: Session, key: str) -> bool:
-    return session.scalar(select(SlackRequest.key).where(SlackRequest.key == key)) is not None
+
+class Claim(enum.Enum):
+    MINE = "mine"  # handle it
+    DONE = "done"  # handled before: answer without doing it again
+    IN_FLIGHT = "in flight"  # another delivery of it is being handled right now
 
 
-def remember(session: Session, key: str, now: datetime) -> None:
-    insert_ignoring_conflicts(
-        session, SlackRequest.__table__, [{"key": key, "handled_at": now}], ["key"], returning=False
+def claim(session: Session, key: str, now: datetime) -> Claim:
+    """Claim `key` for this delivery, unless another one has (or had) it."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(SlackRequest)
+        .values(key=key, handled_at=now, done=False)
+        .on_conflict_do_nothing(index_elements=["key"])
     )
+    row = None
+    for _ in range(2):  # the holder may release its claim between our insert and our read
+        if session.execute(statement).rowcount == 1:
+            return Claim.MINE
+        row = session.execute(
+            select(SlackRequest.done, SlackRequest.handled_at).where(SlackRequest.key == key)
+        ).one_or_none()
+        if row is not None:
+            break
+    if row is None:
+        return Claim.IN_FLIGHT  # claimed and released twice in a blink: let Slack's next retry decide
+    if row.done:
+        return Claim.DONE
+    if row.handled_at > now - ABANDONED_AFTER:
+        return Claim.IN_FLIGHT
+    taken = session.execute(
+        update(SlackRequest)
+        .where(
+            SlackRequest.key == key, SlackRequest.handled_at == row.handled_at, SlackRequest.done.is_(False)
+        )
+        .values(handled_at=now)
+    )
+    return Claim.MINE if taken.rowcount == 1 else Claim.IN_FLIGHT
+
+
+def finish(session: Session, key: str) -> None:
+    """The claimed request was handled: its redeliveries are answered without doing it again."""
+    session.execute(update(SlackRequest).where(SlackRequest.key == key).values(done=True))
+
+
+def release(session: Session, key: str) -> None:
+    """The claimed request failed: Slack's next retry of it is handled afresh."""
+    session.execute(delete(SlackRequest).where(SlackRequest.key == key, SlackRequest.done.is_(False)))
 
 
 def forget_before(session: Session, before: datetime) -> int:

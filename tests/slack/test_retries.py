@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select, text
 
+from bot.store import sqlite_writers
+from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
 from emulator.requests import SlackSender, dm_message_event
@@ -78,3 +85,81 @@ def test_a_request_that_failed_is_not_remembered(
         slack.command(f"add-topic <@{BOB}> Retry me", user_id=ALICE, trigger_id="9.9.zz").status_code == 200
     )
     assert topic_count(sessions) == 1
+
+
+@contextmanager
+def writes_held(
+    engine: Engine, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch, writers: int
+) -> Iterator[threading.Event]:
+    """Hold every write to the database (as a slow disk or a long transaction would) until `writers`
+    writing transactions have started; yields the event set at that moment, then lets them all go on.
+
+    SQLite: the test holds the writers' turn, and a writer waits for it at its BEGIN. PostgreSQL: the
+    test locks every table against writes, and a writer waits at its first change.
+    """
+    started = 0
+    all_started = threading.Event()
+    lock = threading.Lock()
+
+    def one_more() -> None:
+        nonlocal started
+        with lock:
+            started += 1
+            if started >= writers:
+                all_started.set()
+
+    with sessions.begin() as holder:
+        if engine.dialect.name == "sqlite":
+            holder.execute(text("SELECT 1"))  # BEGIN IMMEDIATE, after taking the writers' turn
+            take = sqlite_writers.take
+
+            def counted_take(connection: Any) -> None:
+                one_more()
+                take(connection)
+
+            monkeypatch.setattr(sqlite_writers, "take", counted_take)
+        else:
+            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            holder.execute(text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
+
+            def counted_write(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+                if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                    one_more()
+
+            event.listen(engine, "before_cursor_execute", counted_write)
+        try:
+            yield all_started
+            assert all_started.wait(10), f"only {started} of {writers} writers started"
+        finally:
+            monkeypatch.undo()
+            if engine.dialect.name != "sqlite":
+                event.remove(engine, "before_cursor_execute", counted_write)
+
+
+# Over HTTP only: a delivery turned away answers 409 there; over Socket Mode it is simply not acknowledged.
+@pytest.mark.http_only
+def test_a_retry_arriving_while_the_first_delivery_is_still_running_is_not_handled_twice(
+    alice_meets_bob: None,
+    slack: SlackSender,
+    sessions: SessionFactory,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def deliver(retry: int | None) -> int:
+        command = f"add-topic <@{BOB}> Hiring plan"
+        options = {"retry_num": retry, "retry_reason": "http_timeout"} if retry else {}
+        return slack.command(command, user_id=ALICE, trigger_id="555.666.slowdb", **options).status_code
+
+    with ThreadPoolExecutor(2) as pool, writes_held(engine, sessions, monkeypatch, writers=2) as both_started:
+        # The database is slow: the first delivery is still running when Slack's retry arrives.
+        first = pool.submit(deliver, None)
+        retry = pool.submit(deliver, 1)
+        both_started.wait(10)
+    assert first.result() == 200
+    # The retry was turned away (409: Slack tries again later) or, if the first had finished, answered.
+    assert retry.result() in (200, 409)
+    assert topic_count(sessions) == 1
+    # Slack's next retry finds it done.
+    assert deliver(2) == 200
+    assert topic_count(sessions) == 1
+    record("Slack retries recognised and not handled twice", 1)
