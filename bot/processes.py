@@ -15,12 +15,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import ClockTick, schedule_ticks
 from bot.config import ConfigError, Settings
-from bot.delivery.background import BackgroundDeliverer
+from bot.delivery.background import BackgroundDeliverer, Waiter
 from bot.delivery.passes import deliver_all_due
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_calls import build_delivery_client
 from bot.now import Clock, system_clock
 from bot.services.tick import run_tick
+from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app, build_client
 from bot.slack.messages import MessageRenderer
 from bot.store import migrations
@@ -111,10 +112,27 @@ def tick(settings: Settings, at: datetime | None) -> int:
     return 0
 
 
-def build_deliverer(settings: Settings, sessions: SessionFactory, clock: Clock) -> BackgroundDeliverer:
-    """The outbox's background sender, as the app (kicked by requests) and the clock (by ticks) use it."""
+def build_deliverer(
+    settings: Settings, sessions: SessionFactory, clock: Clock, *, wait: Waiter | None = None
+) -> BackgroundDeliverer:
+    """The outbox's background sender, as the app (kicked by requests) and the clock (by ticks) use it;
+    `wait` sits out a rate limit (default: really waiting)."""
     client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-    return BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock)
+    return BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock, wait=wait)
+
+
+def web_app(
+    settings: Settings,
+    sessions: SessionFactory,
+    clock: Clock = system_clock,
+    *,
+    later: AfterAck | None = None,
+    wait: Waiter | None = None,
+) -> App:
+    """The Bolt app that `serve` and `run` (HTTP or Socket Mode) serve, with a background deliverer of its
+    own that its requests kick: what a request queued goes out at once, not at the clock's next tick."""
+    deliverer = build_deliverer(settings, sessions, clock, wait=wait)
+    return build_app(settings, sessions, clock, outbox=deliverer, later=later)
 
 
 def _ticker(settings: Settings, sessions: SessionFactory, clock: Clock = system_clock) -> ClockTick:
@@ -158,12 +176,7 @@ def _database_problem(settings: Settings, error: SQLAlchemyError) -> str:
 
 def _wsgi(settings: Settings) -> WsgiApp:
     engine = make_engine(settings.database())
-    return build_wsgi(_app(settings, make_session_factory(engine)), engine)
-
-
-def _app(settings: Settings, sessions: SessionFactory) -> App:
-    """The Bolt app, with a background deliverer of its own that its requests kick."""
-    return build_app(settings, sessions, outbox=build_deliverer(settings, sessions, system_clock))
+    return build_wsgi(web_app(settings, make_session_factory(engine)), engine)
 
 
 def _start_background_clock(settings: Settings) -> BackgroundScheduler:
@@ -179,7 +192,7 @@ def _run_socket_mode(settings: Settings) -> int:
 
     url = check_app_token(settings)
     engine = make_engine(settings.database())
-    app = _app(settings, make_session_factory(engine))
+    app = web_app(settings, make_session_factory(engine))
     _start_background_clock(settings)
     delay = 1.0
     while url is None:

@@ -22,12 +22,12 @@ from slack_bolt import App
 from sqlalchemy import Engine, delete
 
 from bot.config import Settings
-from bot.delivery.passes import deliver_all_due
-from bot.delivery.slack_calls import build_delivery_client
+from bot.delivery.background import BackgroundDeliverer
+from bot.processes import web_app
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
+from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Kicker
-from bot.slack.messages import MessageRenderer
 from bot.store import migrations
 from bot.store.base import Base
 from bot.store.db import SessionFactory, make_engine, make_session_factory
@@ -144,22 +144,13 @@ class _QuietHandler(WSGIRequestHandler):
 class AppServer:
     url: str
     later: AfterAck  # the app's after-ack work (views.open, response_url, zone look-ups)
+    deliverer: BackgroundDeliverer  # the app's own outbox sender, kicked by its requests
 
 
-class InlineOutbox:
-    """Delivers on kick, before the request's response returns, so a test sees every effect at once.
-
-    Production delivers from a background thread (BackgroundDeliverer, tested on its own); here that
-    thread would race the tests' time travel.
-    """
-
-    def __init__(self, settings: Settings, sessions: SessionFactory, clock: FakeClock) -> None:
-        self._client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-        self._sessions = sessions
-        self._clock = clock
-
-    def kick(self) -> None:
-        deliver_all_due(self._sessions, self._client, MessageRenderer(self._clock), self._clock())
+def _retry_after_waits_for_the_next_tick(_seconds: float) -> bool:
+    """The test deliverer's wait for a Retry-After: none; a test's time does not pass by itself, so what
+    Slack held back goes at the test's next tick (True: stop waiting, as a shutdown would)."""
+    return True
 
 
 K = TypeVar("K", bound=Kicker)
@@ -169,12 +160,17 @@ def app_under_test(
     settings: Settings,
     engine: Engine,
     clock: FakeClock,
-    outbox: Callable[[Settings, SessionFactory, FakeClock], K],
-) -> tuple[App, AfterAck, K]:
-    """The real Bolt app on the test database, with an after-ack pool of its own and the outbox that
-    `outbox` builds (InlineOutbox, or the background deliverer): the app, its after-ack pool, its outbox."""
+    outbox: Callable[[Settings, SessionFactory, FakeClock], K] | None = None,
+) -> tuple[App, AfterAck, Kicker]:
+    """The real Bolt app on the test database, with an after-ack pool of its own: the app, that pool, and
+    the app's outbox. By default it is the app `serve` and `run` build (bot.processes.web_app, with its
+    background deliverer); `outbox` builds another deliverer instead."""
     sessions = make_session_factory(engine)
     later = AfterAck()
+    if outbox is None:
+        app = web_app(settings, sessions, clock, later=later, wait=_retry_after_waits_for_the_next_tick)
+        assert isinstance(app, DedupingApp)
+        return app, later, app.outbox
     kicker = outbox(settings, sessions, clock)
     return build_app(settings, sessions, clock=clock, outbox=kicker, later=later), later, kicker
 
@@ -182,9 +178,11 @@ def app_under_test(
 @pytest.fixture(scope="session")
 def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterator[AppServer]:
     """The real Bolt app behind a real HTTP server, as Slack would reach it."""
-    app, later, _ = app_under_test(settings, engine, _clock, InlineOutbox)
+    app, later, deliverer = app_under_test(settings, engine, _clock)
+    assert isinstance(deliverer, BackgroundDeliverer)
     with serving(app, engine) as url:
-        yield AppServer(url=url, later=later)
+        yield AppServer(url=url, later=later, deliverer=deliverer)
+    deliverer.stop()
 
 
 @contextmanager
@@ -210,6 +208,7 @@ def serving(app: App, engine: Engine) -> Iterator[str]:
 class SocketModeApp:
     bot: SocketModeBot
     later: AfterAck
+    deliverer: BackgroundDeliverer
 
 
 @pytest.fixture(scope="session")
@@ -217,9 +216,11 @@ def socket_mode_app(
     settings: Settings, engine: Engine, _clock: FakeClock, _emulator: SlackEmulator
 ) -> Iterator[SocketModeApp]:
     """The same app under Bolt's SocketModeHandler, connected to the emulator once per session."""
-    app, later, _ = app_under_test(replace(settings, app_token=APP_TOKEN), engine, _clock, InlineOutbox)
+    app, later, deliverer = app_under_test(replace(settings, app_token=APP_TOKEN), engine, _clock)
+    assert isinstance(deliverer, BackgroundDeliverer)
     with SocketModeBot(app, APP_TOKEN) as bot:
-        yield SocketModeApp(bot, later)
+        yield SocketModeApp(bot, later, deliverer)
+    deliverer.stop()
 
 
 @pytest.fixture(params=["http", "socket_mode"])
@@ -229,33 +230,48 @@ def slack(
     """Sends Slack's requests to the app, once over HTTP (signed) and once over Socket Mode; depends on a
     clean database and emulator. A command answers with what the person finally sees (see SlackSender)."""
     sender: SlackSender | SocketModeSender
+    served: AppServer | SocketModeApp
     if request.param == "http":
-        app_server: AppServer = request.getfixturevalue("app_server")
-        later = app_server.later
-        sender = http_sender(app_server.url, emulator, later)
+        served = request.getfixturevalue("app_server")
+        sender = http_sender(served.url, emulator, served.later, served.deliverer)
     else:
         if request.node.get_closest_marker("http_only"):
             pytest.skip("request signing and HTTP status codes exist only over HTTP")
-        socket_app: SocketModeApp = request.getfixturevalue("socket_mode_app")
-        later = socket_app.later
-        sender = socket_mode_sender(emulator, later)
+        served = request.getfixturevalue("socket_mode_app")
+        sender = socket_mode_sender(emulator, served.later, served.deliverer)
     yield sender
     sender.close()
-    later.wait_idle(10)  # nothing of this test's runs into the next one
+    # Nothing of this test's runs into the next one.
+    served.later.wait_idle(10)
+    served.deliverer.wait_idle(10)
 
 
-def http_sender(url: str, emulator: SlackEmulator, later: AfterAck | None = None) -> SlackSender:
+def http_sender(
+    url: str, emulator: SlackEmulator, later: AfterAck | None = None, deliverer: Kicker | None = None
+) -> SlackSender:
     """Slack's requests, signed and POSTed to the app served at `url`; with `later` (the app's after-ack
-    pool), a command answers with what the person finally sees (see SlackSender)."""
-    return SlackSender(url, SIGNING_SECRET, responses=emulator, settle=_settle(later))
+    pool) and `deliverer` (its outbox), a request answers once everything it set off is done, a command
+    with what the person finally sees (see SlackSender)."""
+    return SlackSender(url, SIGNING_SECRET, responses=emulator, settle=_settle(later, deliverer))
 
 
-def socket_mode_sender(emulator: SlackEmulator, later: AfterAck | None = None) -> SocketModeSender:
+def socket_mode_sender(
+    emulator: SlackEmulator, later: AfterAck | None = None, deliverer: Kicker | None = None
+) -> SocketModeSender:
     """Slack's requests as envelopes, once an app is connected to `emulator` (a test may have left it
-    reconnecting); `later` as for http_sender."""
+    reconnecting); `later` and `deliverer` as for http_sender."""
     emulator.socket_mode.connected(timeout=10)
-    return SocketModeSender(emulator.socket_mode, responses=emulator, settle=_settle(later))
+    return SocketModeSender(emulator.socket_mode, responses=emulator, settle=_settle(later, deliverer))
 
 
-def _settle(later: AfterAck | None) -> Callable[[], object] | None:
-    return None if later is None else lambda: later.wait_idle(10)
+def _settle(later: AfterAck | None, deliverer: Kicker | None) -> Callable[[], object] | None:
+    """Waits for the after-ack work (which may queue messages), then for the deliverer's passes."""
+    if later is None:
+        return None
+
+    def settle() -> None:
+        later.wait_idle(10)
+        if isinstance(deliverer, BackgroundDeliverer):
+            deliverer.wait_idle(10)
+
+    return settle

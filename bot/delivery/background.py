@@ -83,6 +83,8 @@ class BackgroundDeliverer:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._idle = threading.Condition()
+        self._pending = False  # kicked, and the pass that answers the kick has not finished
         # Told each pass's report (the clock logs it); set before the first kick.
         self.on_pass: Callable[[DeliveryReport], None] | None = None
 
@@ -93,7 +95,14 @@ class BackgroundDeliverer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="outbox-deliverer", daemon=True)
                 self._thread.start()
-        self._wake.set()
+        with self._idle:  # with the wake-up, so the thread never sees one without the other
+            self._pending = True
+            self._wake.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until every kick so far has had its pass (tests; a clean shutdown); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         with self._lock:
@@ -110,6 +119,7 @@ class BackgroundDeliverer:
             # Cleared before the pass, so a kick arriving during it triggers one more.
             self._wake.clear()
             if self._stopping:
+                self._settle()
                 return
             try:
                 report = deliver_until_idle(
@@ -124,3 +134,11 @@ class BackgroundDeliverer:
                     self.on_pass(report)
             except Exception:
                 logger.exception("background outbox delivery failed")
+            finally:
+                self._settle()
+
+    def _settle(self) -> None:
+        with self._idle:
+            if not self._wake.is_set() or self._stopping:
+                self._pending = False
+                self._idle.notify_all()

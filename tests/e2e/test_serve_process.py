@@ -115,6 +115,24 @@ def test_signed_add_topic_is_stored_and_forged_one_is_not(
     assert stored(served_bot, select(Topic.text)) == ["Roadmap & <priorities>"]
 
 
+def test_what_a_request_queued_goes_out_at_once_without_a_clock(
+    served_bot: ServedBot, emulator: SlackEmulator
+) -> None:
+    """`serve` runs no clock: the topic's confirmation in the DM's thread comes from the web process's
+    own background deliverer, kicked by the request (README: "the web process delivers at once")."""
+    emulator.add_user("UERIN001", name="erin", tz="Europe/Lisbon")
+    emulator.add_user("UFRANK01", name="frank", tz="Europe/Lisbon")
+    schedule(served_bot, emulator, "schedule <@UERIN001> weekly thu 10:00", "UFRANK01")
+    dm = emulator.open_dm("UERIN001")
+    ts = emulator.add_message(dm, "UERIN001", "Conference budget")["ts"]
+    with SlackSender(served_bot.url, SIGNING_SECRET) as sender:
+        assert sender.dm("UERIN001", "Conference budget", channel=dm, ts=ts).status_code == 200
+    confirmation = emulator.wait_for(
+        "chat.postMessage", lambda call: call.args.get("thread_ts") == ts, timeout=30
+    )[-1]
+    assert "Added to your 1:1 with <@UFRANK01>" in confirmation.args["text"]
+
+
 def test_two_workers_behind_one_port_take_concurrent_requests(
     served_bot: ServedBot, emulator: SlackEmulator
 ) -> None:
