@@ -27,7 +27,9 @@ _counter = itertools.count(1)
 
 
 def new_trigger_id() -> str:
-    """A unique trigger id in Slack's documented shape ``"132456.7890123.abcdef"``."""
+    """A made-up trigger id in Slack's documented shape ``"132456.7890123.abcdef"``, for a payload built
+    without the emulator. No emulator issued it, so it opens no view: the senders (emulator/requests.py) ask
+    the emulator for one instead (``SlackEmulator.new_trigger_id``)."""
     return f"{int(time.time() * 1000)}.{next(_counter)}.{secrets.token_hex(16)}"
 
 

@@ -45,10 +45,10 @@ __all__ = [
     "TEAM_DOMAIN",
     "TEAM_ID",
     "VERIFICATION_TOKEN",
-    "ResponseUrls",
     "SendOptions",
     "SlackRequests",
     "SlackSender",
+    "SlackSide",
     "block_actions_body",
     "dm_message_event",
     "event_body",
@@ -86,10 +86,13 @@ class SendOptions:
         return cls(**{f.name: kw.pop(f.name) for f in fields(cls) if f.name in kw})
 
 
-class ResponseUrls(Protocol):
-    """Where response_url posts land (the emulator): issues URLs and shows what was posted to them."""
+class SlackSide(Protocol):
+    """Slack's side of a request (the emulator): issues the response URLs and trigger ids a request carries,
+    and shows what was posted to those URLs."""
 
     def new_response_url(self) -> str: ...
+
+    def new_trigger_id(self, user_id: str) -> str: ...
 
     def response_posts(self, url: str | None = None) -> list[Any]: ...
 
@@ -98,13 +101,15 @@ class SlackRequests:
     """What Slack sends an app, built by emulator/payloads.py's builders and delivered by a subclass's
     `send`: signed HTTP (:class:`SlackSender`) or Socket Mode (emulator.socket_mode_app.SocketModeSender).
 
-    With ``responses`` (the emulator), commands and clicks carry response URLs it serves; with ``settle``
-    too (waits until the app's after-ack work is done), a command answers with what the person finally
-    sees: the ack, or the response_url post that replaced it.
+    With ``responses`` (the emulator), commands and clicks carry response URLs it serves, and commands, clicks
+    and submissions trigger ids it issued (a view opens with one within 3 s, once); a trigger_id passed
+    explicitly was never issued, so it opens nothing. With ``settle`` too (waits until the app's after-ack
+    work is done), a command answers with what the person finally sees: the ack, or the response_url post
+    that replaced it.
     """
 
     def __init__(
-        self, *, responses: ResponseUrls | None = None, settle: Callable[[], object] | None = None
+        self, *, responses: SlackSide | None = None, settle: Callable[[], object] | None = None
     ) -> None:
         self.responses = responses
         self.settle = settle
@@ -134,6 +139,7 @@ class SlackRequests:
     def command(self, text: str, user_id: str, **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)
         self._issue_response_url(kw)
+        self._issue_trigger_id(kw, user_id)
         response = self.send(*slash_command_body(text, user_id, **kw), options)
         return self._settled(response, kw.get("response_url"))
 
@@ -141,12 +147,14 @@ class SlackRequests:
         options = SendOptions.taken_from(kw)
         if kw.get("message") is not None:  # only a click in a message comes with a response_url
             self._issue_response_url(kw)
+        self._issue_trigger_id(kw, user_id)
         response = self.send(*block_actions_body(user_id, actions, **kw), options)
         self._settled(response, None)
         return response
 
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)
+        self._issue_trigger_id(kw, user_id)
         return self._settled(self.send(*view_submission_body(user_id, view, values, **kw), options), None)
 
     def event(self, event: dict[str, Any], **kw: Any) -> Any:
@@ -161,6 +169,10 @@ class SlackRequests:
     def _issue_response_url(self, kw: dict[str, Any]) -> None:
         if self.responses is not None and kw.get("response_url") is None:
             kw["response_url"] = self.responses.new_response_url()
+
+    def _issue_trigger_id(self, kw: dict[str, Any], user_id: str) -> None:
+        if self.responses is not None and kw.get("trigger_id") is None:
+            kw["trigger_id"] = self.responses.new_trigger_id(user_id)
 
     def _settled(self, response: Any, response_url: str | None) -> Any:
         if self.settle is None:
@@ -183,7 +195,7 @@ class SlackSender(SlackRequests):
         clock: Callable[[], float] = time.time,
         timeout: float = 10.0,
         *,
-        responses: ResponseUrls | None = None,
+        responses: SlackSide | None = None,
         settle: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(responses=responses, settle=settle)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from emulator.requests import FORM, JSON, ResponseUrls, SendOptions, SlackRequests
+from emulator.requests import FORM, JSON, SendOptions, SlackRequests, SlackSide
 
 if TYPE_CHECKING:
     from emulator.socket_mode import SocketModeServer
@@ -81,7 +81,7 @@ class SocketModeSender(SlackRequests):
         server: SocketModeServer,
         timeout: float = 10.0,
         *,
-        responses: ResponseUrls | None = None,
+        responses: SlackSide | None = None,
         settle: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(responses=responses, settle=settle)

@@ -11,6 +11,13 @@ Faithful details worth knowing:
   2018-04 "Truncating really long messages"); it does not error with ``msg_too_long`` for that.
 * ``thread_ts`` pointing at no message is not a documented error: Slack answers ok (the reply is
   orphaned). Set ``strict_threads = True`` to get an emulator-only ``thread_not_found`` instead.
+* Blocks are validated as Slack validates them, with slack-sdk's Block Kit models (emulator/blocks.py):
+  messages answer ``invalid_blocks`` (views ``invalid_arguments``, response_url posts a 400) with
+  ``"[ERROR] ... [json-pointer:/blocks/0/text]"`` messages; blocks that are not a list answer
+  ``invalid_blocks_format``.
+* Trigger ids are issued by the emulator (``new_trigger_id(user_id)``, which the request senders use):
+  ``views.open`` / ``views.push`` take one within 3 s of issue (by ``clock``), once; otherwise
+  ``invalid_trigger_id`` (never issued), ``expired_trigger_id`` or ``exchanged_trigger_id``.
 
 Socket Mode: ``apps.connections.open`` (app-level token ``APP_TOKEN``) issues one-time ``ws://`` URLs of a
 WebSocket server that starts and stops with the emulator; ``emu.socket_mode`` (emulator/socket_mode.py, which
@@ -52,7 +59,7 @@ class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods,
     """
 
     def __init__(self, clock: Callable[[], float] = time.time, *, port: int = 0) -> None:
-        self.clock = clock  # used for response_url expiry and message ts
+        self.clock = clock  # used for response_url and trigger_id expiry and message ts
         self.port = port
         self._cond = threading.Condition(threading.RLock())
         self._server = None

@@ -80,7 +80,7 @@ class Conversation:
 class Workspace:
     """The workspace's members (the bot among them) and conversations, and the ids and ts it hands out."""
 
-    clock: Callable[[], float]  # used for response_url expiry and message ts
+    clock: Callable[[], float]  # used for response_url and trigger_id expiry and message ts
     _cond: threading.Condition
 
     def _reset_workspace(self) -> None:

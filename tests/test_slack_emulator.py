@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from emulator.requests import (
     block_actions_body,
     dm_message_event,
     event_body,
+    new_trigger_id,
     sign,
     slash_command_body,
     view_submission_body,
@@ -349,26 +351,398 @@ def test_views_open_validation(emu: SlackEmulator, client: WebClient) -> None:
 def test_views_open_update_and_publish(emu: SlackEmulator, client: WebClient) -> None:
     emu.add_user("U1")
 
-    opened = client.views_open(trigger_id=TRIGGER, view=_modal(callback_id="agenda", private_metadata="m1"))[
+    trigger = emu.new_trigger_id("U1")
+
+    opened = client.views_open(trigger_id=trigger, view=_modal(callback_id="agenda", private_metadata="m1"))[
         "view"
     ]
-    with pytest.raises(SlackApiError) as reused:
-        client.views_open(trigger_id=TRIGGER, view=_modal())
     with pytest.raises(SlackApiError) as stale:
         client.views_update(view_id=opened["id"], hash="0.stale", view=_modal())
     updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view=_modal(callback_id="v2"))[
         "view"
     ]
-    home = client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["view"]
+    home = client.views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}]})["view"]
 
     assert opened["id"].startswith("V") and (opened["callback_id"], opened["private_metadata"]) == (
         "agenda",
         "m1",
     )
-    assert _error(reused) == "exchanged_trigger_id"
     assert _error(stale) == "hash_conflict"
     assert updated["id"] == opened["id"] and updated["callback_id"] == "v2"
     assert emu.home_view("U1") == home and home["type"] == "home"
+
+
+# ---------------------------------------------------------------- blocks, as strict as Slack
+
+# A realistic message: a header, a section with a button, context, a divider and actions with a confirm.
+MEETING_MESSAGE: list[dict[str, Any]] = [
+    {"type": "header", "text": {"type": "plain_text", "text": "1:1 with Bob"}},
+    {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "*Tuesday 10:00* with <@U2>\n• Roadmap\n• Hiring plan"},
+        "accessory": {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Add topic"},
+            "action_id": "add_topic",
+            "value": "42",
+        },
+    },
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "2 topics · every other week"}]},
+    {"type": "divider"},
+    {
+        "type": "actions",
+        "block_id": "meeting_42",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Done"},
+                "action_id": "done",
+                "value": "42",
+                "style": "primary",
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Skip"},
+                "action_id": "skip",
+                "value": "42",
+                "style": "danger",
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Skip this 1:1?"},
+                    "text": {"type": "mrkdwn", "text": "Bob is told it is off."},
+                    "confirm": {"type": "plain_text", "text": "Skip"},
+                    "deny": {"type": "plain_text", "text": "Keep"},
+                },
+            },
+        ],
+    },
+]
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+        **extra,
+    }
+
+
+def _topic_modal(**overrides: Any) -> dict[str, Any]:
+    """A realistic modal of input blocks: text, a person, a date, checkboxes."""
+    return {
+        "type": "modal",
+        "callback_id": "add_topic",
+        "private_metadata": "42",
+        "title": {"type": "plain_text", "text": "Add a topic"},
+        "submit": {"type": "plain_text", "text": "Add"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input(
+                "topic",
+                "Topic",
+                {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": 500},
+            ),
+            _input(
+                "with",
+                "With",
+                {
+                    "type": "users_select",
+                    "action_id": "user",
+                    "placeholder": {"type": "plain_text", "text": "Who"},
+                },
+            ),
+            _input(
+                "when", "Meeting", {"type": "datepicker", "action_id": "day", "initial_date": "2026-12-01"}
+            ),
+            _input(
+                "options",
+                "Options",
+                {
+                    "type": "checkboxes",
+                    "action_id": "flags",
+                    "options": [{"text": {"type": "plain_text", "text": "Private"}, "value": "private"}],
+                },
+                optional=True,
+            ),
+        ],
+        **overrides,
+    }
+
+
+def _button(text: str = "Done", action_id: str = "done") -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+# (blocks, the one message Slack answers): one case per kind of limit the models know, and shapes they refuse.
+INVALID_BLOCKS = {
+    "section text over 3000": (
+        [_section("x" * 3001)],
+        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]",
+    ),
+    "empty section text": (
+        [_section("")],
+        "[ERROR] must be more than 0 characters [json-pointer:/blocks/0/text/text]",
+    ),
+    "button text over 75": (
+        [{"type": "actions", "elements": [_button("x" * 76)]}],
+        "[ERROR] must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]",
+    ),
+    "action_id over 255": (
+        [_section("ok"), {"type": "actions", "elements": [_button(action_id="a" * 256)]}],
+        "[ERROR] must be less than 256 characters [json-pointer:/blocks/1/elements/0/action_id]",
+    ),
+    "26 buttons": (
+        [{"type": "actions", "elements": [_button(action_id=f"b{i}") for i in range(26)]}],
+        "[ERROR] no more than 25 items allowed [json-pointer:/blocks/0/elements]",
+    ),
+    "unknown block type": (
+        [{"type": "sektion", "text": {"type": "mrkdwn", "text": "x"}}],
+        "[ERROR] unsupported block type: sektion [json-pointer:/blocks/0/type]",
+    ),
+    "unknown element type": (
+        [{"type": "actions", "elements": [{**_button(), "type": "buton"}]}],
+        "[ERROR] failed to match all allowed schemas [json-pointer:/blocks/0/elements/0]",
+    ),
+    "actions without elements": (
+        [{"type": "actions"}],
+        "[ERROR] missing required field: elements [json-pointer:/blocks/0]",
+    ),
+    "block without type": ([{"text": "x"}], "[ERROR] missing required field: type [json-pointer:/blocks/0]"),
+}
+
+
+@pytest.mark.parametrize("case", INVALID_BLOCKS)
+def test_chat_post_message_refuses_blocks_slack_would_refuse(
+    emu: SlackEmulator, client: WebClient, case: str
+) -> None:
+    emu.add_user("U1")
+    blocks, message = INVALID_BLOCKS[case]
+
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="U1", text="x", blocks=blocks)
+
+    assert _error(excinfo) == "invalid_blocks"
+    assert excinfo.value.response["response_metadata"]["messages"] == [message]
+    assert emu.messages(emu.open_dm("U1")) == []
+
+
+def test_every_message_method_refuses_invalid_blocks(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+    channel = client.conversations_open(users="U1")["channel"]["id"]
+    posted = client.chat_postMessage(channel=channel, text="Agenda", blocks=MEETING_MESSAGE)
+    bad = [_section("fine"), {"type": "actions", "elements": [_button("x" * 76)]}]
+
+    errors = []
+    for call in (
+        lambda: client.chat_postMessage(channel=channel, text="x", blocks=bad),
+        lambda: client.chat_postEphemeral(channel=channel, user="U1", text="x", blocks=bad),
+        lambda: client.chat_update(channel=channel, ts=posted["ts"], text="x", blocks=bad),
+    ):
+        with pytest.raises(SlackApiError) as excinfo:
+            call()
+        errors.append((_error(excinfo), excinfo.value.response["response_metadata"]["messages"]))
+
+    pointer = "[ERROR] must be less than 76 characters [json-pointer:/blocks/1/elements/0/text/text]"
+    assert errors == [("invalid_blocks", [pointer])] * 3
+    assert [m["blocks"] for m in emu.messages(channel)] == [MEETING_MESSAGE]  # neither added nor changed
+    assert emu.ephemerals(channel) == []
+
+
+def test_valid_blocks_are_accepted_everywhere(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+    channel = client.conversations_open(users="U1")["channel"]["id"]
+
+    posted = client.chat_postMessage(channel=channel, text="Agenda", blocks=MEETING_MESSAGE)
+    client.chat_postEphemeral(channel=channel, user="U1", text="Agenda", blocks=MEETING_MESSAGE)
+    client.chat_update(channel=channel, ts=posted["ts"], text="Agenda", blocks=MEETING_MESSAGE[:2])
+    url = emu.new_response_url()
+    answer = WebhookClient(url).send(text="Agenda", blocks=MEETING_MESSAGE, replace_original=True)
+    opened = client.views_open(trigger_id=emu.new_trigger_id("U1"), view=_topic_modal())["view"]
+    client.views_update(view_id=opened["id"], view=_topic_modal(private_metadata="43"))
+    client.views_push(trigger_id=emu.new_trigger_id("U1"), view=_topic_modal())
+    client.views_publish(user_id="U1", view={"type": "home", "blocks": MEETING_MESSAGE})
+
+    assert emu.messages(channel)[0]["blocks"] == MEETING_MESSAGE[:2]
+    assert emu.ephemerals(channel)[0]["blocks"] == MEETING_MESSAGE
+    assert (answer.status_code, answer.body) == (200, "ok")
+    assert emu.view(opened["id"])["private_metadata"] == "43"  # type: ignore[index]
+    assert emu.home_view("U1")["blocks"] == MEETING_MESSAGE  # type: ignore[index]
+
+
+def test_blocks_that_are_not_a_list_are_a_format_error(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+
+    errors = []
+    for blocks in ('[{"type": "divider"', '{"type": "divider"}', "divider"):  # form-encoded: JSON strings
+        with pytest.raises(SlackApiError) as excinfo:
+            client.api_call("chat.postMessage", params={"channel": "U1", "text": "x", "blocks": blocks})
+        errors.append(_error(excinfo))
+    with pytest.raises(SlackApiError) as as_json:
+        client.api_call(
+            "chat.postMessage", json={"channel": "U1", "text": "x", "blocks": {"type": "divider"}}
+        )
+
+    assert errors == ["invalid_blocks_format"] * 3
+    assert _error(as_json) == "invalid_blocks_format"
+
+
+def test_views_refuse_invalid_blocks(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+    opened = client.views_open(trigger_id=emu.new_trigger_id("U1"), view=_topic_modal())["view"]
+    bad_date = _input(
+        "when", "Meeting", {"type": "datepicker", "action_id": "day", "initial_date": "1/12/2026"}
+    )
+    modal = _topic_modal(blocks=[_section("Add a topic"), bad_date])
+
+    answers = []
+    for call in (
+        lambda: client.views_open(trigger_id=emu.new_trigger_id("U1"), view=modal),
+        lambda: client.views_push(trigger_id=emu.new_trigger_id("U1"), view=modal),
+        lambda: client.views_update(view_id=opened["id"], view=modal),
+        lambda: client.views_publish(user_id="U1", view={"type": "home", "blocks": modal["blocks"]}),
+    ):
+        with pytest.raises(SlackApiError) as excinfo:
+            call()
+        answers.append((_error(excinfo), excinfo.value.response["response_metadata"]["messages"]))
+
+    message = (
+        "[ERROR] initial_date attribute must be in format 'YYYY-MM-DD' "
+        "[json-pointer:/view/blocks/1/element/initial_date]"
+    )
+    assert answers == [("invalid_arguments", [message])] * 4
+    assert emu.view(opened["id"])["blocks"] == _topic_modal()["blocks"]  # type: ignore[index]
+    assert emu.home_view("U1") is None
+
+
+def test_views_follow_the_view_models_limits(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+    cases = {
+        "long title": _modal(title={"type": "plain_text", "text": "x" * 25}),
+        "long submit": _modal(submit={"type": "plain_text", "text": "x" * 25}),
+        "long callback_id": _modal(callback_id="c" * 256),
+        "no blocks": _modal(blocks=[]),
+        "bad block": _modal(blocks=[{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]),
+    }
+
+    messages = {}
+    for name, view in cases.items():
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_open(trigger_id=emu.new_trigger_id("U1"), view=view)
+        assert _error(excinfo) == "invalid_arguments"
+        messages[name] = excinfo.value.response["response_metadata"]["messages"]
+
+    assert messages == {
+        "long title": ["[ERROR] title must be between 1 and 24 characters [json-pointer:/view/title]"],
+        "long submit": ["[ERROR] must be less than 25 characters [json-pointer:/view/submit/text]"],
+        "long callback_id": ["[ERROR] must be less than 256 characters [json-pointer:/view/callback_id]"],
+        "no blocks": ["[ERROR] views must contain between 1 and 100 blocks [json-pointer:/view]"],
+        "bad block": ["[ERROR] must be less than 151 characters [json-pointer:/view/blocks/0/text/text]"],
+    }
+
+
+def test_response_url_refuses_invalid_blocks(emu: SlackEmulator) -> None:
+    url = emu.new_response_url()
+    webhook = WebhookClient(url)
+
+    invalid = webhook.send(text="x", blocks=[{"type": "actions", "elements": [_button("x" * 76)]}])
+    not_a_list = webhook.send_dict({"text": "x", "blocks": {"type": "divider"}})
+    accepted = webhook.send(text="x", blocks=MEETING_MESSAGE)
+
+    assert (invalid.status_code, invalid.body) == (400, "invalid_blocks")  # Slack says no more than that
+    assert (not_a_list.status_code, not_a_list.body) == (400, "invalid_blocks_format")
+    assert (accepted.status_code, accepted.body) == (200, "ok")
+    refused = emu.response_posts(url)[0]
+    assert refused.http_status == 400 and refused.problems == (
+        "[ERROR] must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]",
+    )
+    assert len(emu.wait_for_response_posts(url=url, timeout=0)) == 1  # refused posts use none of the five
+
+
+# ---------------------------------------------------------------- trigger ids
+
+
+def test_an_issued_trigger_opens_one_view(emu: SlackEmulator, client: WebClient) -> None:
+    emu.add_user("U1")
+    trigger = emu.new_trigger_id("U1")
+    unused = emu.trigger(trigger)
+
+    opened = client.views_open(trigger_id=trigger, view=_modal())
+    with pytest.raises(SlackApiError) as again:
+        client.views_open(trigger_id=trigger, view=_modal())
+    with pytest.raises(SlackApiError) as pushed_again:
+        client.views_push(trigger_id=trigger, view=_modal())
+
+    assert re.fullmatch(r"\d+\.\d+\.[0-9a-f]+", trigger)  # the documented shape "132456.7890123.abcdef"
+    assert unused is not None and (unused.user_id, unused.exchanged) == ("U1", False)
+    assert opened["ok"] is True
+    assert _error(again) == _error(pushed_again) == "exchanged_trigger_id"
+    assert emu.trigger(trigger).exchanged is True  # type: ignore[union-attr]
+
+
+def test_a_trigger_the_emulator_never_issued_opens_nothing(emu: SlackEmulator, client: WebClient) -> None:
+    errors = []
+    for trigger in (TRIGGER, new_trigger_id(), "not-a-trigger"):  # documented example, made up, malformed
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_open(trigger_id=trigger, view=_modal())
+        errors.append(_error(excinfo))
+
+    assert errors == ["invalid_trigger_id"] * 3
+    assert emu.trigger(TRIGGER) is None
+
+
+def test_a_trigger_expires_3_seconds_after_it_was_issued(
+    emu: SlackEmulator, client: WebClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Pass a valid trigger_id within 3 seconds of receiving it" (Bolt, "Opening modals"): within, so a
+    # trigger used 3.0 s after issue still opens.
+    clock = _Seconds()
+    monkeypatch.setattr(emu, "clock", clock)
+    early, boundary, late = (emu.new_trigger_id("U1") for _ in range(3))
+    issued = clock.now
+
+    clock.now = issued + 2.9
+    opened_early = client.views_open(trigger_id=early, view=_modal())
+    clock.now = issued + 3.0
+    opened_at_3s = client.views_push(trigger_id=boundary, view=_modal())
+    clock.now = issued + 3.1
+    with pytest.raises(SlackApiError) as expired:
+        client.views_open(trigger_id=late, view=_modal())
+
+    assert opened_early["ok"] and opened_at_3s["ok"]
+    assert _error(expired) == "expired_trigger_id"
+    assert emu.trigger(late).exchanged is False  # type: ignore[union-attr]
+
+
+def test_senders_carry_trigger_ids_the_emulator_issued(emu: SlackEmulator, client: WebClient) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def app(request: httpx.Request) -> httpx.Response:
+        form = parse_qs(request.content.decode())
+        sent.append(
+            json.loads(form["payload"][0]) if "payload" in form else {k: v[0] for k, v in form.items()}
+        )
+        return httpx.Response(200)
+
+    sender = SlackSender("http://app.test/", SECRET, responses=emu)
+    sender.client = httpx.Client(transport=httpx.MockTransport(app))
+    with sender:
+        sender.command("agenda", "U1")
+        sender.action(
+            "U2", [{"action_id": "done", "value": "7"}], channel_id="D1", message={"ts": "1.000001"}
+        )
+        sender.submit("U3", {"callback_id": "agenda"}, {"topic": {"text": "Roadmap"}})
+        sender.command("agenda", "U1", trigger_id="111.222.aaa")  # a test's own id: passed through as is
+
+    triggers = [body["trigger_id"] for body in sent]
+    issued = [emu.trigger(t) for t in triggers]
+    assert [t.user_id if t else None for t in issued] == ["U1", "U2", "U3", None]
+    assert triggers[3] == "111.222.aaa"
+    assert client.views_open(trigger_id=triggers[0], view=_modal())["ok"] is True
 
 
 # ---------------------------------------------------------------- response_url and waiting

@@ -2,6 +2,8 @@
 
 ``chat.postMessage`` truncates ``text`` over 40,000 chars and warns ``message_truncated``; a ``thread_ts``
 that points at no message is answered ok (``strict_threads = True``: an emulator-only ``thread_not_found``).
+Blocks are checked as Slack checks them (emulator/blocks.py): ``invalid_blocks_format`` when they are not a
+list, ``invalid_blocks`` with json-pointer messages when one is not valid.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from emulator.blocks import checked_message_blocks
 from emulator.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
 from emulator.workspace import Workspace, fail, missing
 
-MAX_MESSAGE_BLOCKS = 50  # Block Kit: up to 50 blocks per message
 MAX_TEXT_CHARS = 40_000  # longer message text is truncated, with a warning
 MAX_ATTACHMENTS = 100  # too_many_attachments
 
@@ -109,20 +111,10 @@ class ChatMethods(Workspace):
 
     @staticmethod
     def _content(args: dict[str, Any]) -> tuple[list[Any] | None, list[Any] | None]:
-        blocks, attachments = args.get("blocks"), args.get("attachments")
-        if blocks is not None:
-            if not isinstance(blocks, list):
-                raise fail("invalid_blocks_format")
-            if len(blocks) > MAX_MESSAGE_BLOCKS:
-                raise fail(
-                    "invalid_blocks",
-                    f"[ERROR] no more than {MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]",
-                )
-            for i, block in enumerate(blocks):
-                if not isinstance(block, dict) or not block.get("type"):
-                    raise fail(
-                        "invalid_blocks", f"[ERROR] missing required field: type [json-pointer:/blocks/{i}]"
-                    )
+        blocks = checked_message_blocks(
+            args.get("blocks")
+        )  # every block as strict as Slack: emulator/blocks.py
+        attachments = args.get("attachments")
         if attachments is not None:
             if not isinstance(attachments, list):
                 raise fail("invalid_attachments")

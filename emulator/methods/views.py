@@ -1,33 +1,62 @@
 """``views.open``, ``views.push``, ``views.update`` and ``views.publish``: modals and App Home views.
 
-A modal is exchanged for a ``trigger_id`` once; a view is checked against Slack's limits on its size,
-blocks, labels and identifiers, stored with an id and a hash, and found again by id or ``external_id``.
+A modal is exchanged for a ``trigger_id`` the emulator issued (:meth:`ViewMethods.new_trigger_id`), within
+3 seconds of issue by the emulator's clock, once. A view is checked as Slack checks it (its size, type,
+title, identifiers, and every block: emulator/blocks.py), stored with an id and a hash, and found again by id
+or ``external_id``.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
+import secrets
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
+from emulator.blocks import view_errors
 from emulator.ids import APP_ID, BOT_ID, TEAM_ID
 from emulator.workspace import Workspace, fail, missing
 
-MAX_VIEW_BLOCKS = 100  # modal/home view objects: max 100 blocks
-MAX_PRIVATE_METADATA = 3000
 MAX_VIEW_BYTES = 250 * 1024  # view_too_large: "greater than 250kb"
-MAX_VIEW_LABEL = 24  # title / submit / close plain_text
-MAX_IDENTIFIER = 255  # callback_id / external_id
-TRIGGER_ID_RE = re.compile(r"^\d+\.\d+\.[0-9A-Za-z]+$")  # documented shape "132456.7890123.abcdef"
+MAX_EXTERNAL_ID = 255  # "max length of 255 characters" (views.open); View checks callback_id's
+# Bolt's "Opening modals": "Pass a valid trigger_id within 3 seconds of receiving it". Within: a trigger used
+# exactly 3 s after issue still opens; later, views.open answers expired_trigger_id.
+TRIGGER_TTL = 3.0
+
+
+@dataclass
+class IssuedTrigger:
+    """A trigger_id the emulator put in a request it sent an app: for whom, when, and whether it was used."""
+
+    user_id: str
+    issued: float
+    exchanged: bool = False
 
 
 class ViewMethods(Workspace):
     def _reset_views(self) -> None:
         self._views: dict[str, dict[str, Any]] = {}
         self._home_views: dict[str, str] = {}
-        self._used_triggers: set[str] = set()
+        self._triggers: dict[str, IssuedTrigger] = {}
+
+    def new_trigger_id(self, user_id: str) -> str:
+        """Issue a trigger id for `user_id`'s interaction, shaped as Slack documents: "132456.7890123.abcdef".
+
+        ``views.open`` / ``views.push`` accept it once, within 3 s of now by :attr:`clock`.
+        """
+        with self._cond:
+            now = self.clock()
+            trigger_id = f"{int(now)}.{next(self._seq)}.{secrets.token_hex(8)}"
+            self._triggers[trigger_id] = IssuedTrigger(user_id, now)
+        return trigger_id
+
+    def trigger(self, trigger_id: str) -> IssuedTrigger | None:
+        """What the emulator knows of a trigger id: None for one it never issued."""
+        with self._cond:
+            found = self._triggers.get(trigger_id)
+            return copy.copy(found) if found else None
 
     def view(self, view_id: str) -> dict[str, Any] | None:
         with self._cond:
@@ -51,48 +80,36 @@ class ViewMethods(Workspace):
         blocks = view.get("blocks")
         if not isinstance(blocks, list):
             raise missing("blocks", "/view")
-        if len(blocks) > MAX_VIEW_BLOCKS:
+        if len(str(view.get("external_id") or "")) > MAX_EXTERNAL_ID:
+            limit = MAX_EXTERNAL_ID + 1
             raise fail(
                 "invalid_arguments",
-                f"[ERROR] no more than {MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]",
+                f"[ERROR] must be less than {limit} characters [json-pointer:/view/external_id]",
             )
-        if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
-            raise fail(
-                "invalid_arguments",
-                f"[ERROR] must be less than {MAX_PRIVATE_METADATA + 1} "
-                "characters [json-pointer:/view/private_metadata]",
-            )
-        for key in ("callback_id", "external_id"):
-            if len(str(view.get(key) or "")) > MAX_IDENTIFIER:
-                raise fail(
-                    "invalid_arguments",
-                    f"[ERROR] must be less than {MAX_IDENTIFIER + 1} characters [json-pointer:/view/{key}]",
-                )
         if allowed_type == "modal":
             if not isinstance(view.get("title"), dict) or not view["title"].get("text"):
                 raise missing("title", "/view")
             has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
             if has_input and not view.get("submit"):
                 raise missing("submit", "/view")  # "submit is required when an input block is within blocks"
-            for key in ("title", "submit", "close"):
-                label = view.get(key)
-                if isinstance(label, dict) and len(str(label.get("text", ""))) > MAX_VIEW_LABEL:
-                    raise fail(
-                        "invalid_arguments",
-                        f"[ERROR] must be less than {MAX_VIEW_LABEL + 1} "
-                        f"characters [json-pointer:/view/{key}/text]",
-                    )
+        # The rest (labels, private_metadata, callback_id, block count, every block): slack-sdk's models.
+        problems = view_errors(view)
+        if problems:
+            raise fail("invalid_arguments", *problems)
         return view
 
     def _exchange_trigger(self, args: dict[str, Any]) -> None:
-        trigger = args.get("trigger_id") or args.get("interactivity_pointer")
-        if not trigger:
+        trigger_id = args.get("trigger_id") or args.get("interactivity_pointer")
+        if not trigger_id:
             raise fail("invalid_arguments", "invalid `trigger_id`")  # the documented example answer
-        if not TRIGGER_ID_RE.match(str(trigger)):
+        trigger = self._triggers.get(str(trigger_id))
+        if trigger is None:  # malformed, or made up: the emulator never issued it
             raise fail("invalid_trigger_id")
-        if trigger in self._used_triggers:
+        if trigger.exchanged:
             raise fail("exchanged_trigger_id")
-        self._used_triggers.add(str(trigger))
+        if self.clock() - trigger.issued > TRIGGER_TTL:
+            raise fail("expired_trigger_id")
+        trigger.exchanged = True
 
     def _store_view(
         self, view: dict[str, Any], view_id: str | None = None, previous: str | None = None
