@@ -1,9 +1,11 @@
 """What the Slack integration tests share: replies, a tick at an instant, message and button lookups, the
-summary form's values and the database read back (the people are in people.py)."""
+modals a click opened (filled by their labels, emulator/forms.py) and the database read back (the people
+are in people.py)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +21,14 @@ from bot.services.tick import TickReport, run_tick
 from bot.slack.messages import MessageRenderer
 from bot.store.db import SessionFactory
 from bot.store.models import Pair, Person
-from emulator.requests import SlackSender
+from emulator.forms import ModalForm
+from emulator.requests import SlackRequests, SlackSender
 from emulator.web_api import SlackEmulator
 from tests.read_back import Rows, every_row
 from tests.slack.people import ALICE, BOB, CAROL, DAVE
+
+COVERED_TOPICS = "Topics you covered (the rest carry over)"  # the summary modal's checkboxes
+NEW_TOPIC = "What would you like to talk about?"  # the add-topic modal's input
 
 
 def reply_of(response: httpx.Response) -> dict[str, Any]:
@@ -123,21 +129,37 @@ def wait_for_post(
     return call.args
 
 
-def summary_values(
-    key_points: str,
-    actions: list[tuple[str, str, str | None]],
+def opened_form(emulator: SlackEmulator, click: Callable[[], object], timeout: float = 5.0) -> ModalForm:
+    """What a person sees after `click` (a click that opens a modal): the view the app opened, as the
+    emulator stored it, to be filled by its labels."""
+    shown = len([c for c in emulator.calls("views.open") if c.ok])
+    click()
+    call = emulator.wait_for("views.open", count=shown + 1, timeout=timeout)[shown]
+    return ModalForm.stored(emulator, call.response["view"]["id"])
+
+
+def fill_summary(
+    form: ModalForm,
+    key_points: str = "",
+    actions: list[tuple[str, str, str | None]] | None = None,
     note: str = "",
-    covered: list[dict[str, Any]] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """The summary modal's state as Slack sends it: (text, owner, due) per action item."""
-    values: dict[str, dict[str, Any]] = {"key_points": {"value": key_points}, "note": {"value": note}}
-    for index, (text, owner, due) in enumerate(actions, start=1):
-        values[f"action_{index}_text"] = {"value": text}
-        values[f"action_{index}_owner"] = {"value": {"type": "users_select", "selected_user": owner}}
-        values[f"action_{index}_due"] = {"value": {"type": "datepicker", "selected_date": due}}
-    if covered is not None:
-        values["covered"] = {"value": {"type": "checkboxes", "selected_options": covered}}
-    return values
+    covered: list[str] | None = None,
+) -> ModalForm:
+    """Fill the summary modal as a person does: (text, owner, due) per action item, topics by their text."""
+    form.fill("Key points", key_points).fill("Private note", note)
+    for nth, (text, owner, due) in enumerate(actions or [], start=1):
+        form.fill(f"Action item {nth}", text).choose_user("Owner", owner, nth=nth)
+        if due is not None:
+            form.pick_date("Due", due, nth=nth)
+    if covered:
+        form.check(COVERED_TOPICS, *covered)
+    return form
+
+
+def submit_form(slack: SlackRequests, user_id: str, form: ModalForm, **kw: Any) -> Any:
+    """`user_id` submits `form`: its view and full state, as Slack sends them (NotSubmittable if Slack's
+    client would not send it)."""
+    return slack.submit(user_id, form.view, form.state_values(), **kw)
 
 
 def snapshot(sessions: SessionFactory) -> Rows:

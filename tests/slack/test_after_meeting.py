@@ -16,6 +16,7 @@ from bot.domain.meetings import MeetingStatus
 from bot.domain.slots import WORK_END, WORK_START
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, Note, Topic
+from emulator.forms import ModalForm, NotSubmittable
 from emulator.requests import SlackSender
 from emulator.web_api import BOT_USER_ID, SlackEmulator
 from tests.conftest import FakeClock
@@ -23,8 +24,10 @@ from tests.slack.helpers import (
     bot_messages,
     buttons,
     everything_sent_to_slack,
+    fill_summary,
+    opened_form,
     reply_text,
-    summary_values,
+    submit_form,
     text_of,
     tick,
 )
@@ -70,11 +73,12 @@ def click(
     return url
 
 
-def open_summary_form(slack: SlackSender, emulator: SlackEmulator, user_id: str) -> dict[str, Any]:
+def open_summary_form(slack: SlackSender, emulator: SlackEmulator, user_id: str) -> ModalForm:
+    """`user_id` clicks "Write the summary" in their latest follow-up: the form they see."""
     follow_up = bot_messages(emulator, user_id, "How did your 1:1")[-1]
-    click(slack, emulator, user_id, follow_up, buttons(follow_up)["summary_open"])
-    call = emulator.wait_for("views.open")[-1]
-    return {**call.args["view"], "id": call.response["view"]["id"]}
+    return opened_form(
+        emulator, lambda: click(slack, emulator, user_id, follow_up, buttons(follow_up)["summary_open"])
+    )
 
 
 def summary_channel(emulator: SlackEmulator) -> str:
@@ -87,20 +91,15 @@ def test_summaries_by_both_end_in_one_private_thread_and_done_updates_it(
 ) -> None:
     assert bot_messages(emulator, ALICE, f"How did your 1:1 with <@{BOB}> go?")
     form = open_summary_form(slack, emulator, BOB)
-    assert form["title"]["text"] == "1:1 summary"
-    covered = next(b for b in form["blocks"] if b["block_id"] == "covered")["element"]["options"]
-    career = next(o for o in covered if o["text"]["text"] == "Career growth")
-
-    submitted = slack.submit(
-        BOB,
+    assert form.view["title"]["text"] == "1:1 summary"
+    fill_summary(
         form,
-        summary_values(
-            "We agreed on a promotion plan",
-            [("Draft the promo doc", BOB, "2026-12-10")],
-            note=SECRET_NOTE,
-            covered=[career],
-        ),
+        "We agreed on a promotion plan",
+        [("Draft the promo doc", BOB, "2026-12-10")],
+        note=SECRET_NOTE,
+        covered=["Career growth"],
     )
+    submitted = submit_form(slack, BOB, form)
     assert submitted.status_code == 200 and not submitted.content
     group = summary_channel(emulator)
     assert sorted(emulator.members(group) or []) == sorted([ALICE, BOB, BOT_USER_ID])  # nobody else
@@ -110,7 +109,8 @@ def test_summaries_by_both_end_in_one_private_thread_and_done_updates_it(
 
     # Alice adds hers: the same message grows, and a thread reply says so.
     form = open_summary_form(slack, emulator, ALICE)
-    slack.submit(ALICE, form, summary_values("Budget stays flat", [("Review the budget", ALICE, None)]))
+    fill_summary(form, "Budget stays flat", [("Review the budget", ALICE, None)])
+    assert submit_form(slack, ALICE, form).status_code == 200
     parent = emulator.messages(group)[0]
     text = text_of(parent)
     assert "We agreed on a promotion plan" in text and "Budget stays flat" in text
@@ -166,7 +166,7 @@ def test_the_private_note_is_shown_to_its_author_only(
     caplog.set_level(logging.DEBUG)
     tick(sessions, settings, FIRST_END)
     form = open_summary_form(slack, emulator, BOB)
-    slack.submit(BOB, form, summary_values("Fine", [], note=SECRET_NOTE))
+    assert submit_form(slack, BOB, fill_summary(form, "Fine", note=SECRET_NOTE)).status_code == 200
     assert SECRET_NOTE not in everything_sent_to_slack(emulator)
     assert SECRET_NOTE not in reply_text(slack.command("agenda", user_id=ALICE))
     mine = reply_text(slack.command("agenda", user_id=BOB))  # an ephemeral reply: Bob's eyes only
@@ -179,7 +179,8 @@ def test_the_summary_goes_to_each_dm_when_the_group_dm_cannot_be_opened(
 ) -> None:
     form = open_summary_form(slack, emulator, BOB)
     emulator.fail_next("conversations.open", status=200, error="method_not_supported_for_channel_type")
-    slack.submit(BOB, form, summary_values("Solo copies", [("Follow up", BOB, None)]))
+    fill_summary(form, "Solo copies", [("Follow up", BOB, None)])
+    assert submit_form(slack, BOB, form).status_code == 200
     for user in (ALICE, BOB):
         copies = bot_messages(emulator, user, "Solo copies")
         assert len(copies) == 1 and "Follow up" in text_of(copies[0])
@@ -217,15 +218,25 @@ def test_skip_this_one_records_the_meeting_as_skipped_and_tells_the_other(
 def test_a_summary_for_someone_elses_meeting_or_a_bad_owner_is_refused(
     ended: None, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
-    form = open_summary_form(slack, emulator, BOB)
-    outsider = slack.submit(CAROL, {**form, "id": "VOTHER001"}, summary_values("Snooping", []))
+    opened = open_summary_form(slack, emulator, BOB).view
+
+    def form() -> ModalForm:  # each try starts from the form as opened
+        return ModalForm(opened)
+
+    # Forged: Carol sends the form Bob opened (under another view id), as a hand-crafted client could.
+    snooping = fill_summary(form(), "Snooping").state_values()
+    outsider = slack.submit(CAROL, form().forged(id="VOTHER001"), snooping)
     assert outsider.json()["errors"] == {"key_points": "That 1:1 isn't one of yours."}
-    bad_owner = slack.submit(BOB, form, summary_values("Notes", [("Do a thing", CAROL, None)]))
+    bad_owner = submit_form(slack, BOB, fill_summary(form(), "Notes", [("Do a thing", CAROL, None)]))
     # On the owner field, in plain words: a form error is plain text, where "<@U…>" would show raw.
     assert bad_owner.json()["errors"] == {"action_1_owner": "Pick one of the two of you as the owner."}
-    long_note = slack.submit(BOB, form, summary_values("Notes", [], note="&" * 3001))
-    assert "the limit is 3,000" in long_note.json()["errors"]["note"]
-    empty = slack.submit(BOB, form, summary_values("", []))
+    # A note over the input's max_length: Slack's client won't send it; a forged request gets the app's word.
+    long_note = fill_summary(form(), "Notes", note="&" * 3001)
+    with pytest.raises(NotSubmittable, match="Private note"):
+        submit_form(slack, BOB, long_note)
+    forged_long_note = slack.submit(BOB, long_note.view, long_note.state_values(unchecked=True))
+    assert "the limit is 3,000" in forged_long_note.json()["errors"]["note"]
+    empty = submit_form(slack, BOB, fill_summary(form()))
     assert "key points or at least one action item" in empty.json()["errors"]["key_points"]
     with sessions() as session:
         assert session.scalars(select(ActionItem)).all() == []
@@ -238,10 +249,9 @@ def test_a_summary_for_someone_elses_meeting_or_a_bad_owner_is_refused(
 def test_the_same_submission_twice_is_stored_once(
     ended: None, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
-    form = open_summary_form(slack, emulator, BOB)
-    values = summary_values("Once", [("Only once", BOB, None)])
-    slack.submit(BOB, form, values)
-    slack.submit(BOB, form, values, retry_num=1)
+    form = fill_summary(open_summary_form(slack, emulator, BOB), "Once", [("Only once", BOB, None)])
+    submit_form(slack, BOB, form)
+    submit_form(slack, BOB, form, retry_num=1)
     with sessions() as session:
         assert [a.text for a in session.scalars(select(ActionItem))] == ["Only once"]
 
@@ -355,7 +365,7 @@ def test_list_counts_held_skipped_and_missed(
 ) -> None:
     # 1 Dec: held (a summary). 8 Dec: skipped ahead of time. 15 Dec: nobody records it: missed.
     form = open_summary_form(slack, emulator, BOB)
-    slack.submit(BOB, form, summary_values("Good one", []))
+    assert submit_form(slack, BOB, fill_summary(form, "Good one")).status_code == 200
     clock.set(FIRST_END + timedelta(hours=1))
     reply_text(slack.command("skip", user_id=ALICE))
     third_end = FIRST_END + timedelta(days=14)

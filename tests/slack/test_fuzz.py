@@ -24,12 +24,16 @@ from bot.config import Settings
 from bot.slack.subcommands import SUBCOMMANDS
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, PendingTopic, Series, Topic
+from emulator.forms import ModalForm
 from emulator.requests import SlackSender, meant_text
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 from tests.read_back import changed
 from tests.reliability_report import record
 from tests.slack.helpers import (
+    COVERED_TOPICS,
+    NEW_TOPIC,
+    opened_form,
     pair_id,
     reply_text,
     schedule_both_pairs,
@@ -40,7 +44,8 @@ from tests.slack.helpers import (
 )
 from tests.slack.people import ALICE, BOB, CAROL, DAVE, ZONES, add_people
 
-TOPIC_LIMIT = 500  # characters, after trimming
+TOPIC_LIMIT = 500  # characters, after trimming (the add-topic input's max_length too)
+TEXT_LIMIT = 3000  # the key points' and the note's max_length
 ERIN = "UERIN001"  # in the workspace, in no 1:1: an outsider to everything
 INT32_MAX = 2**31 - 1
 
@@ -449,6 +454,18 @@ crafted_metadata = st.one_of(
 )
 
 
+def alices_form(slack: SlackSender, emulator: SlackEmulator, action_id: str, meeting: int) -> ModalForm:
+    """Alice clicks a button that opens a form for `meeting` ("Add a topic", "Write the summary"): the
+    form she sees."""
+
+    def click() -> None:
+        button, message = {"action_id": action_id, "value": str(meeting)}, {"ts": "1700000000.000100"}
+        response = slack.action(ALICE, [button], channel_id=emulator.open_dm(ALICE), message=message)
+        assert response.status_code == 200
+
+    return opened_form(emulator, click)
+
+
 def modal_outcome(response: httpx.Response, fields: set[str]) -> str | None:
     """None for a clean close, else the field the error is shown under (which must be in the form)."""
     assert response.status_code == 200, response.text
@@ -466,10 +483,15 @@ def modal_outcome(response: httpx.Response, fields: set[str]) -> str | None:
 @FEWER
 @given(data=st.data(), text=st.one_of(st.text(max_size=600), special_soup))
 def test_add_topic_modal_takes_a_topic_for_ones_own_meeting_only(
-    world: World, slack: SlackSender, sessions: SessionFactory, data: st.DataObject, text: str
+    world: World,
+    slack: SlackSender,
+    sessions: SessionFactory,
+    emulator: SlackEmulator,
+    data: st.DataObject,
+    text: str,
 ) -> None:
     record("fuzz cases: add-topic modal submissions", 1)
-    own = data.draw(st.booleans(), label="own meeting")
+    own = opened = data.draw(st.booleans(), label="own meeting")
     if own:
         metadata = str(data.draw(st.sampled_from(world.ab_meetings[:3]), label="meeting"))
     else:  # another pair's meeting, or anything else
@@ -477,10 +499,16 @@ def test_add_topic_modal_takes_a_topic_for_ones_own_meeting_only(
             st.sampled_from(world.cd_meetings[:3]).map(str) | crafted_metadata, label="crafted"
         )
         own = is_meeting_of(metadata, world.ab_meetings)
+    form = alices_form(slack, emulator, "agenda_add_topic", int(metadata) if opened else world.ab_meetings[0])
+    form.fill(NEW_TOPIC, text)
+    # Slack's client sends no blank topic (the input is required) and none over its max_length...
+    assert bool(form.refusals()) == (text == "" or len(text) > TOPIC_LIMIT), form.refusals()
+    # ...but a hand-crafted client can, and can claim any meeting: those are forged, and the app must
+    # refuse them itself.
+    view = form.view if opened else form.forged(private_metadata=metadata)
     before = snapshot(sessions)
-    view = {"callback_id": "add_topic_modal", "private_metadata": metadata}
-    field = modal_outcome(slack.submit(ALICE, view, {"topic": {"topic_text": text}}), {"topic"})
-    event(f"own={own} error={field}")
+    field = modal_outcome(slack.submit(ALICE, view, form.state_values(unchecked=True)), {"topic"})
+    event(f"own={own} error={field} forged={bool(form.refusals()) or not opened}")
     after = snapshot(sessions)
     cleaned = expected_topic(text)
     if own and cleaned is not None and len(cleaned) <= TOPIC_LIMIT:
@@ -496,8 +524,10 @@ def test_add_topic_modal_takes_a_topic_for_ones_own_meeting_only(
 SUMMARY_FIELDS = {"key_points", "covered", "note"} | {
     f"action_{i}_{part}" for i in range(1, 6) for part in ("text", "owner", "due")
 }
-# What Slack's form would send (text, a member of the pair, a date or nothing), and what it would not.
+# What Slack's form would send (text, a member of the workspace, a date or nothing), and what only a
+# hand-crafted client would (forged below).
 owners = st.one_of(st.sampled_from([CAROL, ERIN, "", "<!channel>", "UNOBODY1"]), st.none())
+MEMBERS = (ALICE, BOB, CAROL, ERIN)  # whom the form's user menu offers
 dues = st.one_of(
     st.none(),
     st.dates().map(str),
@@ -513,6 +543,40 @@ form_action = st.tuples(
     st.none() | st.dates().map(str),
 )
 any_action = st.tuples(action_texts, owners | st.sampled_from([ALICE, BOB]), dues)
+
+
+def filled_summary(
+    form: ModalForm,
+    key_points: str,
+    actions: list[tuple[str, str | None, str | None]],
+    note: str,
+    covered: list[str],
+) -> dict[str, dict[str, Any]]:
+    """The summary form's full state once filled: by its labels where a person could, forged where only a
+    hand-crafted client could (an owner no menu offers, a date no picker gives, options the form lacks)."""
+    form.fill("Key points", key_points).fill("Private note", note)
+    for nth, (text, owner, due) in enumerate(actions, start=1):
+        form.fill(f"Action item {nth}", text)
+        if owner is not None and owner in MEMBERS:
+            form.choose_user("Owner", owner, nth=nth)
+        else:
+            form.forge("Owner", owner, nth=nth)
+        try:
+            if due is not None:
+                form.pick_date("Due", due, nth=nth)
+        except ValueError:
+            form.forge("Due", due, nth=nth)
+    options = form.field(COVERED_TOPICS).element["options"] if COVERED_TOPICS in form.labels else []
+    shown = {o["value"]: o["text"]["text"] for o in options}
+    ticked = [{"text": {"type": "plain_text", "text": "t"}, "value": v} for v in covered]
+    if covered and all(v in shown for v in covered):
+        form.check(COVERED_TOPICS, *(shown[v] for v in covered))
+    elif covered and shown:
+        form.forge(COVERED_TOPICS, ticked)
+    values = form.state_values(unchecked=True)
+    if covered and not shown:  # the form shows no topics (none is on this meeting): a forged block
+        values["covered"] = {"value": {"type": "checkboxes", "selected_options": ticked}}
+    return values
 
 
 @pytest.mark.reliability
@@ -540,7 +604,7 @@ def test_summary_modal_stores_for_ones_own_meeting_only_and_names_the_bad_field(
     note: str,
 ) -> None:
     record("fuzz cases: summary modal submissions", 1)
-    own = data.draw(st.sampled_from([True, True, False]), label="own meeting")
+    own = opened = data.draw(st.sampled_from([True, True, False]), label="own meeting")
     if own:
         metadata = str(data.draw(st.sampled_from(world.ab_meetings[:3]), label="meeting"))
     else:
@@ -554,22 +618,16 @@ def test_summary_modal_stores_for_ones_own_meeting_only_and_names_the_bad_field(
         ),
         label="covered",
     )
-    values: dict[str, dict[str, Any]] = {"key_points": {"value": key_points}, "note": {"value": note}}
-    for index, (text, owner, due) in enumerate(actions, start=1):
-        values[f"action_{index}_text"] = {"value": text}
-        values[f"action_{index}_owner"] = {"value": {"type": "users_select", "selected_user": owner}}
-        values[f"action_{index}_due"] = {"value": {"type": "datepicker", "selected_date": due}}
-    values["covered"] = {
-        "value": {
-            "type": "checkboxes",
-            "selected_options": [{"text": {"type": "plain_text", "text": "t"}, "value": v} for v in covered],
-        }
-    }
+    form = alices_form(slack, emulator, "summary_open", int(metadata) if opened else world.ab_meetings[0])
+    values = filled_summary(form, key_points, actions, note, covered)
+    # Slack's client sends no text over its input's max_length; a hand-crafted client can (forged).
+    too_long = len(key_points) > TEXT_LIMIT or len(note) > TEXT_LIMIT
+    assert any("max_length" in r.rule for r in form.refusals()) == too_long, form.refusals()
+    view = form.view if opened else form.forged(private_metadata=metadata)  # forged: any meeting id
     before = snapshot(sessions)
     sent = len(emulator.calls())
-    view = {"callback_id": "summary_modal", "private_metadata": metadata}
     field = modal_outcome(slack.submit(ALICE, view, values), SUMMARY_FIELDS)
-    event(f"own={own} error={field}")
+    event(f"own={own} error={field} forged={bool(form.refusals()) or not opened}")
     after = snapshot(sessions)
     # Carol and Dave's topics never change, whatever Alice ticks.
     cd_topics = {str(t) for t in world.cd_topics}
@@ -661,9 +719,11 @@ def test_any_click_by_an_outsider_changes_nothing_and_answers_with_a_private_war
 # Inputs that once gave a server error or stored rows for a refused command.
 
 
-def all_surfaces(slack: SlackSender, emulator: SlackEmulator, value: str, text: str = "x") -> dict[str, int]:
+def all_surfaces(
+    slack: SlackSender, emulator: SlackEmulator, world: World, value: str, text: str = "x"
+) -> dict[str, int]:
     """HTTP status of `/1on1 done <value>`, of a click on every id-carrying button with `value`, and of
-    both modals with `value` as their meeting id."""
+    both modals (forms Alice opened, forged to carry `value` as their meeting id)."""
     statuses = {"/1on1 done": slack.command(f"done {value}", user_id=ALICE).status_code}
     for action_id in ACTION_IDS:
         if action_id != "series_cancel_keep":
@@ -674,20 +734,17 @@ def all_surfaces(slack: SlackSender, emulator: SlackEmulator, value: str, text: 
                 response_url=emulator.new_response_url(),
             )
             statuses[action_id] = response.status_code
-    for callback_id in ("add_topic_modal", "summary_modal"):
-        view = {"callback_id": callback_id, "private_metadata": value}
-        values = {
-            "topic": {"topic_text": text},
-            "key_points": {"value": {"type": "plain_text_input", "value": text}},
-        }
-        statuses[callback_id] = slack.submit(ALICE, view, values).status_code
+    for action_id, label in (("agenda_add_topic", NEW_TOPIC), ("summary_open", "Key points")):
+        form = alices_form(slack, emulator, action_id, world.ab_meetings[0]).fill(label, text)
+        response = slack.submit(ALICE, form.forged(private_metadata=value), form.state_values())
+        statuses[form.view["callback_id"]] = response.status_code
     return statuses
 
 
 def test_superscript_digits_are_refused_not_a_server_error(
     world: World, slack: SlackSender, emulator: SlackEmulator
 ) -> None:
-    statuses = all_surfaces(slack, emulator, "²")
+    statuses = all_surfaces(slack, emulator, world, "²")
     assert {name: status for name, status in statuses.items() if status != 200} == {}
 
 
@@ -704,8 +761,10 @@ def test_a_nul_character_in_user_text_is_stored_or_refused_not_a_server_error(
     dm, ts = written_in_dm(emulator, ALICE, "dm\x00topic")
     if (status := slack.dm(ALICE, "dm\x00topic", channel=dm, ts=ts).status_code) != 200:
         problems.append(("dm", status))
-    view = {"callback_id": "add_topic_modal", "private_metadata": str(world.ab_meetings[0])}
-    if (status := slack.submit(ALICE, view, {"topic": {"topic_text": "modal\x00topic"}}).status_code) != 200:
+    form = alices_form(slack, emulator, "agenda_add_topic", world.ab_meetings[0]).fill(
+        NEW_TOPIC, "modal\x00topic"
+    )
+    if (status := slack.submit(ALICE, form.view, form.state_values()).status_code) != 200:
         problems.append(("add_topic_modal", status))
     assert problems == []
 
@@ -714,7 +773,7 @@ def test_an_id_beyond_32_bits_is_refused_not_a_server_error(
     world: World, slack: SlackSender, emulator: SlackEmulator
 ) -> None:
     value = str(INT32_MAX + 1)
-    statuses = all_surfaces(slack, emulator, value)
+    statuses = all_surfaces(slack, emulator, world, value)
     assert {name: status for name, status in statuses.items() if status != 200} == {}
     assert "Something went wrong" not in slack.command(f"done {value}", user_id=ALICE).json()["text"]
 

@@ -23,19 +23,24 @@ from bot.config import Settings
 from bot.domain.meetings import MeetingStatus
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, PendingTopic, Series, Topic
+from emulator.forms import ModalForm
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 from tests.read_back import changed
 from tests.slack.helpers import (
+    COVERED_TOPICS,
+    NEW_TOPIC,
     bot_messages,
     buttons,
     everything_sent_to_slack,
+    fill_summary,
+    opened_form,
     pair_id,
     reply_text,
     schedule_both_pairs,
     snapshot,
-    summary_values,
+    submit_form,
     text_of,
     tick,
     written_in_dm,
@@ -121,14 +126,11 @@ def build_world(
         tick(sessions, settings, FIRST_END)
         clock.set(FIRST_END + timedelta(minutes=5))
         follow_up = bot_messages(emulator, BOB, "How did your 1:1")[-1]
-        click(slack, emulator, BOB, buttons(follow_up)["summary_open"], follow_up)
-        call = emulator.wait_for("views.open")[-1]
-        form = {**call.args["view"], "id": call.response["view"]["id"]}
-        options = next(b for b in form["blocks"] if b["block_id"] == "covered")["element"]["options"]
-        covered = [o for o in options if o["text"]["text"] == ALICE_TOPIC]
-        submitted = slack.submit(
-            BOB, form, summary_values(KEY_POINTS, [(BOB_ACTION, BOB, "2026-12-10")], BOB_NOTE, covered)
+        form = opened_form(
+            emulator, lambda: click(slack, emulator, BOB, buttons(follow_up)["summary_open"], follow_up)
         )
+        fill_summary(form, KEY_POINTS, [(BOB_ACTION, BOB, "2026-12-10")], BOB_NOTE, covered=[ALICE_TOPIC])
+        submitted = submit_form(slack, BOB, form)
         assert submitted.status_code == 200 and not submitted.content, submitted.text
         reply_text(slack.command(f"add-action <@{BOB}> {ALICE_ACTION}", user_id=ALICE))
 
@@ -312,32 +314,42 @@ def test_an_outsiders_modal_submissions_for_their_meetings_store_nothing(
     world: World, slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
 ) -> None:
     before = snapshot(sessions)
+
+    def opened_by_carol(action_id: str, meeting: int) -> ModalForm:
+        button = {"type": "button", "action_id": action_id, "value": str(meeting)}
+        return opened_form(emulator, lambda: click(slack, emulator, CAROL, button))
+
+    # Their topics, ticked as covered: options no form of Carol's shows, so a forged state.
     covered = [
         {"text": {"type": "plain_text", "text": "x"}, "value": str(world.topics[t])}
         for t in (BOB_TOPIC, "Hiring plan")
     ]
+    # Carol's own summary form (a crafted click, her own meeting): what she forges from.
+    own_summary = opened_by_carol("summary_open", world.cd_meeting)
     for meeting in (world.held, world.missed, world.next_ab):
-        view = {"callback_id": "add_topic_modal", "private_metadata": str(meeting)}
-        refused = slack.submit(CAROL, view, {"topic": {"topic_text": "Carol's sneaky topic"}})
+        # A crafted click opens an empty add-topic form for their meeting; she fills it in and sends it.
+        form = opened_by_carol("agenda_add_topic", meeting).fill(NEW_TOPIC, "Carol's sneaky topic")
+        assert form.view["private_metadata"] == str(meeting)
+        refused = submit_form(slack, CAROL, form)
         assert refused.json() == {
             "response_action": "errors",
             "errors": {"topic": "That 1:1 isn't one of yours."},
         }
-        view = {"callback_id": "summary_modal", "private_metadata": str(meeting)}
         for owner in (BOB, CAROL):
-            values = summary_values(
-                "Carol's version", [("Carol's item", owner, None)], "Carol's note", covered
-            )
-            refused = slack.submit(CAROL, view, values)
+            # Forged: her own summary form, sent with their meeting's id and their topics ticked.
+            form = ModalForm(own_summary.view)
+            fill_summary(form, "Carol's version", [("Carol's item", owner, None)], "Carol's note")
+            values = form.forge(COVERED_TOPICS, covered).state_values(unchecked=True)
+            refused = slack.submit(CAROL, form.forged(private_metadata=str(meeting)), values)
             assert refused.json() == {
                 "response_action": "errors",
                 "errors": {"key_points": "That 1:1 isn't one of yours."},
             }, (meeting, owner)
         assert changed(before, snapshot(sessions)) == set(), meeting
 
-    # Her own meeting's summary, ticking their topics as covered: theirs stay open and unseen.
-    view = {"callback_id": "summary_modal", "private_metadata": str(world.cd_meeting), "id": "VCAROL001"}
-    accepted = slack.submit(CAROL, view, summary_values("Talk accepted", [], "", covered))
+    # Her own meeting's summary, forged to tick their topics as covered: theirs stay open and unseen.
+    form = fill_summary(ModalForm(own_summary.view), "Talk accepted").forge(COVERED_TOPICS, covered)
+    accepted = slack.submit(CAROL, form.view, form.state_values(unchecked=True))
     assert accepted.status_code == 200 and not accepted.content, accepted.text
     after = snapshot(sessions)
     assert after["topic"] == before["topic"]
@@ -360,10 +372,10 @@ def test_a_private_note_never_leaves_its_author(
     w = build_world()
     # Alice reopens the summary form of the held meeting and adds hers; both read everything they can.
     follow_up = bot_messages(emulator, ALICE, "How did your 1:1")[0]
-    click(slack, emulator, ALICE, {**buttons(follow_up)["summary_open"], "value": str(w.held)}, follow_up)
-    call = emulator.wait_for("views.open")[-1]
-    form = {**call.args["view"], "id": call.response["view"]["id"]}
-    slack.submit(ALICE, form, summary_values("Alice's side", [], "Alice's second private note"))
+    button = {**buttons(follow_up)["summary_open"], "value": str(w.held)}
+    form = opened_form(emulator, lambda: click(slack, emulator, ALICE, button, follow_up))
+    fill_summary(form, "Alice's side", note="Alice's second private note")
+    assert submit_form(slack, ALICE, form).status_code == 200
     to_alice, to_bob = [], []
     for text in ("agenda", "actions", "list"):
         to_alice.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,15 +14,19 @@ from bot.config import Settings
 from bot.domain.meetings import MeetingStatus
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, Series, Topic
+from emulator.forms import ModalForm, NotSubmittable
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 from tests.read_back import manager_of_the_pair
 from tests.reliability_report import record
 from tests.slack.helpers import (
+    NEW_TOPIC,
     answer_in_thread,
+    opened_form,
     posts_to,
     reply_text,
+    submit_form,
     text_of,
     tick,
     wait_for_post,
@@ -319,27 +324,46 @@ def test_add_a_topic_button_opens_a_modal_whose_submission_lands_on_that_meeting
     tick(sessions, settings, clock())
     prompt = wait_for_post(emulator, BOB, PROMPT)
     button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
-    dm = emulator.dm_channel_for(BOB)
-    stored = [m for m in emulator.messages(dm or "") if "Your 1:1" in m["text"]][-1]
-    assert slack.action(BOB, [button], channel_id=dm, message=stored).status_code == 200
-    opened = emulator.wait_for("views.open")[-1].args["view"]
-    assert opened["title"]["text"] == "Add a topic"
+    form = bobs_add_topic_form(slack, emulator, button)
+    assert form.view["title"]["text"] == "Add a topic"
 
-    too_long = slack.submit(BOB, opened, {"topic": {"topic_text": "x" * 501}})
+    # Over the input's max_length Slack's client refuses to send it; forged, the app refuses it too.
+    form.fill(NEW_TOPIC, "x" * 501)
+    with pytest.raises(NotSubmittable, match="max_length 500"):
+        submit_form(slack, BOB, form)
+    too_long = slack.submit(BOB, form.view, form.state_values(unchecked=True))
     assert too_long.json()["response_action"] == "errors"
     assert "the limit is 500" in too_long.json()["errors"]["topic"]
-    ok = slack.submit(BOB, opened, {"topic": {"topic_text": "Promotion timeline"}})
+    ok = submit_form(slack, BOB, form.fill(NEW_TOPIC, "Promotion timeline"))
     assert ok.status_code == 200 and not ok.content
     assert topics_by_meeting(sessions) == {"Promotion timeline": int(button["value"])}
 
 
+def bobs_add_topic_form(slack: SlackSender, emulator: SlackEmulator, button: dict[str, Any]) -> ModalForm:
+    """Bob clicks "Add a topic" in his prompt: the form he sees."""
+    dm = emulator.dm_channel_for(BOB)
+    stored = [m for m in emulator.messages(dm or "") if "Your 1:1" in m["text"]][-1]
+
+    def click() -> None:
+        assert slack.action(BOB, [button], channel_id=dm, message=stored).status_code == 200
+
+    return opened_form(emulator, click)
+
+
 def test_a_modal_for_someone_elses_meeting_is_refused(
-    slack: SlackSender, sessions: SessionFactory, emulator: SlackEmulator
+    slack: SlackSender,
+    sessions: SessionFactory,
+    settings: Settings,
+    emulator: SlackEmulator,
+    clock: FakeClock,
 ) -> None:
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
-    meeting_id = meetings(sessions)[0].id
-    view = {"callback_id": "add_topic_modal", "private_metadata": str(meeting_id)}
-    refused = slack.submit(CAROL, view, {"topic": {"topic_text": "Snooping"}})
+    tick(sessions, settings, clock())
+    prompt = wait_for_post(emulator, BOB, PROMPT)
+    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    form = bobs_add_topic_form(slack, emulator, button).fill(NEW_TOPIC, "Snooping")
+    # Forged: Carol sends the form Bob opened, as a hand-crafted client could.
+    refused = slack.submit(CAROL, form.view, form.state_values())
     assert refused.json()["errors"]["topic"] == "That 1:1 isn't one of yours."
     assert topics_by_meeting(sessions) == {}
 

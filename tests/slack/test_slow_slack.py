@@ -21,16 +21,16 @@ from bot.config import Settings
 from bot.delivery.background import BackgroundDeliverer
 from bot.processes import build_deliverer
 from bot.slack.after_ack import AfterAck
-from bot.slack.blocks.modals import add_topic_modal
-from bot.slack.ids import ADD_TOPIC, CANCEL_KEEP, SUMMARY_OPEN, TOPIC_BLOCK, TOPIC_INPUT
+from bot.slack.ids import ADD_TOPIC, CANCEL_KEEP, SUMMARY_OPEN
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, Person, Series, Topic
+from emulator.forms import ModalForm
 from emulator.requests import SlackSender, new_ts
 from emulator.socket_mode_app import AckResponse, SocketModeBot, SocketModeSender
 from emulator.web_api import APP_TOKEN, SlackEmulator
 from tests.conftest import FakeClock, app_under_test, http_sender, reset_around, serving, socket_mode_sender
 from tests.reliability_report import record, record_max
-from tests.slack.helpers import text_of
+from tests.slack.helpers import NEW_TOPIC, text_of
 from tests.slack.people import ALICE, BOB, CAROL, DAVE, add_people
 
 SLOW = 3.5  # seconds: longer than Slack's 3-second deadline
@@ -152,17 +152,19 @@ def test_every_command_click_and_submission_is_acknowledged_at_once_while_slack_
         sender.action(ALICE, [{"action_id": CANCEL_KEEP.action_id}], message=message, response_url=keep_url),
         acks,
     )
-    # A modal submission: validated and stored before the ack.
-    view = add_topic_modal(meeting.id)
-    acked(sender.submit(BOB, view, {TOPIC_BLOCK: {TOPIC_INPUT: "Career path"}}), acks)
+    # The two modals open (Slack has them at once; the app hears back 3.5 s later).
+    opened = emulator.wait_for("views.open", count=2, timeout=15)
+    assert sorted(call.args["view"]["callback_id"] for call in opened) == ["add_topic_modal", "summary_modal"]
+    add_topic = next(c for c in opened if c.args["view"]["callback_id"] == "add_topic_modal")
+    # A modal submission, Alice's form filled in: validated and stored before the ack.
+    form = ModalForm.stored(emulator, add_topic.response["view"]["id"]).fill(NEW_TOPIC, "Career path")
+    acked(sender.submit(ALICE, form.view, form.state_values()), acks)
     assert count(sessions, Topic) == 3  # R&D budget, Offsite plans, Career path: all stored at the ack
 
     # Every effect still happens, once Slack gets round to answering.
     final = emulator.wait_for_response_posts(1, dave_url, timeout=30)[0].payload
     assert "Scheduled a *weekly* 1:1" in text_of(final) and final["replace_original"] is True
     assert emulator.wait_for_response_posts(1, keep_url, timeout=15)[0].payload["text"]
-    opened = emulator.wait_for("views.open", count=2, timeout=15)
-    assert sorted(call.args["view"]["callback_id"] for call in opened) == ["add_topic_modal", "summary_modal"]
     confirmed = emulator.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == dm_ts, timeout=30)
     carol = emulator.wait_for(
         "chat.postMessage", lambda c: f"<@{DAVE}> set up a" in text_of(c.args), timeout=30
