@@ -17,6 +17,7 @@ from typing import Any, Protocol, Self
 
 import httpx
 
+from emulator.blocks import block_errors, view_errors
 from emulator.payloads import (
     API_APP_ID,
     BOT_USER_ID,
@@ -49,6 +50,7 @@ __all__ = [
     "SlackRequests",
     "SlackSender",
     "SlackSide",
+    "SlackWouldRefuse",
     "block_actions_body",
     "dm_message_event",
     "event_body",
@@ -61,6 +63,10 @@ __all__ = [
     "state_values",
     "view_submission_body",
 ]
+
+
+class SlackWouldRefuse(AssertionError):
+    """The app answered Slack with something Slack refuses (blocks or a view it would not show)."""
 
 
 def sign(body: bytes, secret: str, timestamp: int) -> dict[str, str]:
@@ -174,7 +180,26 @@ class SlackRequests:
         if self.responses is not None and kw.get("trigger_id") is None:
             kw["trigger_id"] = self.responses.new_trigger_id(user_id)
 
+    @staticmethod
+    def _check_ack(response: Any) -> None:
+        """An ack's blocks (a command's reply) or view (a submission's "update"/"push") are checked as Slack
+        checks them: Slack shows the person an error instead of a reply it would refuse."""
+        if response.status_code != 200 or not response.content:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return  # a plain-text ack
+        if not isinstance(body, dict):
+            return
+        problems = block_errors(body["blocks"]) if isinstance(body.get("blocks"), list) else []
+        if isinstance(body.get("view"), dict):
+            problems += view_errors(body["view"])
+        if problems:
+            raise SlackWouldRefuse(f"Slack would refuse this ack: {problems}")
+
     def _settled(self, response: Any, response_url: str | None) -> Any:
+        self._check_ack(response)
         if self.settle is None:
             return response
         self.settle()

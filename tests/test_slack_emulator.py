@@ -25,7 +25,9 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from emulator.requests import (
+    SlackRequests,
     SlackSender,
+    SlackWouldRefuse,
     block_actions_body,
     dm_message_event,
     event_body,
@@ -1014,3 +1016,27 @@ def test_python_m_emulator_help_says_how_to_use_it() -> None:
     )
     assert result.returncode == 0
     assert "--port" in result.stdout and "--people" in result.stdout and "SLACK_API_URL" in result.stdout
+
+
+def test_an_ack_slack_would_refuse_fails_the_sender() -> None:
+    """A command's reply or a submission's "update" travels in the HTTP answer, not through the Web API:
+    the sender checks it as Slack would, instead of letting a reply no person would see pass."""
+    too_long = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]}
+    with pytest.raises(SlackWouldRefuse, match=r"must be less than 3001 characters"):
+        SlackRequests._check_ack(httpx.Response(200, json=too_long))
+    bad_view = {
+        "response_action": "update",
+        "view": {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "t" * 25},
+            "blocks": [{"type": "divider"}],
+        },
+    }
+    with pytest.raises(SlackWouldRefuse, match=r"title"):
+        SlackRequests._check_ack(httpx.Response(200, json=bad_view))
+    fine = {
+        "response_type": "ephemeral",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}],
+    }
+    SlackRequests._check_ack(httpx.Response(200, json=fine))
+    SlackRequests._check_ack(httpx.Response(200, content=b""))
