@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.now import Clock, system_clock
@@ -62,15 +63,19 @@ def build_app(
         later=later or AfterAck(),
     )
     verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
-    app.use_store(sessions, clock, deps.outbox, verifier)
+    app.use_store(sessions, clock, deps.outbox, deps.later, verifier)
     deps.later.kick = deps.outbox.kick
     for listeners in (commands, events, actions, views):
         listeners.register(app, deps)
-    app.error(_log_error)
+    app.error(lambda error, body: _on_error(app, error, body))
     return app
 
 
-def _log_error(error: Exception, body: dict[str, Any]) -> None:
+def _on_error(app: DedupingApp, error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    """A listener's error: logged (ids only); the database's answered in the bot's own words, not a 500."""
+    if isinstance(error, SQLAlchemyError):
+        logger.error("the database failed under a listener", exc_info=error)
+        return app.answer_database_trouble(body)
     logger.error(
         "unhandled error for %s from team %s",
         body.get("type") or body.get("command") or "request",

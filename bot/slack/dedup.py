@@ -1,23 +1,35 @@
-"""Slack delivers at least once: a request handled before is answered without doing it again.
+"""Every request Slack sends, once, in time: the app's `dispatch`, wrapped (HTTP and Socket Mode alike).
 
-Events carry an `event_id` that Slack keeps across its retries; commands, clicks and submissions a
-`trigger_id`. A request's key is claimed before it is handled, in one INSERT only one delivery can win:
-a retry arriving while the first delivery is still running (Slack's `http_timeout`, a Socket Mode
-redelivery) is turned away with a 409 (no ack), so Slack tries again later, and finds it done. A
-request that fails gives its claim back, so Slack's retry is handled. Wrapping `dispatch` covers HTTP
-and Socket Mode alike.
+Once: Slack delivers at least once. Events carry an `event_id` that Slack keeps across its retries;
+commands, clicks and submissions a `trigger_id`. A request's key is claimed before it is handled, in one
+INSERT only one delivery can win: a retry arriving while the first delivery is still running (Slack's
+`http_timeout`, a Socket Mode redelivery) is turned away with a 409 (no ack), so Slack tries again later.
+The claim is marked done in the same transaction as the request's own writes (store/requests.py), so a
+request is never "stored but failed"; a request that failed without storing gives its claim back.
+
+In time: Slack waits 3 seconds. The work runs on a pool thread with a budget; when the database is slow
+the answer leaves at the budget anyway ("Saving…", bot/slack/trouble.py) and the outcome follows through
+the command's response_url. A database failure is answered with the bot's own short reply, never a 500.
 """
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as TimedOut
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.now import Clock
-from bot.slack import form_body
+from bot.slack import form_body, trouble
+from bot.slack.after_ack import AfterAck
+from bot.slack.blocks import replies
 from bot.slack.deps import Kicker
 from bot.store import outbox, requests
 from bot.store.db import SessionFactory
@@ -25,23 +37,39 @@ from bot.store.requests import Claim
 
 logger = logging.getLogger(__name__)
 
+# Slack gives up on an answer after 3 seconds; what leaves by then arrives in time.
+BUDGET_SECONDS = 2.5
+WORKERS = 16  # requests in flight at once per process; beyond that they queue (and answer at the budget)
+
 
 class DedupingApp(App):
-    """Bolt's App, once per request: Slack's redeliveries answered without a second effect, and the
-    deliverer kicked once for a request that queued a message."""
+    """Bolt's App, once per request and in time: Slack's redeliveries answered without a second effect,
+    database trouble answered in words, and the deliverer kicked once for a request that queued a message."""
 
     sessions: SessionFactory
     clock: Clock
     outbox: Kicker
+    later: AfterAck
     verifier: SignatureVerifier | None  # None in Socket Mode, where requests come over our own socket
+    budget: float = BUDGET_SECONDS
+    _workers: ThreadPoolExecutor
 
     def use_store(
-        self, sessions: SessionFactory, clock: Clock, outbox: Kicker, verifier: SignatureVerifier | None
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        outbox: Kicker,
+        later: AfterAck,
+        verifier: SignatureVerifier | None,
+        budget: float = BUDGET_SECONDS,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.outbox = outbox
+        self.later = later
         self.verifier = verifier
+        self.budget = budget
+        self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="request")
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         form_body.repair(req)
@@ -53,23 +81,56 @@ class DedupingApp(App):
                 req.body.get("minute_rate_limited"),
             )
             return BoltResponse(status=200, body="")
-        key = request_key(req.body) if self._authentic(req) else None
-        if key is not None:
-            with self.sessions.begin() as session:
-                claim = requests.claim(session, key, self.clock())
-            if claim is not Claim.MINE:
-                return self._turned_away(req, key, claim)
+        work = self._workers.submit(contextvars.copy_context().run, self._handle, req)
         try:
-            with outbox.watching() as queued:
-                response = super().dispatch(req)
-                if queued():
-                    self.outbox.kick()
-        except BaseException:
-            if key is not None:
-                self._settle(key, handled=False)
-            raise
-        if key is not None:
-            self._settle(key, handled=response.status == 200)
+            return work.result(timeout=self.budget)
+        except TimedOut:
+            logger.warning(
+                "%s outlived its %.1f s budget; answered, and it goes on", _what(req.body), self.budget
+            )
+            work.add_done_callback(lambda done: self._finished_late(req.body, done))
+            return trouble.still_running(req.body)
+
+    def answer_database_trouble(self, body: dict[str, Any]) -> BoltResponse:
+        """What a request whose work the database refused is answered (also Bolt's listener errors)."""
+        if trouble.kind_of(body) == "block_actions" and body.get("response_url"):
+            url = str(body["response_url"])
+            self.later.run(
+                lambda: _post(url, {**replies.reply(f":x: {trouble.NOT_SAVED}"), "replace_original": False}),
+                "a click's database trouble",
+            )
+        return trouble.not_saved(body)
+
+    def _handle(self, req: BoltRequest) -> BoltResponse:
+        try:
+            return self._once(req)
+        except SQLAlchemyError:
+            logger.exception("the database failed under %s", _what(req.body))
+            return self.answer_database_trouble(req.body)
+
+    def _once(self, req: BoltRequest) -> BoltResponse:
+        key = request_key(req.body) if self._authentic(req) else None
+        if key is None:
+            return self._run(req)
+        with self.sessions.begin() as session:
+            claim = requests.claim(session, key, self.clock())
+        if claim is not Claim.MINE:
+            return self._turned_away(req, key, claim)
+        handled = False
+        try:
+            with requests.handling(key) as stored:
+                response = self._run(req)
+            handled = response.status == 200
+            return response
+        finally:
+            if not stored():  # a request that wrote something was marked done with its writes
+                self._settle(key, handled=handled)
+
+    def _run(self, req: BoltRequest) -> BoltResponse:
+        with outbox.watching() as queued:
+            response = super().dispatch(req)
+            if queued():
+                self.outbox.kick()
         return response
 
     def _authentic(self, req: BoltRequest) -> bool:
@@ -90,8 +151,40 @@ class DedupingApp(App):
         return BoltResponse(status=409, body="")
 
     def _settle(self, key: str, *, handled: bool) -> None:
-        with self.sessions.begin() as session:
-            (requests.finish if handled else requests.release)(session, key)
+        try:
+            with self.sessions.begin() as session:
+                (requests.finish if handled else requests.release)(session, key)
+        except SQLAlchemyError:
+            # Nothing of the request was stored; a claim left behind is taken over after a while.
+            logger.exception("could not %s the claim on %s", "finish" if handled else "release", key)
+
+    def _finished_late(self, body: dict[str, Any], done: Future[BoltResponse]) -> None:
+        """A command answered "Saving…" learns the outcome through its response_url."""
+        url = body.get("response_url")
+        if trouble.kind_of(body) != "command" or not url:
+            return  # a click answers itself; a form is submitted again; Slack delivers an event again
+        response = done.result() if done.exception() is None else trouble.not_saved(body)
+        try:
+            answer = json.loads(response.body) if response.status == 200 and response.body else None
+        except ValueError:
+            answer = None
+        if answer is None:
+            answer = replies.reply(f":x: {trouble.NOT_SAVED}")
+        if replies.is_working(answer):
+            return  # the command finishes through the response_url itself ("one moment")
+        _post(str(url), replies.replacing(answer))
+
+
+def _post(url: str, payload: dict[str, Any]) -> None:
+    response = WebhookClient(url, timeout=10).send_dict(payload)
+    if response.status_code != 200:
+        logger.warning("response_url answered %s", response.status_code)
+
+
+def _what(body: dict[str, Any]) -> str:
+    """A request in a log line: its kind and who sent it (never what they wrote)."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+    return f"{trouble.kind_of(body) or 'a request'} from {user or 'unknown'}"
 
 
 def request_key(body: dict[str, Any]) -> str | None:

@@ -1,15 +1,21 @@
 """Which Slack requests are being or were handled (for at-least-once delivery from Slack).
 
 A request is claimed before it is handled: one INSERT that only one delivery of it can win, so a retry
-that arrives while the first delivery is still running is not handled twice.
+that arrives while the first delivery is still running is not handled twice. While it is handled
+(`handling`), every transaction that commits also marks the claim done, in that same transaction: a
+request whose writes were stored is never handled again, and one whose writes failed is.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -57,6 +63,34 @@ def claim(session: Session, key: str, now: datetime) -> Claim:
         .values(handled_at=now)
     )
     return Claim.MINE if taken.rowcount == 1 else Claim.IN_FLIGHT
+
+
+@dataclass
+class _Handling:
+    key: str
+    stored: bool = False  # a transaction of the request committed, and marked the claim done with it
+
+
+_handling: ContextVar[_Handling | None] = ContextVar("slack_request_handling", default=None)
+
+
+@contextmanager
+def handling(key: str) -> Iterator[Callable[[], bool]]:
+    """While the claimed request `key` is handled here: yields whether any of its writes were stored."""
+    state = _Handling(key)
+    token = _handling.set(state)
+    try:
+        yield lambda: state.stored
+    finally:
+        _handling.reset(token)
+
+
+@event.listens_for(Session, "before_commit")
+def _done_with_its_writes(session: Session) -> None:
+    state = _handling.get()
+    if state is not None:
+        finish(session, state.key)
+        state.stored = True
 
 
 def finish(session: Session, key: str) -> None:

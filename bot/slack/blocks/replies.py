@@ -66,6 +66,11 @@ def working_reply() -> Reply:
     return reply(":hourglass_flowing_sand: One moment: asking Slack for a time zone…")
 
 
+def is_working(answer: Reply) -> bool:
+    """Whether `answer` is the "one moment" ack of a command that finishes through its response_url."""
+    return answer.get("text") == working_reply()["text"]
+
+
 def replacing(answer: Reply) -> Reply:
     """`answer` posted to a response_url in place of the "one moment" ack (no null fields)."""
     return {**{key: value for key, value in answer.items() if value is not None}, "replace_original": True}

@@ -11,11 +11,12 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import DomainError
 from bot.services.pairs import Actor
 from bot.services.people import NotCached, timezones
-from bot.slack import subcommands
+from bot.slack import subcommands, trouble
 from bot.slack.blocks import replies
 from bot.slack.deps import Deps
 from bot.slack.directory import CacheOnly
@@ -64,6 +65,9 @@ def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply | None:
         return None
     except DomainError as error:
         return replies.problem_reply(said(error))
+    except SQLAlchemyError:
+        logger.exception("/1on1 %s: the database failed for user %s", row.name, actor.user_id)
+        return replies.reply(f":x: {trouble.NOT_SAVED}")
     except Exception:
         # Ids only: command text may be private.
         logger.exception("/1on1 %s failed for user %s in team %s", row.name, actor.user_id, actor.team_id)
