@@ -12,35 +12,33 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.db import ping
+from bot.health import Health, HealthCheck
+from bot.now import Clock, system_clock
+from bot.store.db import make_session_factory
 
 logger = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def build_wsgi(app: App, engine: Engine) -> WsgiApp:
+def build_wsgi(app: App, engine: Engine, clock: Clock = system_clock) -> WsgiApp:
     bolt = SlackRequestHandler(app, path="/slack/events")
+    health = HealthCheck(make_session_factory(engine), clock)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return _healthz(engine, start_response)
+            return _healthz(health(), start_response)
         return bolt(environ, start_response)
 
     return application
 
 
-def _healthz(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
-    try:
-        ping(engine)
-    except SQLAlchemyError:
-        logger.exception("health check: database unavailable")
-        status, body = "503 Service Unavailable", {"ok": False, "database": "unavailable"}
-    else:
-        status, body = "200 OK", {"ok": True, "database": "ok"}
-    payload = json.dumps(body).encode()
+def _healthz(health: Health, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if not health.ok:
+        logger.error("health check: the database is unhealthy: %s", health.database)
+    status = "200 OK" if health.ok else "503 Service Unavailable"
+    payload = json.dumps(health.as_json()).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
     return [payload]
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, delete
 
 from bot.config import Settings
 from bot.delivery.background import BackgroundDeliverer
+from bot.now import Clock, system_clock
 from bot.processes import web_app
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
@@ -180,18 +181,18 @@ def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterato
     """The real Bolt app behind a real HTTP server, as Slack would reach it."""
     app, later, deliverer = app_under_test(settings, engine, _clock)
     assert isinstance(deliverer, BackgroundDeliverer)
-    with serving(app, engine) as url:
+    with serving(app, engine, _clock) as url:
         yield AppServer(url=url, later=later, deliverer=deliverer)
     deliverer.stop()
 
 
 @contextmanager
-def serving(app: App, engine: Engine) -> Iterator[str]:
-    """Serve a Bolt app over real HTTP on a free local port; yields its base URL."""
+def serving(app: App, engine: Engine, clock: Clock = system_clock) -> Iterator[str]:
+    """Serve a Bolt app (and /healthz, by `clock`) over real HTTP on a free port; yields its base URL."""
     server = make_server(
         "127.0.0.1",
         0,
-        build_wsgi(app, engine),
+        build_wsgi(app, engine, clock),
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.services.followups import chase_unrecorded, queue_followups
 from bot.services.materialise import materialise_due
 from bot.services.prompts import queue_due_prompts
-from bot.store import requests
+from bot.store import heartbeats, requests
 from bot.store.db import SessionFactory
 
 REQUEST_MEMORY = timedelta(days=1)
@@ -34,6 +34,7 @@ def run_tick(sessions: SessionFactory, now: datetime) -> TickReport:
     with sessions.begin() as session:
         # Slack retries within minutes; a day of handled request keys is plenty.
         requests.forget_before(session, now - REQUEST_MEMORY)
+        heartbeats.beat(session, heartbeats.CLOCK, now)  # what /healthz reports as the clock's last tick
     return TickReport(
         at=now,
         meetings_materialised=materialise_due(sessions, now),

@@ -270,3 +270,12 @@ class SlackRequest(Base):
     handled_at: Mapped[datetime] = mapped_column(index=True)  # when it was claimed
     # False while the first delivery is being handled: a retry arriving then is turned away, not run.
     done: Mapped[bool] = mapped_column(server_default=true())
+
+
+class Heartbeat(Base):
+    """When something last happened that a health check reports: the clock's tick, the check's own write."""
+
+    __tablename__ = "heartbeat"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)  # "clock" or "health_check"
+    at: Mapped[datetime]
