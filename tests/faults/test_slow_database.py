@@ -118,7 +118,8 @@ def test_commands_held_by_a_locked_database_are_answered_in_time_stored_once_and
     # Once the database lets them through, each person is told, in place of "Saving…".
     for user, url in urls.items():
         final = emulator.wait_for_response_posts(1, url, timeout=30)[-1].payload
-        assert final["replace_original"] is True and "Added to the agenda of your 1:1" in text_of(final), (user, final)
+        assert final["replace_original"] is True, (user, final)
+        assert "Added to the agenda of your 1:1" in text_of(final), (user, final)
     with sessions() as session:
         assert sorted(session.scalars(select(Topic.text))) == ["Career path", "Hiring plan", "Offsite"]
 
