@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.store import sqlite_writers
 
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection; requests answer at their budget anyway
 # Execution option of the connection of a session that only reads (see `Sessions`).
 _READING = "oneonone_reading"
 
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     # hide_parameters: a database error's message must not carry what people wrote into the logs.
-    engine = create_engine(url, hide_parameters=True, **kwargs)
+    engine = create_engine(url, hide_parameters=True, **{**_server_options(url), **kwargs})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -25,6 +27,20 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             sqlite_writers.take_turns(engine, database)
     return engine
+
+
+def _server_options(url: URL | str) -> dict[str, Any]:
+    """A database server (PostgreSQL) may restart or vanish under a running app."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {
+        # A connection pooled before a restart is dead: test it on checkout and replace it, so the first
+        # request after a restart doesn't fail on it (one round trip per checkout).
+        "pool_pre_ping": True,
+        # An unreachable server fails a connection attempt in seconds, not the OS's minutes.
+        "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        "pool_timeout": POOL_TIMEOUT_SECONDS,
+    }
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -39,10 +39,11 @@ def claim(session: Session, key: str, now: datetime) -> Claim:
         insert(SlackRequest)
         .values(key=key, handled_at=now, done=False)
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(SlackRequest.key)  # a row only when inserted (rowcount is no guide through the ORM)
     )
     row = None
     for _ in range(2):  # the holder may release its claim between our insert and our read
-        if session.execute(statement).rowcount == 1:
+        if session.execute(statement).first() is not None:
             return Claim.MINE
         row = session.execute(
             select(SlackRequest.done, SlackRequest.handled_at).where(SlackRequest.key == key)
@@ -61,8 +62,9 @@ def claim(session: Session, key: str, now: datetime) -> Claim:
             SlackRequest.key == key, SlackRequest.handled_at == row.handled_at, SlackRequest.done.is_(False)
         )
         .values(handled_at=now)
+        .returning(SlackRequest.key)
     )
-    return Claim.MINE if taken.rowcount == 1 else Claim.IN_FLIGHT
+    return Claim.MINE if taken.first() is not None else Claim.IN_FLIGHT
 
 
 @dataclass
