@@ -14,6 +14,7 @@ from bot.delivery.background import BackgroundDeliverer
 from bot.delivery.report import DeliveryReport
 from bot.now import Clock
 from bot.services.tick import TickReport
+from bot.store.space import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,12 @@ def _guarded(tick: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
         try:
             tick()
-        except Exception:
+        except Exception as error:
             # The next tick retries: due work stays due in the database until it is done.
-            logger.exception("tick failed")
+            if is_disk_full(error):  # the operator's problem, not the code's: one line, no traceback
+                logger.error("tick failed: the database's disk is full; the next tick tries again")
+            else:
+                logger.exception("tick failed")
 
     return run
 

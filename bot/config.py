@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.store.space import DEFAULT_MIN_FREE_MB
+
 DEFAULT_DATABASE_URL = "sqlite:///oneonone.db"
 DEFAULT_PORT = 3000
 
@@ -25,6 +27,8 @@ class Settings:
     database_url: str
     slack_api_url: str | None
     port: int
+    # SQLite: a process refuses to start with less than this free on the database's disk (0: no check).
+    min_free_mb: int = DEFAULT_MIN_FREE_MB
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +40,9 @@ class Settings:
             raise ConfigError(f"PORT must be a number, got {port_text!r}") from None
         if not 0 < port < 65536:
             raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+        min_free_text = env.get("DATABASE_MIN_FREE_MB") or str(DEFAULT_MIN_FREE_MB)
+        if not (min_free_text.isascii() and min_free_text.isdigit()):
+            raise ConfigError(f"DATABASE_MIN_FREE_MB must be a whole number of MB, got {min_free_text!r}")
         return cls(
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
@@ -43,6 +50,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             slack_api_url=_api_url(env.get("SLACK_API_URL")),
             port=port,
+            min_free_mb=int(min_free_text),
         )
 
     @property

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,12 +20,13 @@ from bot.delivery.passes import deliver_all_due
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_calls import build_delivery_client
 from bot.now import Clock, system_clock
-from bot.services.tick import run_tick
+from bot.services.tick import TickReport, run_tick
 from bot.slack.after_ack import AfterAck
-from bot.slack.app import build_app, build_client
+from bot.slack.app import build_app
 from bot.slack.messages import MessageRenderer
-from bot.store import migrations
-from bot.store.db import SessionFactory, make_engine, make_session_factory, ping
+from bot.slack.startup import Sleep, check_slack_token, connect_socket_mode
+from bot.store import migrations, space
+from bot.store.db import SessionFactory, engine_of, make_engine, make_session_factory, ping
 from bot.web import GunicornServer, WsgiApp, build_wsgi, server_options
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def start(command: str, settings: Settings, *, at: datetime | None = None) -> in
 
 def migrate(settings: Settings) -> int:
     url = settings.database()
+    _check_room(settings)
     try:
         migrations.upgrade(url)
     except SQLAlchemyError as error:
@@ -63,9 +65,9 @@ def run(settings: Settings) -> int:
     """Everything in one process: the self-hosted, one-small-machine mode."""
     settings.require_slack(http=not settings.socket_mode)
     migrate(settings)
-    check_slack_token(settings)
     if settings.socket_mode:
         return _run_socket_mode(settings)
+    check_slack_token(settings)
 
     def start_clock_in_worker(_worker: object) -> None:
         # One worker, so exactly one clock; it lives and restarts with that worker.
@@ -92,14 +94,22 @@ def tick(settings: Settings, at: datetime | None) -> int:
     engine = _open_database(settings)
     sessions = make_session_factory(engine)
     try:
-        report = run_tick(sessions, now)
-        print(
-            f"tick at {now.isoformat()}: {report.meetings_materialised} meetings materialised, "
-            f"{report.messages_queued} messages queued"
-        )
-        if not settings.bot_token:
-            print("not delivering: SLACK_BOT_TOKEN is not set; queued messages wait for the next tick")
-            return 0
+        return _tick_and_deliver(settings, sessions, now)
+    except SQLAlchemyError as error:
+        if space.is_disk_full(error):  # its transaction rolled back: nothing half done
+            raise ConfigError(_disk_full(settings) + "; what was due stays due for the next tick") from None
+        raise
+    finally:
+        engine.dispose()
+
+
+def _tick_and_deliver(settings: Settings, sessions: SessionFactory, now: datetime) -> int:
+    report = run_tick(sessions, now)
+    print(
+        f"tick at {now.isoformat()}: {report.meetings_materialised} meetings materialised, "
+        f"{report.messages_queued} messages queued"
+    )
+    if settings.bot_token:
         delivered = _deliver(settings, sessions, lambda: now)
         print(
             f"delivered: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed, "
@@ -107,8 +117,10 @@ def tick(settings: Settings, at: datetime | None) -> int:
             + (f", {delivered.deferred} held back by Slack's rate limits" if delivered.deferred else "")
             + (" (rate limited; the rest wait)" if delivered.rate_limited else "")
         )
-    finally:
-        engine.dispose()
+    else:
+        print("not delivering: SLACK_BOT_TOKEN is not set; queued messages wait for the next tick")
+    # With a `serve` beside it the log outlives this process: a truncated one is what the tick leaves.
+    space.checkpoint(engine_of(sessions))
     return 0
 
 
@@ -138,7 +150,15 @@ def web_app(
 def _ticker(settings: Settings, sessions: SessionFactory, clock: Clock = system_clock) -> ClockTick:
     """The clock's tick, with a background deliverer of its own (see ClockTick)."""
     deliverer = build_deliverer(settings, sessions, clock)
-    return ClockTick(lambda now: run_tick(sessions, now), deliverer, clock)
+    engine = engine_of(sessions)
+
+    def tick(now: datetime) -> TickReport:
+        report = run_tick(sessions, now)
+        # Each minute the log starts over from nothing: it cannot creep up on a small disk (space.py).
+        space.checkpoint(engine)
+        return report
+
+    return ClockTick(tick, deliverer, clock)
 
 
 def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> DeliveryReport:
@@ -146,25 +166,15 @@ def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> Deli
     return deliver_all_due(sessions, client, MessageRenderer(clock), clock())
 
 
-def check_slack_token(settings: Settings) -> None:
-    """Fail fast on a token Slack rejects; only warn when Slack cannot be reached right now."""
-    try:
-        identity = build_client(settings).auth_test()
-    except SlackApiError as error:
-        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN: {error.response.get('error')}") from None
-    except OSError as error:
-        logger.warning("could not reach Slack to check the token (%s); continuing", error)
-        return
-    logger.info("connected to Slack team %s as %s", identity.get("team"), identity.get("user"))
-
-
 def _open_database(settings: Settings) -> Engine:
+    _check_room(settings)
     engine = make_engine(settings.database())
     try:
         ping(engine)
     except SQLAlchemyError as error:
         engine.dispose()
-        raise ConfigError(_database_problem(settings, error)) from None
+        problem = _disk_full(settings) if space.is_disk_full(error) else _database_problem(settings, error)
+        raise ConfigError(problem) from None
     return engine
 
 
@@ -172,6 +182,23 @@ def _database_problem(settings: Settings, error: SQLAlchemyError) -> str:
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
     shown = settings.database().render_as_string(hide_password=True)
     return f"cannot use the database at {shown}: {reason}"
+
+
+def _check_room(settings: Settings) -> None:
+    """Refuse to start on a SQLite database whose disk is nearly full (DATABASE_MIN_FREE_MB)."""
+    database = space.database_file(settings.database())
+    if database is not None and settings.min_free_mb > 0:
+        problem = space.room_problem(database, settings.min_free_mb)
+        if problem is not None:
+            raise ConfigError(problem)
+
+
+def _disk_full(settings: Settings) -> str:
+    message = "the database's disk is full"
+    database = space.database_file(settings.database())
+    if database is not None:
+        message += f" ({space.free_bytes(database) // space.MB} MB free on {space.mount_point(database)})"
+    return message + ": free some space"
 
 
 def _wsgi(settings: Settings) -> WsgiApp:
@@ -187,50 +214,10 @@ def _start_background_clock(settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
-def _run_socket_mode(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    url = check_app_token(settings)
+def _run_socket_mode(settings: Settings, *, sleep: Sleep = time.sleep) -> int:
     engine = make_engine(settings.database())
     app = web_app(settings, make_session_factory(engine))
     _start_background_clock(settings)
-    delay = 1.0
-    while url is None:
-        # slack_sdk reconnects by itself once connected, but a first connection it cannot open raises and
-        # is never retried: wait for Slack here (and learn the token's fate when it answers).
-        logger.warning("Socket Mode waits for Slack: next try in %.0f s", delay)
-        time.sleep(delay)
-        delay = min(delay * 2, 60.0)
-        url = check_app_token(settings)
-    handler = SocketModeHandler(app, settings.app_token)
-    # The client calls apps.connections.open only when it holds no URL: the checked one is its first.
-    handler.client.wss_uri = url
-    handler.start()
+    connect_socket_mode(app, settings, sleep=sleep)
+    threading.Event().wait()  # the Socket Mode client's threads serve Slack from here on
     return 0
-
-
-# Answers from a Slack that is there but unwell: they say nothing about the token.
-_SLACK_UNWELL = frozenset(
-    {"ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}
-)
-
-
-def check_app_token(settings: Settings) -> str | None:
-    """Fail fast on an app-level token Slack rejects; the WebSocket URL it granted (None: Slack unreachable).
-
-    apps.connections.open is what an app-level token is for (it needs the connections:write scope), and its
-    URL serves as the Socket Mode client's first connection, so the check costs no extra call.
-    """
-    try:
-        response = build_client(settings).apps_connections_open(app_token=settings.app_token or "")
-    except SlackApiError as error:
-        code = str(error.response.get("error"))
-        if code in _SLACK_UNWELL or error.response.status_code >= 500:
-            logger.warning("Slack could not check SLACK_APP_TOKEN right now (%s)", code)
-            return None
-        hint = " (the app-level token needs the connections:write scope)" if code == "missing_scope" else ""
-        raise ConfigError(f"Slack rejected SLACK_APP_TOKEN: {code}{hint}") from None
-    except OSError as error:
-        logger.warning("could not reach Slack to check SLACK_APP_TOKEN (%s)", error)
-        return None
-    return str(response["url"])

@@ -2,6 +2,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -13,7 +14,7 @@ from bot.processes import _ticker
 from bot.services import series
 from bot.services.pairs import Actor
 from bot.services.tick import TickReport
-from bot.store.db import SessionFactory
+from bot.store.db import SessionFactory, make_engine
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 
@@ -44,6 +45,30 @@ def test_a_failing_tick_is_logged_and_the_clock_carries_on(caplog) -> None:  # t
     schedule_ticks(scheduler, broken, lambda: datetime(2026, 12, 1, tzinfo=UTC))
     scheduler.get_jobs()[0].func()  # must not raise
     assert "tick failed" in caplog.text and "database went away" in caplog.text
+
+
+def test_a_tick_that_failed_for_a_full_disk_is_one_line_without_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'full.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE ballast (data BLOB)")
+        # SQLite's own cap on the file answers as a full disk does: SQLITE_FULL, "database or disk is full".
+        connection.exec_driver_sql("PRAGMA max_page_count = 4")
+
+    def full() -> None:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO ballast VALUES (randomblob(100000))")
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule_ticks(scheduler, full, lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    try:
+        scheduler.get_jobs()[0].func()  # must not raise
+    finally:
+        engine.dispose()
+    assert [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records if r.name == "bot.clock"] == [
+        (logging.ERROR, "tick failed: the database's disk is full; the next tick tries again", None)
+    ]
 
 
 # ------------------------------------------------------------------ the tick's one log line

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from bot.config import ConfigError, Settings
-from bot.processes import check_app_token
+from bot.slack import startup
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
 from emulator.requests import dm_message_event, event_body, slash_command_body
@@ -171,25 +170,25 @@ def test_refresh_requested_sends_disconnect_and_holds_new_envelopes_for_the_next
 
 
 # ---------------------------------------------------------------------------------------------------
-# The app-token check `run` does before Socket Mode
+# The app-token check `run` does before Socket Mode (its retries: tests/faults/test_socket_mode_start.py)
 
 
-def test_check_app_token_grants_a_url_refuses_a_bad_token_and_warns_when_slack_is_away(
-    settings: Settings, emu: SlackEmulator, caplog: pytest.LogCaptureFixture
+def test_the_app_token_check_grants_a_url_refuses_a_bad_token_and_tells_when_slack_is_away(
+    settings: Settings, emu: SlackEmulator
 ) -> None:
     ours = replace(settings, app_token=APP_TOKEN, slack_api_url=emu.url)
-    assert (check_app_token(ours) or "").startswith("ws://127.0.0.1:")
+    assert startup._connection_url(ours).startswith("ws://127.0.0.1:")
     with pytest.raises(ConfigError, match=r"^Slack rejected SLACK_APP_TOKEN: invalid_auth$"):
-        check_app_token(replace(ours, app_token="xapp-1-revoked"))
+        startup._connection_url(replace(ours, app_token="xapp-1-revoked"))
     emu.fail_next("apps.connections.open", status=200, error="missing_scope")
     with pytest.raises(ConfigError, match="connections:write"):
-        check_app_token(ours)
+        startup._connection_url(ours)
     emu.fail_next("apps.connections.open", status=503)
-    assert check_app_token(ours) is None
+    with pytest.raises(startup.SlackAway, match="HTTP 503"):
+        startup._connection_url(ours)
     away = replace(ours, slack_api_url="http://127.0.0.1:9/api/")  # discard port: nothing listens
-    with caplog.at_level(logging.WARNING, logger="bot.processes"):
-        assert check_app_token(away) is None
-    assert "could not reach Slack to check SLACK_APP_TOKEN" in caplog.text
+    with pytest.raises(startup.SlackAway):
+        startup._connection_url(away)
 
 
 # ---------------------------------------------------------------------------------------------------

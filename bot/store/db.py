@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from bot.store import sqlite_writers
+from bot.store import space, sqlite_writers
+
+logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection; requests answer at their budget anyway
 # Execution option of the connection of a session that only reads (see `Sessions`).
 _READING = "oneonone_reading"
+# A pooled connection's mark: a write on it failed for space, so it checkpoints when it is given back.
+_CHECKPOINT_DUE = "oneonone_checkpoint_due"
+# What a restarted log is trimmed to ("Each time a transaction is committed or a WAL file resets, SQLite
+# compares the size of the ... WAL file left in the file-system to the size limit ... and if [it] is
+# larger it is truncated": sqlite.org/pragma.html#pragma_journal_size_limit; the default keeps it all).
+# A quarter of the 4 MB log between automatic checkpoints: more than a busy minute's commits.
+JOURNAL_SIZE_LIMIT = 1024 * 1024
 
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
@@ -23,6 +33,9 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _sqlite_before_write)
+        event.listen(engine, "handle_error", _sqlite_error)
+        # Before take_turns' own checkin listener: the checkpoint runs while the turn is still held.
+        event.listen(engine, "checkin", _sqlite_checkin)
         database = engine.url.database
         if database and database != ":memory:" and not database.startswith("file:"):
             sqlite_writers.take_turns(engine, database)
@@ -57,7 +70,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # take back the last few commits. FULL's fsync per commit made a one-row write transaction 2.6
     # times as long (0.46 against 0.18 ms on the benchmark machine), all of it holding the write lock.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # 20 s: a lock another program holds for longer than Slack waits is waited out (the request has
+    # answered "Saving…" at its budget and reports the outcome), up to a point.
+    cursor.execute("PRAGMA busy_timeout=20000")
+    cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     cursor.close()
 
 
@@ -81,6 +97,24 @@ def _sqlite_before_write(
     first_word = statement.split(None, 1)[0].upper() if statement.strip() else ""
     if connection.get_execution_options().get(_READING) and first_word not in ("SELECT", "BEGIN", "EXPLAIN"):
         raise ReadingSessionWrote(f"a reading session would write {statement[:60]!r}; use sessions.begin()")
+
+
+def _sqlite_error(context: ExceptionContext) -> None:
+    # A write that failed for space: the log may hold pages the database has room for, so a truncating
+    # checkpoint can give the disk back at once. It waits for the connection to return to the pool,
+    # when its transaction has been rolled back (a checkpoint cannot run inside one).
+    connection = context.connection
+    if connection is None or connection.closed or connection.invalidated:
+        return
+    if space.is_disk_full(context.original_exception):
+        connection.connection.info[_CHECKPOINT_DUE] = True
+
+
+def _sqlite_checkin(dbapi_connection: Any, record: Any) -> None:
+    due = record.info.pop(_CHECKPOINT_DUE, False) and dbapi_connection is not None
+    # Quietly: whoever wrote reports the failure (the tick, the clock, the request's answer) in its words.
+    if due and space.checkpoint_connection(dbapi_connection):
+        logger.debug("a write failed for space: truncated the SQLite log to give the disk back")
 
 
 class ReadingSessionWrote(RuntimeError):
@@ -121,3 +155,10 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
     with engine.connect().execution_options(**{_READING: True}) as connection:
         connection.execute(text("SELECT 1"))
+
+
+def engine_of(sessions: SessionFactory) -> Engine:
+    """The engine a session factory binds (for what runs outside a session, like a checkpoint)."""
+    bind = sessions.kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind

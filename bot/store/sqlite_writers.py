@@ -82,5 +82,10 @@ def take_turns(engine: Engine, database_path: str) -> None:
 
 def take(connection: Any) -> None:
     """Wait for this connection's turn to write (a no-op for an engine without turns)."""
-    if (turn := connection.connection.info.get(_TURN)) is not None:
+    take_pooled(connection.connection)
+
+
+def take_pooled(pooled: Any) -> None:
+    """`take` for a pooled DBAPI connection (`engine.raw_connection()`): its turn goes back with it."""
+    if (turn := pooled.info.get(_TURN)) is not None:
         turn.take()
