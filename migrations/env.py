@@ -5,11 +5,12 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.store import models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.store.base import Base
-from bot.store.db import make_engine
+from bot.store.db import CONNECT_TIMEOUT_SECONDS, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -34,7 +35,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(_url())
+    url = _url()
+    # A migration may rewrite a big table: none of the app's statement and lock limits here.
+    server = make_url(url).get_backend_name() == "postgresql"
+    unlimited = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}} if server else {}
+    engine = make_engine(url, **unlimited)
     try:
         with engine.connect() as conn:
             _run(conn)

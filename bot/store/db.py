@@ -14,6 +14,8 @@ from bot.store import space, sqlite_writers
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5
+LOCK_TIMEOUT_MS = 10_000
+STATEMENT_TIMEOUT_MS = 30_000
 POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection; requests answer at their budget anyway
 # Execution option of the connection of a session that only reads (see `Sessions`).
 _READING = "oneonone_reading"
@@ -50,8 +52,13 @@ def _server_options(url: URL | str) -> dict[str, Any]:
         # A connection pooled before a restart is dead: test it on checkout and replace it, so the first
         # request after a restart doesn't fail on it (one round trip per checkout).
         "pool_pre_ping": True,
-        # An unreachable server fails a connection attempt in seconds, not the OS's minutes.
-        "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        # An unreachable server fails a connection attempt in seconds, not the OS's minutes; a statement
+        # waiting on another's lock, or running away, ends instead of holding a worker for good (the
+        # request has answered at its budget and reports the outcome). Migrations set their own.
+        "connect_args": {
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "options": f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        },
         "pool_timeout": POOL_TIMEOUT_SECONDS,
     }
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.config import Settings
 from bot.health import WITHIN
@@ -146,6 +146,22 @@ def test_the_first_request_after_a_restart_while_idle_works(served: Served, slac
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     served.server.stop()
     served.server.start()
-    for text in ("Onboarding", "Roadmap", "Budget"):  # several: every pooled connection is stale
-        assert "Added" in reply_text(slack.command(f"add-topic <@{BOB}> {text}", user_id=ALICE))
+    for topic in ("Onboarding", "Roadmap", "Budget"):  # several: every pooled connection is stale
+        assert "Added" in reply_text(slack.command(f"add-topic <@{BOB}> {topic}", user_id=ALICE))
     assert topics(served) == ["Onboarding", "Roadmap", "Budget"]
+
+
+def test_the_apps_statements_wait_on_locks_for_bounded_times_and_migrations_do_not(served: Served) -> None:
+    """A statement stuck behind another's lock (or running away) ends with an error the request reports,
+    instead of holding a worker for good; a migration rewriting a big table is not cut short."""
+    with served.sessions() as session:
+        limits = [
+            session.execute(text(f"SHOW {name}")).scalar() for name in ("lock_timeout", "statement_timeout")
+        ]
+    assert limits == ["10s", "30s"]
+    migrating = make_engine(served.server.url, connect_args={"connect_timeout": 5})  # as migrations/env.py
+    try:
+        with migrating.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "0"
+    finally:
+        migrating.dispose()
