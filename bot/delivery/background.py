@@ -14,6 +14,7 @@ from bot.delivery.jobs import Renderer
 from bot.delivery.passes import deliver_all_due
 from bot.delivery.report import DeliveryReport
 from bot.now import Clock
+from bot.store import space
 from bot.store.db import SessionFactory
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,11 @@ class BackgroundDeliverer:
                 )
                 if self.on_pass is not None:
                     self.on_pass(report)
-            except Exception:
-                logger.exception("background outbox delivery failed")
+            except Exception as error:
+                if space.is_disk_full(error):  # one line: the tick's log says the same each minute
+                    logger.error("background outbox delivery failed: the database's disk is full")
+                else:
+                    logger.exception("background outbox delivery failed")
             finally:
                 self._settle()
 
