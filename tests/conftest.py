@@ -144,6 +144,7 @@ class _QuietHandler(WSGIRequestHandler):
 @dataclass
 class AppServer:
     url: str
+    app: DedupingApp
     later: AfterAck  # the app's after-ack work (views.open, response_url, zone look-ups)
     deliverer: BackgroundDeliverer  # the app's own outbox sender, kicked by its requests
 
@@ -180,9 +181,9 @@ def app_under_test(
 def app_server(settings: Settings, engine: Engine, _clock: FakeClock) -> Iterator[AppServer]:
     """The real Bolt app behind a real HTTP server, as Slack would reach it."""
     app, later, deliverer = app_under_test(settings, engine, _clock)
-    assert isinstance(deliverer, BackgroundDeliverer)
+    assert isinstance(app, DedupingApp) and isinstance(deliverer, BackgroundDeliverer)
     with serving(app, engine, _clock) as url:
-        yield AppServer(url=url, later=later, deliverer=deliverer)
+        yield AppServer(url=url, app=app, later=later, deliverer=deliverer)
     deliverer.stop()
 
 
@@ -208,6 +209,7 @@ def serving(app: App, engine: Engine, clock: Clock = system_clock) -> Iterator[s
 @dataclass
 class SocketModeApp:
     bot: SocketModeBot
+    app: DedupingApp
     later: AfterAck
     deliverer: BackgroundDeliverer
 
@@ -218,9 +220,9 @@ def socket_mode_app(
 ) -> Iterator[SocketModeApp]:
     """The same app under Bolt's SocketModeHandler, connected to the emulator once per session."""
     app, later, deliverer = app_under_test(replace(settings, app_token=APP_TOKEN), engine, _clock)
-    assert isinstance(deliverer, BackgroundDeliverer)
+    assert isinstance(app, DedupingApp) and isinstance(deliverer, BackgroundDeliverer)
     with SocketModeBot(app, APP_TOKEN) as bot:
-        yield SocketModeApp(bot, later, deliverer)
+        yield SocketModeApp(bot, app, later, deliverer)
     deliverer.stop()
 
 
@@ -234,43 +236,56 @@ def slack(
     served: AppServer | SocketModeApp
     if request.param == "http":
         served = request.getfixturevalue("app_server")
-        sender = http_sender(served.url, emulator, served.later, served.deliverer)
+        sender = http_sender(served.url, emulator, served.later, served.deliverer, served.app)
     else:
         if request.node.get_closest_marker("http_only"):
             pytest.skip("request signing and HTTP status codes exist only over HTTP")
         served = request.getfixturevalue("socket_mode_app")
-        sender = socket_mode_sender(emulator, served.later, served.deliverer)
+        sender = socket_mode_sender(emulator, served.later, served.deliverer, served.app)
     yield sender
     sender.close()
     # Nothing of this test's runs into the next one.
+    served.app.wait_idle(10)
     served.later.wait_idle(10)
     served.deliverer.wait_idle(10)
 
 
 def http_sender(
-    url: str, emulator: SlackEmulator, later: AfterAck | None = None, deliverer: Kicker | None = None
+    url: str,
+    emulator: SlackEmulator,
+    later: AfterAck | None = None,
+    deliverer: Kicker | None = None,
+    app: App | None = None,
 ) -> SlackSender:
     """Slack's requests, signed and POSTed to the app served at `url`; with `later` (the app's after-ack
     pool) and `deliverer` (its outbox), a request answers once everything it set off is done, a command
     with what the person finally sees (see SlackSender)."""
-    return SlackSender(url, SIGNING_SECRET, responses=emulator, settle=_settle(later, deliverer))
+    return SlackSender(url, SIGNING_SECRET, responses=emulator, settle=_settle(later, deliverer, app))
 
 
 def socket_mode_sender(
-    emulator: SlackEmulator, later: AfterAck | None = None, deliverer: Kicker | None = None
+    emulator: SlackEmulator,
+    later: AfterAck | None = None,
+    deliverer: Kicker | None = None,
+    app: App | None = None,
 ) -> SocketModeSender:
     """Slack's requests as envelopes, once an app is connected to `emulator` (a test may have left it
     reconnecting); `later` and `deliverer` as for http_sender."""
     emulator.socket_mode.connected(timeout=10)
-    return SocketModeSender(emulator.socket_mode, responses=emulator, settle=_settle(later, deliverer))
+    return SocketModeSender(emulator.socket_mode, responses=emulator, settle=_settle(later, deliverer, app))
 
 
-def _settle(later: AfterAck | None, deliverer: Kicker | None) -> Callable[[], object] | None:
-    """Waits for the after-ack work (which may queue messages), then for the deliverer's passes."""
+def _settle(
+    later: AfterAck | None, deliverer: Kicker | None, app: App | None = None
+) -> Callable[[], object] | None:
+    """Waits for the app's requests (one answered at its budget finishes later), then for the after-ack
+    work (which may queue messages), then for the deliverer's passes."""
     if later is None:
         return None
 
     def settle() -> None:
+        if isinstance(app, DedupingApp):
+            app.wait_idle(10)
         later.wait_idle(10)
         if isinstance(deliverer, BackgroundDeliverer):
             deliverer.wait_idle(10)

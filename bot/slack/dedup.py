@@ -14,11 +14,8 @@ the command's response_url. A database failure is answered with the bot's own sh
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as TimedOut
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -30,6 +27,7 @@ from bot.now import Clock
 from bot.slack import form_body, trouble
 from bot.slack.after_ack import AfterAck
 from bot.slack.blocks import replies
+from bot.slack.budget import Budget
 from bot.slack.deps import Kicker
 from bot.store import outbox, requests
 from bot.store.db import SessionFactory
@@ -51,8 +49,7 @@ class DedupingApp(App):
     outbox: Kicker
     later: AfterAck
     verifier: SignatureVerifier | None  # None in Socket Mode, where requests come over our own socket
-    budget: float = BUDGET_SECONDS
-    _workers: ThreadPoolExecutor
+    _budget: Budget
 
     def use_store(
         self,
@@ -68,8 +65,7 @@ class DedupingApp(App):
         self.outbox = outbox
         self.later = later
         self.verifier = verifier
-        self.budget = budget
-        self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="request")
+        self._budget = Budget(budget, WORKERS)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         form_body.repair(req)
@@ -81,15 +77,21 @@ class DedupingApp(App):
                 req.body.get("minute_rate_limited"),
             )
             return BoltResponse(status=200, body="")
-        work = self._workers.submit(contextvars.copy_context().run, self._handle, req)
-        try:
-            return work.result(timeout=self.budget)
-        except TimedOut:
-            logger.warning(
-                "%s outlived its %.1f s budget; answered, and it goes on", _what(req.body), self.budget
-            )
-            work.add_done_callback(lambda done: self._finished_late(req.body, done))
-            return trouble.still_running(req.body)
+        return self._budget.run(
+            lambda: self._handle(req),
+            late=lambda: self._answered_at_the_budget(req.body),
+            then=lambda response: self._finished_late(req.body, response),
+        )
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until no request is being handled, those answered at their budget included (tests; shutdown)."""
+        return self._budget.wait_idle(timeout)
+
+    def _answered_at_the_budget(self, body: dict[str, Any]) -> BoltResponse:
+        logger.warning(
+            "%s outlived its %.1f s budget; answered, and it goes on", _what(body), self._budget.seconds
+        )
+        return trouble.still_running(body)
 
     def answer_database_trouble(self, body: dict[str, Any]) -> BoltResponse:
         """What a request whose work the database refused is answered (also Bolt's listener errors)."""
@@ -158,12 +160,12 @@ class DedupingApp(App):
             # Nothing of the request was stored; a claim left behind is taken over after a while.
             logger.exception("could not %s the claim on %s", "finish" if handled else "release", key)
 
-    def _finished_late(self, body: dict[str, Any], done: Future[BoltResponse]) -> None:
+    def _finished_late(self, body: dict[str, Any], response: BoltResponse | None) -> None:
         """A command answered "Saving…" learns the outcome through its response_url."""
         url = body.get("response_url")
         if trouble.kind_of(body) != "command" or not url:
             return  # a click answers itself; a form is submitted again; Slack delivers an event again
-        response = done.result() if done.exception() is None else trouble.not_saved(body)
+        response = response or trouble.not_saved(body)
         try:
             answer = json.loads(response.body) if response.status == 200 and response.body else None
         except ValueError:
