@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.catch_up import AfterMeeting, Due, due_now
 from bot.domain.errors import DomainError
-from bot.domain.meetings import GRACE, MAX_NUDGES, TOO_LATE_TO_CHASE, MeetingStatus
+from bot.domain.meetings import GRACE, MAX_NUDGES, MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.slots import SEARCH, Attendee, find_slots
 from bot.services.pairs import Actor, own_meeting
@@ -19,38 +20,43 @@ from bot.store.models import Meeting, Pair
 
 
 def queue_followups(sessions: SessionFactory, now: datetime) -> int:
-    """At each meeting's end, "How did it go?" to both; a meeting long over is only marked."""
+    """At each meeting's end, "How did it go?" to both; after the clock was down, still first (the chase
+    waits GRACE after it), unless the meeting is too long over to ask: that one is counted as missed."""
     queued = 0
     while True:
         with sessions.begin() as session:
             batch = store.followups_due(session, now)
             rows = []  # one INSERT for the batch: 10,000 meetings can end at 10:30 together
             for meeting, pair in batch:
-                meeting.followup_queued_at = now
-                if meeting.status is MeetingStatus.SCHEDULED and now - meeting.ends_at < GRACE:
+                due = due_now(_after(meeting), now)
+                meeting.followup_queued_at = now  # also for one settled before its end: nothing to ask
+                if due is Due.ASK:
                     # The end time is in the key (as in a prompt's): a missed meeting rebooked to a new
                     # time is asked about again instead of colliding with its first "How did it go?".
                     ended = int(meeting.ends_at.timestamp())
                     rows.extend(
                         _rows_to_both(pair, now, MessageKind.FOLLOW_UP, meeting.id, key=(meeting.id, ended))
                     )
+                elif due is Due.MISSED:
+                    _count_missed(meeting)
             queued += outbox.enqueue_many(session, rows)
         if len(batch) < store.BATCH:
             return queued
 
 
 def chase_unrecorded(sessions: SessionFactory, now: datetime) -> int:
-    """Nudge (at most twice) about meetings nobody recorded; after that, count them as missed."""
+    """Nudge (at most twice, GRACE apart) about meetings asked about and not recorded; then count them as
+    missed. A meeting not asked about yet is queue_followups' (it runs first in a tick)."""
     nudged = 0
     while True:
         with sessions.begin() as session:
-            batch = store.unrecorded(session, ended_before=now - GRACE, quiet_since=now - GRACE)
+            batch = store.unrecorded(session, quiet_since=now - GRACE)
             for meeting, pair in batch:
-                if meeting.nudge_count >= MAX_NUDGES or now - meeting.ends_at > TOO_LATE_TO_CHASE:
-                    meeting.status = MeetingStatus.MISSED
-                    meeting.offered_slots = None
-                else:
+                due = due_now(_after(meeting), now)
+                if due is Due.NUDGE:
                     nudged += nudge(session, meeting, pair, now)
+                elif due is Due.MISSED:
+                    _count_missed(meeting)
         if len(batch) < store.BATCH:
             return nudged
 
@@ -85,6 +91,21 @@ def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
     return _to_both(session, pair, now, MessageKind.NUDGE, meeting.id, key=(meeting.id, meeting.nudge_count))
 
 
+def _after(meeting: Meeting) -> AfterMeeting:
+    return AfterMeeting(
+        status=meeting.status,
+        ends_at=meeting.ends_at,
+        followup_queued_at=meeting.followup_queued_at,
+        nudge_count=meeting.nudge_count,
+        last_nudged_at=meeting.last_nudged_at,
+    )
+
+
+def _count_missed(meeting: Meeting) -> None:
+    meeting.status = MeetingStatus.MISSED
+    meeting.offered_slots = None
+
+
 def _to_both(
     session: Session,
     pair: Pair,
@@ -93,9 +114,8 @@ def _to_both(
     meeting_id: int,
     *,
     key: tuple[object, ...],
-    **params: object,
 ) -> int:
-    return outbox.enqueue_many(session, _rows_to_both(pair, now, kind, meeting_id, key=key, **params))
+    return outbox.enqueue_many(session, _rows_to_both(pair, now, kind, meeting_id, key=key))
 
 
 def _rows_to_both(
@@ -105,7 +125,6 @@ def _rows_to_both(
     meeting_id: int,
     *,
     key: tuple[object, ...],
-    **params: object,
 ) -> list[dict[str, object]]:
     members = sorted([pair.member_a_id, pair.member_b_id], key=lambda person_id: person_id == pair.manager_id)
     return [
@@ -115,7 +134,7 @@ def _rows_to_both(
             "now": now,
             "recipient_id": person_id,
             "meeting_id": meeting_id,
-            "params": {"meeting_id": meeting_id, **params},
+            "params": {"meeting_id": meeting_id},
         }
         for person_id in members
     ]

@@ -20,16 +20,18 @@ def followups_due(session: Session, now: datetime) -> Sequence[tuple[Meeting, Pa
     return due_batch(session, select(Meeting, Pair), Meeting.followup_queued_at, Meeting.ends_at, now, BATCH)
 
 
-def unrecorded(
-    session: Session, ended_before: datetime, quiet_since: datetime
-) -> Sequence[tuple[Meeting, Pair]]:
-    """Meetings over for a while with nothing recorded, and no nudge since `quiet_since`."""
+def unrecorded(session: Session, quiet_since: datetime) -> Sequence[tuple[Meeting, Pair]]:
+    """Scheduled meetings asked about (bot/domain/catch_up.py) and not spoken of since `quiet_since`:
+    neither the question nor a nudge came later. Exactly those the chase acts on, so a full batch is
+    all work and the next one is new."""
     return session.execute(
         select(Meeting, Pair)
         .join(Pair, Pair.id == Meeting.pair_id)
         .where(
             Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.ends_at <= ended_before,
+            # Implied by the question's time (asked at the end or later); bounds the index range scan.
+            Meeting.ends_at <= quiet_since,
+            Meeting.followup_queued_at <= quiet_since,
             or_(Meeting.last_nudged_at.is_(None), Meeting.last_nudged_at <= quiet_since),
         )
         .order_by(Meeting.ends_at, Meeting.id)

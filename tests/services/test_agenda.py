@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.domain.meetings import GRACE, MAX_NUDGES
 from bot.services import actions, agenda, series, summaries, topics
-from bot.services.followups import chase_unrecorded
+from bot.services.followups import chase_unrecorded, queue_followups
 from bot.services.pairs import Actor
 from bot.store.db import SessionFactory
 from tests.services.conftest import FIRST, FIRST_END, SECOND, SET_UP, Weekly, schedule_weekly
@@ -98,6 +98,7 @@ def test_list_shows_each_1on1_soonest_first_with_how_the_last_ones_went(
     )
     series.skip_next(sessions, FIRST_END, AS_BOB, None)  # 8 Dec
     third_end = FIRST_END + timedelta(days=14)  # 15 Dec: nobody records it
+    queue_followups(sessions, third_end)  # "How did it go?" first: the chase counts from it
     for nudge in range(MAX_NUDGES + 1):
         chase_unrecorded(sessions, third_end + GRACE * (nudge + 1))
     now = third_end + GRACE * (MAX_NUDGES + 1)

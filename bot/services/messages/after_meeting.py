@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.catch_up import asked_late
 from bot.domain.meetings import MeetingStatus
 from bot.domain.slots import Attendee, Slot, describe
 from bot.services.messages.common import acting_user_id, recipient_zone
@@ -18,6 +19,9 @@ from bot.store.models import Meeting, OutboxMessage, Pair, Person, Summary
 class FollowUp:
     meeting_id: int
     other_user_id: str
+    # Only when asked late (the clock was down): the meeting's start, and the recipient's zone, to name it.
+    late_start: datetime | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ def load_follow_up(session: Session, row: OutboxMessage, now: datetime) -> Follo
     meeting, _, other_user_id = found
     if meeting.status not in (MeetingStatus.SCHEDULED, MeetingStatus.HELD):
         return None  # skipped or cancelled meanwhile
-    return FollowUp(meeting.id, other_user_id)
+    if not asked_late(meeting.ends_at, meeting.followup_queued_at):
+        return FollowUp(meeting.id, other_user_id)
+    return FollowUp(meeting.id, other_user_id, meeting.starts_at, recipient_zone(session, row))
 
 
 def load_nudge(session: Session, row: OutboxMessage, now: datetime) -> Nudge | None:

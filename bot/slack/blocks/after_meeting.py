@@ -13,13 +13,15 @@ from bot.slack.text import mention
 
 
 def follow_up_message(follow_up: FollowUp) -> Message:
-    question = f"How did your 1:1 with {mention(follow_up.other_user_id)} go?"
+    who = mention(follow_up.other_user_id)
+    late = follow_up.late_start  # asked days after (the clock was down): say which meeting
+    on = f" on {slack_date(late, follow_up.timezone)}" if late else ""
     return {
-        "text": question,
+        "text": f"How did your 1:1 with {who} go?",  # the notification, as the nudge's: no date token
         "blocks": to_dicts(
             ask(
-                f":wave: {question} Write down the key points and action items while they are fresh; "
-                "if you both do, the two add up.",
+                f":wave: How did your 1:1 with {who}{on} go? Write down the key points and action items "
+                "while they are fresh; if you both do, the two add up.",
                 ids.SUMMARY_OPEN.element("Write the summary", follow_up.meeting_id, style="primary"),
                 ids.NOT_HELD.element("It didn't happen", follow_up.meeting_id),
             )
@@ -44,7 +46,10 @@ def nudge_message(nudge: Nudge) -> Message:
         )
     if not nudge.slots:
         blocks.append(section("_I couldn't find a free time in the next days; use `/1on1 reschedule`._"))
-    blocks.append(ActionsBlock(elements=[ids.SLOT_SKIP.element("Skip this one", nudge.meeting_id)]))
+    # A silent meeting may have happened after all: "It did happen" opens the summary form, as "Write the
+    # summary" does; once written, the meeting counts as held and the slots above are withdrawn.
+    it_did = ids.SUMMARY_OPEN.element("It did happen", nudge.meeting_id)
+    blocks.append(ActionsBlock(elements=[ids.SLOT_SKIP.element("Skip this one", nudge.meeting_id), it_did]))
     return {"text": f"Your 1:1 with {who} didn't happen: pick a new time", "blocks": to_dicts(blocks)}
 
 
