@@ -38,6 +38,7 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
         return 0
     history = prompt_store.question_history(session, {meeting.pair_id for meeting in batch})
     asked: dict[int, str] = {}  # meeting id -> the question shown
+    pair_of = {meeting.id: meeting.pair_id for meeting in batch}
     not_asked: list[int] = []
     rows = []
     for meeting in batch:
@@ -50,6 +51,7 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
         asked[meeting.id] = key
         rows.extend(_prompt_rows(meeting, now))
     meetings.mark_prompted(session, now, asked, not_asked)
+    prompt_store.record_shown(session, [(pair_of[meeting_id], key) for meeting_id, key in asked.items()], now)
     return outbox.enqueue_many(session, rows)
 
 

@@ -279,3 +279,14 @@ class Heartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)  # "clock" or "health_check"
     at: Mapped[datetime]
+
+
+class QuestionShown(Base):
+    """A question of the bank shown to a pair (every one: a meeting prompted again shows another)."""
+
+    __tablename__ = "question_shown"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(64))
+    shown_at: Mapped[datetime]

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 from bot.store.meetings import due_batch
-from bot.store.models import Meeting, Pair
+from bot.store.models import Meeting, Pair, QuestionShown
 
 BATCH = 1000
 
@@ -41,10 +41,19 @@ def question_history(session: Session, pair_ids: set[int]) -> dict[int, list[str
     if not pair_ids:
         return history
     rows = session.execute(
-        select(Meeting.pair_id, Meeting.question_key)
-        .where(Meeting.pair_id.in_(pair_ids), Meeting.question_key.is_not(None))
-        .order_by(Meeting.prompt_queued_at, Meeting.id)
+        select(QuestionShown.pair_id, QuestionShown.question_key)
+        .where(QuestionShown.pair_id.in_(pair_ids))
+        .order_by(QuestionShown.shown_at, QuestionShown.id)
     )
     for pair_id, key in rows:
         history[pair_id].append(key)
     return history
+
+
+def record_shown(session: Session, shown: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Each (pair id, question key) shown in prompts queued `now`: the pairs' history."""
+    if shown:
+        session.execute(
+            insert(QuestionShown),
+            [{"pair_id": pair_id, "question_key": key, "shown_at": now} for pair_id, key in shown],
+        )

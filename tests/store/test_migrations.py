@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
 
+from bot.services import series
+from bot.services.pairs import Actor
+from bot.services.tick import run_tick
 from bot.store import migrations
 from bot.store.base import Base
-from bot.store.db import make_engine
+from bot.store.db import make_engine, make_session_factory
 from tests.databases import throwaway_postgres_database
 
 T = datetime(2026, 11, 1, tzinfo=UTC)
@@ -95,3 +98,35 @@ def _insert(connection: Connection, table: str, **values: object) -> None:
     connection.execute(
         text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row
     )
+
+
+def test_0010_seeds_every_pairs_question_history_from_its_meetings(empty_database: str) -> None:
+    migrations.upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        sessions = make_session_factory(engine)
+        request = series.ScheduleRequest("UBOB0001", "weekly", 1, time(10))
+        series.schedule(sessions, T, Actor("T0001", "UALICE01"), request, "Europe/Berlin")
+        for week in range(3):  # three prompts, three questions
+            run_tick(sessions, T + timedelta(weeks=week, days=1, hours=12))  # between prompt and meeting
+        with engine.connect() as connection:
+            shown = list(
+                connection.execute(text("SELECT pair_id, question_key FROM question_shown ORDER BY id"))
+            )
+            keys = list(
+                connection.execute(
+                    text(
+                        "SELECT pair_id, question_key FROM meeting WHERE question_key IS NOT NULL ORDER BY id"
+                    )
+                )
+            )
+        assert len(shown) == 3 and shown == keys
+        migrations.downgrade(empty_database, "0009")
+        migrations.upgrade(empty_database, "0010")
+        with engine.connect() as connection:
+            seeded = list(
+                connection.execute(text("SELECT pair_id, question_key FROM question_shown ORDER BY id"))
+            )
+        assert seeded == shown
+    finally:
+        engine.dispose()
