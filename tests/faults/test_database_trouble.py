@@ -165,3 +165,27 @@ def test_a_click_is_answered_through_its_response_url(
     posts = emulator.wait_for_response_posts(1, url)
     assert NOT_SAVED in posts[0].payload["text"] and posts[0].payload["response_type"] == "ephemeral"
     assert unchanged(sessions, before)
+
+
+def test_a_request_is_marked_handled_in_the_same_transaction_as_what_it_stored(
+    alice_meets_bob: None, slack: SlackSender, sessions: SessionFactory, engine: Engine
+) -> None:
+    """The Slack-retry record and the topic commit together: when marking the request handled fails (the
+    last write of the transaction), the topic is not stored either, and the answer says so. Never "stored
+    but answered with an error", never "answered Added but redelivered and stored twice"."""
+    error = engine.dialect.loaded_dbapi.OperationalError
+
+    def fail_the_mark(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE SLACK_REQUEST"):
+            raise error("injected: the disk filled up at the end of the transaction")
+
+    before = snapshot(sessions)
+    event.listen(engine, "before_cursor_execute", fail_the_mark)
+    try:
+        response = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE)
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_the_mark)
+    assert NOT_SAVED in reply_text(response)
+    assert unchanged(sessions, before)
+    assert "Added" in reply_text(slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE))
+    assert topics(sessions) == ["Hiring plan"]
