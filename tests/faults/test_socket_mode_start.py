@@ -323,6 +323,7 @@ def test_after_slacks_disconnect_the_client_reconnects_and_the_next_command_work
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     connecting(socket_settings(settings, emu.url), Pauses())
+    emu.socket_mode.connected(timeout=10)  # Slack's end has the connection too (its hello went out)
     with caplog.at_level(logging.INFO):
         emu.socket_mode.request_refresh()  # {"type": "disconnect", "reason": "refresh_requested"}
         assert emu.socket_mode.connected(timeout=10)["num_connections"] == 2  # the new one, beside the old
@@ -338,6 +339,7 @@ def test_a_disconnect_while_slack_is_unwell_costs_a_line_and_the_connection_afte
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     connecting(socket_settings(settings, emu.url), Pauses())
+    emu.socket_mode.connected(timeout=10)  # Slack's end has the connection too (its hello went out)
     emu.fail_next("apps.connections.open", status=500)
     failed = Logged("Socket Mode could not reconnect")
     logging.getLogger("bot.slack.startup").addHandler(failed)
