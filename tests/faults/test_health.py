@@ -16,6 +16,7 @@ from emulator.requests import SlackSender
 from tests.conftest import FakeClock
 from tests.faults.test_database_trouble import database_failing
 from tests.faults.test_slow_database import writes_held_elsewhere
+from tests.reliability_report import record
 
 pytestmark = pytest.mark.http_only  # /healthz is served over HTTP only
 
@@ -50,6 +51,7 @@ def test_a_database_that_refuses_writes_is_unhealthy_with_the_drivers_reason(
     assert body["database"] == "injected: the database is unavailable"
     assert seconds < WITHIN + 0.5
     assert healthz(slack)[0] == 200  # and healthy again as soon as writes work
+    record("/healthz: a database refusing writes or not answering reported as 503 within 1.5 s", 1)
 
 
 @pytest.mark.reliability
@@ -60,3 +62,4 @@ def test_a_database_that_does_not_answer_is_unhealthy_within_the_limit(
         status, body, seconds = healthz(slack)
     assert status == 503 and body["database"] == f"no answer within {WITHIN:.1f} s"
     assert seconds < WITHIN + 0.5
+    record("/healthz: a database refusing writes or not answering reported as 503 within 1.5 s", 1)

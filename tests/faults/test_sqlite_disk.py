@@ -32,6 +32,7 @@ from bot.store.models import OutboxMessage
 from bot.store.sqlite_writers import LOCK_SUFFIX
 from tests.conftest import FakeClock
 from tests.e2e.test_cli import assert_one_clear_line
+from tests.reliability_report import record
 
 MB = space.MB
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -182,6 +183,7 @@ def test_every_process_refuses_to_start_on_a_nearly_full_disk(small_disk: Path, 
 # Running out of space while running
 
 
+@pytest.mark.reliability
 def test_a_write_on_a_full_disk_gives_the_log_back_holds_nothing_and_the_next_write_after_freeing_succeeds(
     small_disk: Path,
 ) -> None:
@@ -216,6 +218,7 @@ def test_a_write_on_a_full_disk_gives_the_log_back_holds_nothing_and_the_next_wr
         write_ballast(sessions, 100_000)  # same process, same engine: no restart
         with sessions() as session:
             assert session.scalar(text("SELECT count(*) FROM ballast")) == 2
+        record("SQLite disk full: writes refused, then the first write after freeing space worked", 1)
     finally:
         engine.dispose()
 
