@@ -147,6 +147,35 @@ def test_enqueue_rejects_a_message_with_nowhere_to_go(sessions: SessionFactory) 
         outbox.enqueue(session, key="lost", kind="test", now=NOW)
 
 
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ({"key": "k", "kind": "test", "now": NOW, "recipient_id": 1, "colour": "red"}, "unknown"),
+        ({"key": "k", "kind": "test", "recipient_id": 1}, "missing"),
+    ],
+)
+def test_enqueue_many_rejects_a_row_it_would_misread(
+    sessions: SessionFactory, row: dict[str, Any], problem: str
+) -> None:
+    with sessions() as session, pytest.raises(ValueError, match=problem):
+        outbox.enqueue_many(session, [row])
+
+
+def test_a_request_knows_whether_it_queued_anything(
+    sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    # The Slack rim kicks the deliverer once for a request that queued a message, and only then.
+    (alice,) = add_people(sessions, emulator, ALICE)
+    queue(sessions, "a", recipient_id=alice)
+    with outbox.watching() as queued:
+        assert queue(sessions, "a", recipient_id=alice) is False
+        assert queued() is False
+        assert queue(sessions, "b", recipient_id=alice) is True
+        assert queued() is True
+    with outbox.watching() as queued:
+        assert queued() is False  # a new request starts afresh
+
+
 # ------------------------------------------------------------------------------------------- claims
 
 
@@ -169,6 +198,50 @@ def test_claims_are_disjoint_and_expire(sessions: SessionFactory, emulator: Slac
     assert len(second) == 2 and set(first).isdisjoint(second)
     assert none_left == []
     assert expired == sorted(first + second)  # "later" is still not due
+
+
+def test_the_oldest_message_is_claimed_first_even_if_a_newer_one_became_due_sooner(
+    sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    (alice,) = add_people(sessions, emulator, ALICE)
+    queue(sessions, "old", now=NOW + timedelta(minutes=5), recipient_id=alice)  # e.g. waiting for a retry
+    queue(sessions, "new", now=NOW, recipient_id=alice)
+    with sessions.begin() as session:
+        [claimed] = outbox.claim_due(
+            session, NOW + timedelta(minutes=10), limit=1, lease=timedelta(minutes=2)
+        )
+    assert claimed == row(sessions, "old").id
+
+
+def test_release_gives_back_only_the_claims_named(sessions: SessionFactory, emulator: SlackEmulator) -> None:
+    (alice,) = add_people(sessions, emulator, ALICE)
+    for key in ("a", "b"):
+        queue(sessions, key, recipient_id=alice)
+    lease = timedelta(minutes=2)
+    with sessions.begin() as session:
+        first, _ = outbox.claim_due(session, NOW, limit=2, lease=lease)
+    with sessions.begin() as session:
+        outbox.release(session, [first], NOW + lease)
+        outbox.release(session, [], NOW + lease)
+    assert (row(sessions, "a").claimed_until, row(sessions, "b").claimed_until) == (None, NOW + lease)
+    assert row(sessions, "a").next_attempt_at == NOW  # its schedule is left alone
+    with sessions.begin() as session:
+        assert outbox.claim_due(session, NOW, limit=2, lease=lease) == [first]
+
+
+def test_a_sender_whose_claim_ran_out_cannot_release_the_claim_that_replaced_it(
+    sessions: SessionFactory, emulator: SlackEmulator
+) -> None:
+    (alice,) = add_people(sessions, emulator, ALICE)
+    queue(sessions, "a", recipient_id=alice)
+    lease = timedelta(minutes=2)
+    with sessions.begin() as session:
+        [held] = outbox.claim_due(session, NOW, limit=1, lease=lease)
+    with sessions.begin() as session:  # the first sender stalled; another takes the row over
+        assert outbox.claim_due(session, NOW + lease, limit=1, lease=lease) == [held]
+    with sessions.begin() as session:
+        outbox.release(session, [held], NOW + lease)  # the stalled sender, late
+    assert row(sessions, "a").claimed_until == NOW + 2 * lease
 
 
 # ------------------------------------------------------------------------------------------- delivery
@@ -232,6 +305,8 @@ def test_a_reply_goes_into_the_thread_and_maps_back_to_its_prompt(
         found = outbox.find_sent(session, prompt.sent_channel_id, prompt.sent_ts)
         assert found is not None and found.key == "prompt"
         assert outbox.find_sent(session, prompt.sent_channel_id, "1.000001") is None
+        # A ts is unique within its channel only: the same one elsewhere is another message.
+        assert outbox.find_sent(session, "D0OTHER", prompt.sent_ts) is None
 
 
 def test_delivering_twice_at_the_same_instant_sends_once(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +13,7 @@ from dateutil.rrule import weekday as rrule_weekday
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain import cadence as cadence_module
 from bot.domain.cadence import (
     Cadence,
     Occurrence,
@@ -110,6 +113,10 @@ def test_monthly_fifth_weekday_becomes_the_last_of_each_month() -> None:
     found = occurrences_between(series, utc(2026, 1, 1), utc(2026, 7, 1))
     expected = [(1, 29), (2, 26), (3, 26), (4, 30), (5, 28), (6, 25)]
     assert local_dates(found) == [date(2026, m, d) for m, d in expected]
+
+
+def test_a_one_minute_meeting_is_a_valid_rule() -> None:
+    assert rule(Cadence.WEEKLY, date(2026, 1, 1), minutes=1).duration_minutes == 1
 
 
 def test_rule_accepts_the_stored_string_form_of_the_cadence() -> None:
@@ -234,12 +241,20 @@ def test_empty_or_reversed_window() -> None:
     assert occurrences_between(series, utc(2026, 2, 1), utc(2026, 1, 1)) == []
 
 
+class _NoOffset(tzinfo):
+    """A time zone that does not know its offset: a datetime in it is naive by Python's definition."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
 def test_naive_bounds_are_rejected() -> None:
     series = rule(Cadence.WEEKLY, date(2026, 1, 1))
-    with pytest.raises(ValueError):
-        occurrences_between(series, datetime(2026, 1, 1), utc(2026, 2, 1))
-    with pytest.raises(ValueError):
-        next_occurrence(series, datetime(2026, 1, 1))
+    for naive in (datetime(2026, 1, 1), datetime(2026, 1, 1, tzinfo=_NoOffset())):
+        with pytest.raises(ValueError):
+            occurrences_between(series, naive, utc(2026, 2, 1))
+        with pytest.raises(ValueError):
+            next_occurrence(series, naive)
 
 
 def test_next_occurrence_is_strictly_after() -> None:
@@ -277,6 +292,25 @@ def test_far_past_monthly_series() -> None:
     series = rule(Cadence.MONTHLY, date(1990, 3, 8))  # 2nd Thursday
     found = occurrences_between(series, utc(2026, 3, 1), utc(2026, 5, 1))
     assert local_dates(found) == [date(2026, 3, 12), date(2026, 4, 9)]
+
+
+@pytest.mark.parametrize("cadence", [Cadence.WEEKLY, Cadence.BIWEEKLY, Cadence.MONTHLY])
+def test_a_series_that_began_decades_ago_is_not_walked_from_its_first_date(
+    cadence: Cadence, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tick asks every series for its next meetings: one begun in 1970 must cost what a new one costs.
+    drawn: list[datetime] = []
+
+    def counting_rrule(*args: Any, **kwargs: Any) -> Iterator[datetime]:
+        for moment in rrule(*args, **kwargs):
+            drawn.append(moment)
+            yield moment
+
+    monkeypatch.setattr(cadence_module, "rrule", counting_rrule)
+    series = rule(cadence, date(1970, 1, 1), tz=BERLIN)
+    assert next_occurrence(series, utc(2026, 3, 2)) is not None
+    assert occurrences_between(series, utc(2026, 3, 2), utc(2026, 4, 30))
+    assert 0 < len(drawn) <= 20
 
 
 def _brute_force(series: SeriesRule, start: datetime, end: datetime) -> list[date]:
@@ -325,7 +359,8 @@ def test_invalid_timezone_is_a_domain_error(name: str) -> None:
     with pytest.raises(InvalidTimezone) as raised:
         validate_timezone(name)
     assert isinstance(raised.value, DomainError)
-    assert "IANA" in raised.value.message
+    # The refusal says how to write one.
+    assert raised.value.message.endswith(" Use an IANA name such as Europe/Berlin or America/New_York.")
 
 
 def test_rule_with_an_unknown_timezone_is_rejected() -> None:

@@ -115,3 +115,29 @@ def test_pick_is_deterministic_for_a_seed_and_history() -> None:
 def test_pairs_get_different_orders() -> None:
     orders = {tuple(shown(seed=seed, count=10)) for seed in range(1, 6)}
     assert len(orders) == 5
+
+
+def test_pairs_take_the_themes_in_different_orders() -> None:
+    # The first question is always coaching (the fullest theme); the second, a tie the pair's order breaks.
+    second_themes = {theme_of(shown(seed=seed, count=2)[1]) for seed in range(1, 11)}
+    assert len(second_themes) > 1
+
+
+def test_each_round_takes_the_themes_in_a_new_order() -> None:
+    for seed in range(1, 6):
+        history = shown(seed, 2 * len(BANK))
+        themes = [theme_of(key) for key in history]
+        assert themes[: len(BANK)] != themes[len(BANK) :]
+
+
+def test_when_only_the_theme_just_shown_has_questions_left_it_comes_again() -> None:
+    coaching = [question.key for question in BANK if question.theme is Theme.COACHING]
+    history = [key for key in KEYS if key not in coaching] + coaching[:-2]
+    assert pick_question(history, seed=7).key in coaching[-2:]
+
+
+def test_a_pairs_questions_are_the_same_in_every_process() -> None:
+    # The seed is hashed as a string (not with hash(), which differs per process): pinned here.
+    first_round = shown(seed=7, count=len(BANK))
+    assert first_round[:3] == ["grow-goal-by-next-time", "str-connection", "grow-options-three-ways"]
+    assert pick_question(first_round, seed=7).key == "grow-options-three-ways"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +30,22 @@ def queued(sessions: SessionFactory, kind: str | None = None) -> list[OutboxMess
         return list(session.scalars(query if kind is None else query.where(OutboxMessage.kind == kind)))
 
 
+def addressed(sessions: SessionFactory, kind: str | None = None) -> list[dict[str, Any]]:
+    """What each outgoing message (of `kind`) says about itself: its key (which makes it go out once),
+    to whom or where it goes, and the ids it carries; oldest first."""
+    return [
+        {
+            "key": m.key,
+            "recipient_id": m.recipient_id,
+            "channel_id": m.channel_id,
+            "thread_ts": m.thread_ts,
+            "meeting_id": m.meeting_id,
+            "params": m.params,
+        }
+        for m in queued(sessions, kind)
+    ]
+
+
 @contextmanager
 def refused(
     sessions: SessionFactory, *fragments: str, people: tuple[str, ...] | None = None
@@ -39,6 +57,8 @@ def refused(
         yield error
     for fragment in fragments:
         assert fragment in error.value.message, error.value.message
+    # Plain words for people: a sentence, capitalised (or opening with a name) and ended.
+    assert re.fullmatch(r"[A-Z“{].*[.?]", error.value.message, re.DOTALL), error.value.message
     assert not any(markup in error.value.message for markup in ("<@", "<!", "&lt;", "&gt;", "&amp;"))
     assert changed(before, every_row(sessions)) == set()
     if people is not None:

@@ -8,11 +8,12 @@ from sqlalchemy import select, update
 
 from bot.domain.outbox import MessageKind
 from bot.services import actions, summaries
+from bot.services.pairs import Actor
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, OutboxMessage
 from tests.services.conftest import FIRST_END, SET_UP, Weekly, schedule_weekly
-from tests.services.helpers import queued, refused
-from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL
+from tests.services.helpers import addressed, queued, refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL, TEAM
 
 NOW = SET_UP + timedelta(hours=1)
 
@@ -77,3 +78,48 @@ def test_closing_an_item_of_a_posted_summary_updates_that_summary(
     [posted] = queued(sessions, MessageKind.SUMMARY)
     [change] = queued(sessions, MessageKind.SUMMARY_UPDATE)
     assert change.params == {"meeting_id": first, "update_of": posted.id}
+
+
+def test_an_added_item_keeps_its_due_date_and_says_what_was_added(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    added = actions.add_action(sessions, NOW, AS_ALICE, None, "  Draft   the RFC ", BOB, date(2026, 12, 4))
+    with sessions() as session:
+        item = session.scalars(select(ActionItem)).one()
+        assert (item.text, item.due_date, item.created_by_id) == (
+            "Draft the RFC",
+            date(2026, 12, 4),
+            weekly.alice_id,
+        )
+    assert added == actions.ActionChange(item.id, "Draft the RFC", BOB, BOB)
+    assert actions.add_action(sessions, NOW, AS_BOB, None, "Read it", None, None).other_user_id == ALICE
+
+
+def test_closing_says_which_item_it_was_and_whose(sessions: SessionFactory, weekly: Weekly) -> None:
+    alices = actions.add_action(sessions, NOW, AS_BOB, None, "Review it", ALICE, None).action_id
+    assert actions.complete_action(sessions, NOW, AS_BOB, alices) == actions.ActionChange(
+        alices, "Review it", ALICE, ALICE
+    )
+
+
+def test_a_stranger_cannot_close_an_item(sessions: SessionFactory, weekly: Weekly) -> None:
+    item = actions.add_action(sessions, NOW, AS_BOB, None, "Draft the RFC", None, None).action_id
+    with refused(sessions, f"There is no action item #{item} in your 1:1s."):
+        actions.complete_action(sessions, NOW, Actor(TEAM, "UNOBODY1"), item)
+
+
+def test_closing_an_item_of_a_posted_summary_updates_it_under_its_own_key(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    first = weekly.meeting_ids[0]
+    items = [summaries.ActionInput("action_1", "Item", BOB, None)]
+    summaries.submit_summary(
+        sessions, FIRST_END, AS_ALICE, summaries.SummaryInput(first, "view:S1", actions=items)
+    )
+    with sessions.begin() as session:  # as delivery records it once Slack has posted it
+        session.execute(update(OutboxMessage).where(OutboxMessage.kind == "summary").values(status="sent"))
+        item = session.scalars(select(ActionItem.id)).one()
+    actions.complete_action(sessions, FIRST_END, AS_BOB, item)
+    [posted] = queued(sessions, MessageKind.SUMMARY)
+    [change] = addressed(sessions, MessageKind.SUMMARY_UPDATE)
+    assert (change["key"], change["meeting_id"]) == (f"summary_update:{posted.id}:done-{item}", first)

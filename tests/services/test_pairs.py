@@ -11,7 +11,7 @@ from bot.store.models import Pair, Person, Topic
 from tests.read_back import manager_of_the_pair
 from tests.services.conftest import FIRST, Weekly, schedule_weekly
 from tests.services.helpers import refused
-from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB, CAROL, TEAM
 
 
 def _resolve(sessions: SessionFactory, actor: Actor, other: str | None) -> tuple[str, str]:
@@ -89,3 +89,25 @@ def test_someone_elses_meeting_and_a_missing_one_get_the_same_refusal(
             own_meeting(session, actor, meeting_id)
     with sessions() as session:
         assert own_meeting(session, AS_BOB, weekly.meeting_ids[0])[0].id == weekly.meeting_ids[0]
+
+
+def test_a_1on1_nobody_named_is_refused_with_how_to_start_one(sessions: SessionFactory) -> None:
+    advice = "Start one with `/1on1 schedule`, mentioning them: e.g. `/1on1 schedule @name weekly tue 10:00`."
+    with refused(sessions, "You don't have a 1:1 with {}.", advice, people=(BOB,)):
+        _resolve(sessions, AS_ALICE, BOB)
+    with refused(sessions, "You don't have any 1:1s yet, so say who this is for: mention them with @."):
+        _resolve(sessions, Actor(TEAM, "UNOBODY1"), None)
+
+
+def test_with_many_1on1s_the_refusal_names_ten(sessions: SessionFactory) -> None:
+    others = [f"UOTHER{n:02}" for n in range(11)]
+    for other in others:
+        schedule_weekly(sessions, AS_ALICE, other)
+    with refused(sessions, "You have 1:1s with several people", people=tuple(others[:10])) as error:
+        _resolve(sessions, AS_ALICE, None)
+    assert error.value.message.count("{}") == 10
+
+
+def test_a_stranger_cannot_open_a_meeting(sessions: SessionFactory, weekly: Weekly) -> None:
+    with refused(sessions, "That 1:1 isn't one of yours."), sessions() as session:
+        own_meeting(session, Actor(TEAM, "UNOBODY1"), weekly.meeting_ids[0])

@@ -16,8 +16,8 @@ from bot.services.rebooking import book_slot, skip_missed
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, OutboxMessage
 from tests.services.conftest import FIRST_END, SET_UP, Weekly, schedule_weekly
-from tests.services.helpers import meeting, queued, refused
-from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL
+from tests.services.helpers import addressed, meeting, queued, refused
+from tests.services.people import ALICE, AS_ALICE, AS_BOB, AS_CAROL, BOB
 
 AFTER = FIRST_END + timedelta(minutes=5)
 
@@ -115,3 +115,28 @@ def test_a_nudge_that_found_no_free_time_still_goes_out_and_can_be_skipped(
     assert nudge is not None and nudge.slots == ()
     skip_missed(sessions, AFTER, AS_ALICE, first)
     assert meeting(sessions, first).status is MeetingStatus.SKIPPED
+
+
+def test_the_rebooking_and_skip_notices_keep_their_keys_and_say_who_chose(
+    sessions: SessionFactory, weekly: Weekly, slots: list[int]
+) -> None:
+    first, second = weekly.meeting_ids[:2]
+    book_slot(sessions, AFTER, AS_ALICE, first, slots[0])
+    by_alice = {"meeting_id": first, "by": weekly.alice_id}
+    assert [
+        (m["key"], m["recipient_id"], m["meeting_id"], m["params"])
+        for m in addressed(sessions, MessageKind.MEETING_REBOOKED)
+    ] == [
+        (f"meeting_rebooked:{first}:{slots[0]}:{weekly.alice_id}", weekly.alice_id, first, by_alice),
+        (f"meeting_rebooked:{first}:{slots[0]}:{weekly.bob_id}", weekly.bob_id, first, by_alice),
+    ]
+    queue_followups(sessions, FIRST_END + timedelta(days=7))  # the 8 Dec meeting is not recorded either
+    report_not_held(sessions, FIRST_END + timedelta(days=7, minutes=5), AS_ALICE, second)
+    assert skip_missed(sessions, FIRST_END + timedelta(days=7, minutes=5), AS_ALICE, second) == BOB
+    [skipped] = addressed(sessions, MessageKind.MEETING_SKIPPED)
+    assert (skipped["key"], skipped["recipient_id"], skipped["meeting_id"], skipped["params"]) == (
+        f"meeting_skipped:{second}",
+        weekly.bob_id,
+        second,
+        {"meeting_id": second, "by": weekly.alice_id},
+    )

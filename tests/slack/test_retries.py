@@ -12,12 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 
-from bot.store import sqlite_writers
+from bot.slack.dedup import request_key
+from bot.store import requests, sqlite_writers
 from bot.store.base import Base
 from bot.store.db import SessionFactory
 from bot.store.models import Topic
+from bot.store.requests import Claim
 from emulator.requests import SlackSender, dm_message_event
 from emulator.web_api import SlackEmulator
+from tests.conftest import FakeClock
 from tests.reliability_report import record
 from tests.slack.helpers import reply_text, written_in_dm
 from tests.slack.people import ALICE, BOB, add_people
@@ -164,3 +167,62 @@ def test_a_retry_arriving_while_the_first_delivery_is_still_running_is_not_handl
     assert deliver(2) == 200
     assert topic_count(sessions) == 1
     record("Slack retries recognised and not handled twice", 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ({"type": "event_callback", "event_id": "Ev01", "trigger_id": "1.2.x"}, "event:Ev01"),
+        ({"type": "event_callback", "event_id": "E" * 200}, "event:" + "E" * 114),  # the column's width
+        ({"command": "/1on1", "trigger_id": "1.2.x"}, "trigger:1.2.x"),
+        ({"type": "block_actions", "trigger_id": "T" * 200}, "trigger:" + "T" * 112),
+        ({"type": "event_callback", "trigger_id": "1.2.x"}, "trigger:1.2.x"),  # no event_id: not an event's
+        ({"type": "event_callback"}, None),
+        ({"type": "block_actions"}, None),  # nothing Slack keeps across retries: not deduplicated
+    ],
+)
+def test_a_request_is_known_by_what_slack_keeps_across_its_retries(
+    body: dict[str, Any], key: str | None
+) -> None:
+    assert request_key(body) == key
+
+
+@pytest.mark.http_only
+def test_a_forged_replay_of_a_handled_request_is_refused_not_answered_as_handled(
+    alice_meets_bob: None, slack: SlackSender, sessions: SessionFactory
+) -> None:
+    assert slack.command(f"add-topic <@{BOB}> Hiring", user_id=ALICE, trigger_id="7.7.aa").status_code == 200
+    # Only a request Slack signed may look up (or claim) a key: the forger learns nothing from it.
+    forged = slack.command(f"add-topic <@{BOB}> Hiring", user_id=ALICE, trigger_id="7.7.aa", secret="wrong")
+    assert forged.status_code == 401
+    assert topic_count(sessions) == 1
+
+
+def test_a_redelivered_request_that_stored_nothing_is_answered_once(
+    slack: SlackSender, emulator: SlackEmulator
+) -> None:
+    add_people(emulator)
+    first = slack.command("help", user_id=ALICE, trigger_id="8.8.help")
+    again = slack.command(
+        "help", user_id=ALICE, trigger_id="8.8.help", retry_num=1, retry_reason="http_timeout"
+    )
+    assert first.status_code == again.status_code == 200
+    assert "/1on1" in reply_text(first)
+    assert not again.content  # answered, without running it again (nor showing its answer twice)
+
+
+@pytest.mark.http_only
+def test_a_retry_while_the_first_delivery_runs_is_turned_away_then_answered_once_it_is_done(
+    alice_meets_bob: None, slack: SlackSender, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    key = "trigger:9.9.busy"
+    with sessions.begin() as session:  # the first delivery claimed it and is still running
+        assert requests.claim(session, key, clock()) is Claim.MINE
+    retry = slack.command(f"add-topic <@{BOB}> Hiring", user_id=ALICE, trigger_id="9.9.busy", retry_num=1)
+    assert (retry.status_code, retry.content) == (409, b"")  # Slack tries again later
+    assert topic_count(sessions) == 0
+    with sessions.begin() as session:  # the first delivery finished
+        requests.finish(session, key)
+    again = slack.command(f"add-topic <@{BOB}> Hiring", user_id=ALICE, trigger_id="9.9.busy", retry_num=2)
+    assert (again.status_code, again.content) == (200, b"")
+    assert topic_count(sessions) == 0  # done by the first delivery, which this test only pretended to be
