@@ -75,13 +75,20 @@ def unchanged(sessions: SessionFactory, before: Rows) -> bool:
 @pytest.mark.reliability
 @pytest.mark.parametrize("writes_only", [False, True], ids=["down", "refuses-writes"])
 def test_a_command_gets_the_bots_own_answer_and_nothing_is_stored(
-    alice_meets_bob: None, slack: SlackSender, sessions: SessionFactory, engine: Engine, writes_only: bool
+    alice_meets_bob: None,
+    slack: SlackSender,
+    sessions: SessionFactory,
+    engine: Engine,
+    emulator: SlackEmulator,
+    writes_only: bool,
 ) -> None:
     before = snapshot(sessions)
+    url = emulator.new_response_url()
     with database_failing(engine, writes_only=writes_only):
-        response = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE)
+        response = slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE, response_url=url)
     assert response.status_code == 200
     assert NOT_SAVED in reply_text(response)
+    assert emulator.response_posts(url) == []  # said once, in the answer: not again through the response_url
     assert unchanged(sessions, before)
     # Back again: the person's second try is stored, once.
     assert "Added" in reply_text(slack.command(f"add-topic <@{BOB}> Hiring plan", user_id=ALICE))
@@ -178,6 +185,7 @@ def test_a_click_is_answered_through_its_response_url(
     assert response.status_code == 200
     posts = emulator.wait_for_response_posts(1, url)
     assert NOT_SAVED in posts[0].payload["text"] and posts[0].payload["response_type"] == "ephemeral"
+    assert posts[0].payload["replace_original"] is False  # the clicked message stays as it was
     assert unchanged(sessions, before)
     record(
         "database down or refusing writes: requests answered in the bot's own words, nothing half stored", 1
