@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.inserts import dialect_insert
 from bot.store.models import Heartbeat
 
 CLOCK = "clock"
@@ -16,7 +16,7 @@ HEALTH_CHECK = "health_check"
 
 def beat(session: Session, name: str, at: datetime) -> None:
     """Record that `name` happened at `at` (one row per name, overwritten)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = insert(Heartbeat).values(name=name, at=at)
     session.execute(
         statement.on_conflict_do_update(index_elements=["name"], set_={"at": statement.excluded.at})

@@ -50,11 +50,19 @@ def insert_ignoring_conflicts(
     return [row.id for row in session.execute(statement, list(rows))]
 
 
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct with ON CONFLICT clauses for the session's database (PostgreSQL or SQLite)."""
+    return _insert_of(session.get_bind().dialect.name)
+
+
+def _insert_of(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 @functools.lru_cache(maxsize=32)
 def _plain_insert(dialect: str, table: Table, conflict_columns: tuple[str, ...], returning: bool) -> Any:
-    # Built once: a single-row insert (every request's dedup record) is mostly statement building.
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    # Built once: a single-row insert is mostly statement building.
+    statement = _insert_of(dialect)(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
     return statement.returning(table.c.id) if returning else statement
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.inserts import dialect_insert
 from bot.store.models import SlackRequest
 
 # A claim this old that never finished belongs to a process that died mid-request; a retry takes it over.
@@ -34,7 +34,7 @@ class Claim(enum.Enum):
 
 def claim(session: Session, key: str, now: datetime) -> Claim:
     """Claim `key` for this delivery, unless another one has (or had) it."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = (
         insert(SlackRequest)
         .values(key=key, handled_at=now, done=False)
