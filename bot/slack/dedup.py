@@ -98,7 +98,7 @@ class DedupingApp(App):
         if trouble.kind_of(body) == "block_actions" and body.get("response_url"):
             url = str(body["response_url"])
             self.later.run(
-                lambda: _post(url, {**replies.reply(f":x: {trouble.NOT_SAVED}"), "replace_original": False}),
+                lambda: _post(url, {**trouble.not_saved_reply(), "replace_original": False}),
                 "a click's database trouble",
             )
         return trouble.not_saved(body)
@@ -171,7 +171,7 @@ class DedupingApp(App):
         except ValueError:
             answer = None
         if answer is None:
-            answer = replies.reply(f":x: {trouble.NOT_SAVED}")
+            answer = trouble.not_saved_reply()
         if replies.is_working(answer):
             return  # the command finishes through the response_url itself ("one moment")
         _post(str(url), replies.replacing(answer))

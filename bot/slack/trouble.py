@@ -29,29 +29,32 @@ def kind_of(body: dict[str, Any]) -> str:
     return str(body.get("type") or "")
 
 
+def not_saved_reply() -> replies.Reply:
+    """What a person is told when the database refused their request's work."""
+    return replies.reply(f":x: {NOT_SAVED}")
+
+
 def not_saved(body: dict[str, Any]) -> BoltResponse:
     """The answer to a request whose work the database refused: nothing of it was stored."""
-    return _answer(body, NOT_SAVED, event_status=503)
+    return _answer(body, not_saved_reply(), form_text=NOT_SAVED)
 
 
 def still_running(body: dict[str, Any]) -> BoltResponse:
     """The answer to a request whose work outlived its budget: it goes on, and the outcome follows."""
-    return _answer(body, SAVING, event_status=503, form_text=STILL_SAVING)
+    return _answer(body, replies.reply(f":hourglass_flowing_sand: {SAVING}"), form_text=STILL_SAVING)
 
 
-def _answer(
-    body: dict[str, Any], text: str, *, event_status: int, form_text: str | None = None
-) -> BoltResponse:
+def _answer(body: dict[str, Any], command_reply: replies.Reply, *, form_text: str) -> BoltResponse:
     kind = kind_of(body)
     if kind == "command":
-        return _json(replies.reply(f":hourglass_flowing_sand: {text}" if text == SAVING else f":x: {text}"))
+        return _json(command_reply)
     if kind == "event":
         # Slack delivers an event again after a non-2xx answer; the claim on its id keeps it to one effect.
-        return BoltResponse(status=event_status, body="")
+        return BoltResponse(status=503, body="")
     if kind == "view_submission":
         field = first_input(body.get("view") or {})
         if field is not None:  # the form stays open with what the person typed
-            return _json({"response_action": "errors", "errors": {field: form_text or text}})
+            return _json({"response_action": "errors", "errors": {field: form_text}})
     return BoltResponse(status=200, body="")
 
 

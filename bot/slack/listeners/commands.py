@@ -67,7 +67,7 @@ def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply | None:
         return replies.problem_reply(said(error))
     except SQLAlchemyError:
         logger.exception("/1on1 %s: the database failed for user %s", row.name, actor.user_id)
-        return replies.reply(f":x: {trouble.NOT_SAVED}")
+        return trouble.not_saved_reply()
     except Exception:
         # Ids only: command text may be private.
         logger.exception("/1on1 %s failed for user %s in team %s", row.name, actor.user_id, actor.team_id)
