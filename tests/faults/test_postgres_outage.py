@@ -8,7 +8,6 @@ pooled connections are replaced). Frozen: answers still leave within Slack's 3 s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from emulator.requests import SlackSender, dm_message_event
 from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock, app_under_test, http_sender, serving
 from tests.faults.postgres_server import PostgresServer, unavailable
+from tests.faults.test_health import healthz
 from tests.reliability_report import record
 from tests.slack.helpers import answer_in_thread, reply_text, text_of, written_in_dm
 from tests.slack.people import ALICE, BOB, add_people
@@ -80,12 +80,6 @@ def topics(served: Served) -> list[str]:
 
 def seconds(response: httpx.Response) -> float:
     return response.elapsed.total_seconds()
-
-
-def healthz(slack: SlackSender) -> tuple[int, dict[str, object], float]:
-    started = time.monotonic()
-    response = slack.client.get(f"{slack.base_url}/healthz")
-    return response.status_code, response.json(), time.monotonic() - started
 
 
 @pytest.mark.reliability
