@@ -257,6 +257,77 @@ def view_submission_body(
     return _form_payload(payload)
 
 
+def shortcut_body(
+    user_id: str,
+    callback_id: str,
+    *,
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    api_app_id: str = API_APP_ID,
+) -> tuple[bytes, str]:
+    """A global shortcut (``type: "shortcut"``) as the shortcuts reference shows it: who, which, a trigger."""
+    payload = {
+        "type": "shortcut",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "api_app_id": api_app_id,
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or new_trigger_id(),
+    }
+    return _form_payload(payload)
+
+
+def message_shortcut_body(
+    user_id: str,
+    callback_id: str,
+    message: dict[str, Any],
+    channel_id: str,
+    *,
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    response_url: str | None = None,
+    api_app_id: str = API_APP_ID,
+) -> tuple[bytes, str]:
+    """A message shortcut (``type: "message_action"``) on ``message`` (as Slack stores it, text escaped) in
+    ``channel_id``; the app need not be a member of that channel."""
+    payload = {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id, "name": user_id.lower()},
+        "channel": {"id": channel_id, "name": _channel_name(channel_id)},
+        "api_app_id": api_app_id,
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "response_url": response_url or _fake_response_url(team_id),
+        "message_ts": message.get("ts"),
+        "message": message,
+    }
+    return _form_payload(payload)
+
+
+def app_home_opened_event(user_id: str, channel: str, view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``app_home_opened``: the person opened the app's Home tab; ``view`` is the one last published to them
+    (Slack includes it once there is one)."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": channel,
+        "tab": "home",
+        "event_ts": new_ts(),
+    }
+    if view is not None:
+        event["view"] = view
+    return event
+
+
 def event_body(
     event: dict[str, Any],
     event_id: str | None = None,

@@ -26,12 +26,15 @@ from emulator.payloads import (
     TEAM_DOMAIN,
     TEAM_ID,
     VERIFICATION_TOKEN,
+    app_home_opened_event,
     block_actions_body,
     dm_message_event,
     event_body,
     meant_text,
+    message_shortcut_body,
     new_trigger_id,
     new_ts,
+    shortcut_body,
     slack_text,
     slash_command_body,
     state_values,
@@ -55,8 +58,10 @@ __all__ = [
     "dm_message_event",
     "event_body",
     "meant_text",
+    "message_shortcut_body",
     "new_trigger_id",
     "new_ts",
+    "shortcut_body",
     "sign",
     "slack_text",
     "slash_command_body",
@@ -162,6 +167,29 @@ class SlackRequests:
         options = SendOptions.taken_from(kw)
         self._issue_trigger_id(kw, user_id)
         return self._settled(self.send(*view_submission_body(user_id, view, values, **kw), options), None)
+
+    def shortcut(self, user_id: str, callback_id: str, **kw: Any) -> Any:
+        """A global shortcut picked from Slack's shortcut menu (it carries a trigger id, no response_url)."""
+        options = SendOptions.taken_from(kw)
+        self._issue_trigger_id(kw, user_id)
+        return self._settled(self.send(*shortcut_body(user_id, callback_id, **kw), options), None)
+
+    def message_shortcut(
+        self, user_id: str, callback_id: str, message: dict[str, Any], channel_id: str, **kw: Any
+    ) -> Any:
+        """A message shortcut on `message` (as Slack stores it) in `channel_id`."""
+        options = SendOptions.taken_from(kw)
+        self._issue_response_url(kw)
+        self._issue_trigger_id(kw, user_id)
+        body = message_shortcut_body(user_id, callback_id, message, channel_id, **kw)
+        return self._settled(self.send(*body, options), None)
+
+    def home_opened(self, user_id: str, channel: str, view: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """``user_id`` opens the app's Home tab (``channel``: their DM with the app)."""
+        options = SendOptions.taken_from(kw)
+        return self._settled(
+            self.send(*event_body(app_home_opened_event(user_id, channel, view), **kw), options), None
+        )
 
     def event(self, event: dict[str, Any], **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)

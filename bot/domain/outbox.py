@@ -57,6 +57,10 @@ class MessageKind(StrEnum):
     SUMMARY_ADDED = "summary_added"  # thread reply under the summary when the second person adds
     NUDGE = "nudge"  # the meeting didn't happen: slots to reschedule, or skip it
     MEETING_REBOOKED = "meeting_rebooked"  # a nudge slot was chosen: both are told
+    HOME = "home"  # views.publish of a person's Home tab, coalesced per person
+    SERIES_CHANGED = "series_changed"  # to the other person: what an edit of the series changed
+    ACTION_DONE = "action_done"  # thread reply under the summary: an item was marked done
+    STILL_OPEN = "still_open"  # thread reply under the last summary before the next 1:1: what is open
 
 
 # Older key prefixes that differ from their kind's value. Stored rows hold them and a key is what makes

@@ -26,6 +26,7 @@ class TopicLine:
     id: int
     text: str
     author_user_id: str
+    link: str | None = None  # the Slack message it was made from ("Add to 1:1 agenda")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ def build_agenda(
     # The report's meeting: their topics lead (stable sort keeps each side in the order added).
     ordered = sorted(topics, key=lambda topic: topic.author_id != report_id)
     today = to_local(now, timezone).date()
-    question = question_by_key(meeting.question_key) if meeting and meeting.question_key else None
+    # The question suggestion is the pair's, but each person may turn it off for themselves (Settings).
+    asked = meeting is not None and meeting.question_key and viewer.question_suggestions
+    question = question_by_key(meeting.question_key) if asked and meeting and meeting.question_key else None
     return AgendaView(
         viewer_user_id=viewer.slack_user_id,
         other_user_id=pair.other(viewer.id).slack_user_id,
@@ -170,4 +173,4 @@ def _report_id(pair: Pair) -> int | None:
 
 
 def _line(topic: Topic, by_id: dict[int, str]) -> TopicLine:
-    return TopicLine(topic.id, topic.text, by_id[topic.author_id])
+    return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link)

@@ -102,6 +102,7 @@ def schedule(
             timezone=timezone,
             first_date=first_date,
             lead_minutes=int(request.lead.total_seconds() // 60),
+            people_lead_minutes=people_lead(me, other),
             created_by_id=me.id,
             created_at=now,
             materialised_until=now,
@@ -183,7 +184,7 @@ def move_meeting(session: Session, meeting: Meeting, starts_at: datetime) -> Non
     assert series is not None
     meeting.ends_at = starts_at + (meeting.ends_at - meeting.starts_at)
     meeting.starts_at = starts_at
-    meeting.prompt_at = prompt_time(starts_at, timedelta(minutes=series.lead_minutes))
+    meeting.prompt_at = prompt_time(starts_at, series_store.prompt_lead(series))
 
 
 def series_to_cancel(
@@ -213,6 +214,12 @@ def cancel(sessions: SessionFactory, now: datetime, actor: Actor, series_id: int
         series_store.cancel_future_meetings(session, series.id, now)
         _notify_series(session, MessageKind.SERIES_CANCELLED, "cancelled", series, other, me, now)
         return _summary(series, other)
+
+
+def people_lead(one: Person, other: Person) -> int | None:
+    """The longer of two people's own lead times (Settings), or None when neither set one."""
+    own = [p.prompt_lead_minutes for p in (one, other) if p.prompt_lead_minutes is not None]
+    return max(own) if own else None
 
 
 def _member(session: Session, pair: Pair, actor: Actor) -> Person | None:

@@ -17,7 +17,17 @@ from bot.slack.after_ack import AfterAck
 from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Deps, Kicker
 from bot.slack.directory import SlackDirectory
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    events,
+    home,
+    schedule,
+    shortcuts,
+    summary_form,
+    views,
+)
+from bot.slack.listeners import settings as settings_listeners
 from bot.store.db import SessionFactory
 
 logger = logging.getLogger(__name__)
@@ -65,7 +75,18 @@ def build_app(
     verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
     app.use_store(sessions, clock, deps.outbox, deps.later, verifier)
     deps.later.kick = deps.outbox.kick
-    for listeners in (commands, events, actions, views):
+    # The catch-all listeners (unknown buttons, other events) are registered last, in `actions` and `events`.
+    for listeners in (
+        commands,
+        home,
+        schedule,
+        settings_listeners,
+        shortcuts,
+        summary_form,
+        events,
+        actions,
+        views,
+    ):
         listeners.register(app, deps)
     app.error(lambda error, body: _on_error(app, error, body))
     return app

@@ -54,6 +54,20 @@ CANCEL_CONFIRM = _one_id("series_cancel_confirm")  # series id
 # Keeping needs no id: any value (or none, from an old message) keeps the series.
 CANCEL_KEEP: Button[str] = Button("series_cancel_keep", str, lambda value: str(value or ""))
 
+# The Home tab's buttons (issue 12). A button with no value of its own carries "" (any value works).
+SCHEDULE_OPEN: Button[str] = Button("schedule_open", str, lambda value: str(value or ""))
+SETTINGS_OPEN: Button[str] = Button("settings_open", str, lambda value: str(value or ""))
+SERIES_EDIT = _one_id("series_edit")  # series id: opens the schedule modal filled in
+AGENDA_OPEN = _one_id("agenda_open")  # pair id: the agenda in a modal
+HOME_SKIP_NEXT = _one_id("home_skip_next")  # pair id: skip the pair's next meeting
+HOME_RESCHEDULE_NEXT = _one_id("home_reschedule_next")  # pair id: a modal to move the next meeting
+HOME_ADD_TOPIC = _one_id("home_add_topic")  # pair id: the add-topic modal for the pair's next meeting
+SUMMARY_ADD_ACTION = _one_id("summary_add_action")  # meeting id: one more action item row (views.update)
+
+# Shortcuts, as the manifest declares them.
+SCHEDULE_SHORTCUT = "schedule_1on1"  # global: "Schedule a 1:1"
+ADD_TO_AGENDA_SHORTCUT = "add_to_1on1_agenda"  # on a message: "Add to 1:1 agenda"
+
 # Modals: callback ids, and the block ids of their inputs (each input's action id is "value" unless named).
 ADD_TOPIC_MODAL = "add_topic_modal"
 TOPIC_BLOCK = "topic"
@@ -63,7 +77,14 @@ SUMMARY_MODAL = "summary_modal"
 KEY_POINTS = "key_points"
 COVERED = "covered"
 NOTE = "note"
-ACTION_SLOTS = 5
+ACTION_SLOTS = 5  # the rows a summary form opens with; "Add another action item" adds more
+MAX_ACTION_SLOTS = 30  # three inputs each: within a modal's 100 blocks with the form's other fields
+
+SCHEDULE_MODAL = "schedule_modal"  # private_metadata: "" (new) or the series id (edit)
+SETTINGS_MODAL = "settings_modal"
+RESCHEDULE_MODAL = "reschedule_modal"  # private_metadata: the pair id
+AGENDA_MODAL = "agenda_modal"  # read only (no submit)
+MESSAGE_TOPIC_MODAL = "message_topic_modal"  # private_metadata: JSON of the message's channel and ts
 
 
 def action_block(index: int, part: str) -> str:

@@ -82,14 +82,21 @@ def on_submit(app: App, deps: Deps, callback_id: str, default_field: str, handle
         ack()
 
 
+def open_modal(client: WebClient, body: dict[str, Any], respond: Respond | None, modal: OpenModal) -> None:
+    """Open `modal` with the request's trigger id; if Slack refuses, say so where the person can see it."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=modal.view)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        # The trigger expires in 3 s, so no retry: say so, and the button still works a moment later.
+        user = body.get("user_id") or (body.get("user") or {}).get("id")
+        logger.warning("views.open failed for user %s: %s", user, type(error).__name__)
+        if respond is not None and body.get("response_url"):
+            respond(click_problem(SLACK_BUSY))
+
+
 def _answer(client: WebClient, body: dict[str, Any], respond: Respond, answer: Message | OpenModal) -> None:
     if isinstance(answer, OpenModal):
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=answer.view)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            # The trigger expires in 3 s, so no retry: say so, and the button still works a moment later.
-            logger.warning("views.open failed for user %s: %s", body["user"]["id"], type(error).__name__)
-            respond(click_problem(SLACK_BUSY))
+        open_modal(client, body, respond, answer)
         return
     if body.get("response_url"):  # a click inside a modal has none
         respond(answer)

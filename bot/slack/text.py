@@ -124,3 +124,11 @@ def said_plainly(error: DomainError) -> str:
     """A refusal for a plain-text place (a form field's error), where Slack would show markup raw."""
     text = error.message.replace("`", "")
     return text.format(*("that person" for _ in error.people)) if error.people else text
+
+
+def link_target(url: str) -> str:
+    """A stored https URL as the target of a `<url|label>` link: `&`, `<`, `>` escaped, `|` (which would end
+    the target) encoded; anything that is not an https URL links nowhere harmful ("#")."""
+    if not url.startswith("https://") or any(c.isspace() for c in url):
+        return "#"
+    return _escape_all(url).replace("|", "%7C")

@@ -52,6 +52,15 @@ class Person(Base):
     timezone_checked_at: Mapped[datetime | None]
     # The bot's DM with this person, learned from the answer to the first message posted to them.
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Their own settings (None: the defaults of bot/domain/settings.py): working days as weekday digits
+    # ("01234" is Monday to Friday) and hours, and how long before a meeting they are asked for topics.
+    work_days: Mapped[str | None] = mapped_column(String(7))
+    work_start: Mapped[time | None]
+    work_end: Mapped[time | None]
+    prompt_lead_minutes: Mapped[int | None]
+    question_suggestions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # When they last opened the bot's Home tab: only people who did are re-published to.
+    home_opened_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -96,6 +105,9 @@ class Series(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     first_date: Mapped[date]
     lead_minutes: Mapped[int] = mapped_column(default=24 * 60)
+    # The longer of the two people's own lead times, when either set one: meetings are prompted at the
+    # earliest either person is asked (each person's own prompt waits for their time in the outbox).
+    people_lead_minutes: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     # Meetings exist as rows up to this instant; the tick extends it.
     materialised_until: Mapped[datetime]
@@ -170,6 +182,8 @@ class Topic(Base):
     status: Mapped[TopicStatus] = mapped_column(_enum(TopicStatus, "topic_status"), default=TopicStatus.OPEN)
     # Where it came from in Slack (e.g. "dm:D123:1700000000.0001"), so a redelivered message adds it once.
     source: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # A topic made from a Slack message ("Add to 1:1 agenda"): the message's permalink.
+    link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
 
 

@@ -26,6 +26,12 @@ def rule_of(series: Series) -> SeriesRule:
     )
 
 
+def prompt_lead(series: Series) -> timedelta:
+    """How long before each meeting it is prompted: the earliest either person is asked (their own lead
+    time, from Settings, when longer than the series')."""
+    return timedelta(minutes=max(series.lead_minutes, series.people_lead_minutes or 0))
+
+
 def active_series(session: Session, pair_id: int) -> Series | None:
     return session.scalar(select(Series).where(Series.pair_id == pair_id, Series.active.is_(True)))
 
@@ -37,7 +43,7 @@ def active_series_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[in
 
 def meeting_rows(series: Series, occurrences: Sequence[Occurrence], now: datetime) -> list[dict[str, Any]]:
     """The series' occurrences as rows of the meeting table, for `add_meetings`."""
-    lead = timedelta(minutes=series.lead_minutes)
+    lead = prompt_lead(series)
     return [
         {
             "series_id": series.id,

@@ -8,7 +8,7 @@ from bot.services.agenda import ActionLine, AgendaView, TopicLine
 from bot.slack import ids
 from bot.slack.blocks.common import Message, bullets, context, section, to_dicts
 from bot.slack.dates import slack_date, slack_day
-from bot.slack.text import escape, mention
+from bot.slack.text import escape, link_target, mention
 
 
 def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
@@ -77,7 +77,8 @@ def _topics(view: AgendaView) -> str:
 
 
 def _topic(topic: TopicLine) -> str:
-    return f"{escape(topic.text)} — {mention(topic.author_user_id)}"
+    line = f"{escape(topic.text)} — {mention(topic.author_user_id)}"
+    return line + (f" (<{link_target(topic.link)}|message>)" if topic.link else "")
 
 
 def action_line(action: ActionLine) -> str:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import DomainError
@@ -20,6 +21,7 @@ from bot.slack import subcommands, trouble
 from bot.slack.blocks import replies
 from bot.slack.deps import Deps
 from bot.slack.directory import CacheOnly
+from bot.slack.rim import OpenModal, open_modal
 from bot.slack.text import said
 
 logger = logging.getLogger(__name__)
@@ -27,11 +29,15 @@ logger = logging.getLogger(__name__)
 
 def register(app: App, deps: Deps) -> None:
     @app.command(subcommands.COMMAND)
-    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         # First from the database alone, so the ack never waits on Slack.
         cache_only = CacheOnly()
         reply = handle(replace(deps, directory=cache_only), command)
         who = f"/1on1 for user {command.get('user_id')}"
+        if isinstance(reply, OpenModal):  # a form instead of a reply (e.g. `/1on1 schedule` alone)
+            ack()
+            deps.later.run(lambda: open_modal(client, command, respond, reply), who)
+            return
         if reply is None:
             # Someone's time zone is unknown yet: say so at once, finish once Slack has told us.
             ack(**replies.working_reply())
@@ -48,7 +54,7 @@ def _refresh_zones(deps: Deps, team_id: str, user_ids: list[str]) -> None:
     timezones(deps.sessions, deps.directory, deps.clock(), team_id, user_ids)
 
 
-def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply | None:
+def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply | OpenModal | None:
     """The reply to a command; None when it needs a time zone the directory could not give yet.
 
     Handlers look zones up before they write anything, so a command that comes back None changed

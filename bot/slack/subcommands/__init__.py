@@ -22,6 +22,7 @@ from bot.slack.subcommands import (
     note,
     reschedule,
     schedule,
+    settings,
     skip,
     whoami,
 )
@@ -49,6 +50,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     skip.ROW,
     reschedule.ROW,
     cancel.ROW,
+    settings.ROW,
     whoami.ROW,
 )
 _BY_NAME = {r.name: r for r in SUBCOMMANDS}

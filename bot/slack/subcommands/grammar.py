@@ -48,7 +48,8 @@ class Subcommand:
     usage: str  # the form after "/1on1 ", as help and errors show it
     help: str  # one line for `/1on1 help`
     parse: Callable[[list[str], str], Any]  # (words after the name, the whole raw text) -> its command
-    handle: Callable[[Deps, Actor, Any], Reply]  # looks time zones up before it writes anything
+    # Looks time zones up before it writes anything; a reply, or a modal to open instead (rim.OpenModal).
+    handle: Callable[[Deps, Actor, Any], Any]
 
 
 def mentioned_user(word: str) -> str | None:

@@ -1,0 +1,23 @@
+"""`/1on1 settings`: opens the Settings modal (issue 12, part 4)."""
+
+from __future__ import annotations
+
+from bot.services.pairs import Actor
+from bot.slack.deps import Deps
+from bot.slack.rim import OpenModal
+from bot.slack.subcommands import grammar as g
+
+NAME = "settings"
+
+
+def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> OpenModal:
+    raise NotImplementedError  # TODO(issue 12)
+
+
+ROW = g.Subcommand(
+    NAME,
+    "settings",
+    "your working hours, when you are asked for topics, the question suggestion",
+    g.no_arguments(NAME),
+    handle,
+)
