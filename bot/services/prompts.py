@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.questions import pick_question
+from bot.services.summary_thread import still_open_rows
 from bot.store import meetings, outbox
 from bot.store import prompts as prompt_store
 from bot.store.db import SessionFactory
@@ -52,6 +53,8 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
         rows.extend(_prompt_rows(meeting, now))
     meetings.mark_prompted(session, now, asked, not_asked)
     prompt_store.record_shown(session, [(pair_of[meeting_id], key) for meeting_id, key in asked.items()], now)
+    # What the last meeting left open, said again in its summary's thread as this one's prompt goes out.
+    rows.extend(still_open_rows(session, [(meeting_id, pair_of[meeting_id]) for meeting_id in asked], now))
     return outbox.enqueue_many(session, rows)
 
 
