@@ -155,6 +155,11 @@ def block_actions_body(
     """``block_actions`` interaction (form field ``payload``) from a ``message`` or from a ``view``.
 
     Each action gets Slack's defaults for missing ``type`` ("button"), ``block_id`` and ``action_ts``.
+    From a message: ``container`` ``{"type": "message", ...}``, the message, a ``response_url`` and the
+    top-level ``state``. From a view (a modal or the Home tab): ``container`` ``{"type": "view",
+    "view_id": ...}`` and the view with its ``state`` and ``hash``; no ``response_url``, no ``channel``
+    and no top-level ``state`` (the block_actions reference; a Home-tab click Slack sent, as captured in a
+    public project's fixture, carries none of the three).
     """
     now = f"{time.time():.6f}"
     full_actions = [
@@ -169,13 +174,14 @@ def block_actions_body(
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
         "enterprise": None,
         "is_enterprise_install": False,
-        "state": {"values": state or {}},
         "actions": full_actions,
     }
     if view is not None:
         payload["view"] = _full_view(view, state or {}, team_id)
         payload["container"] = container or {"type": "view", "view_id": payload["view"]["id"]}
-    elif message is not None:
+        return _form_payload(payload | _channel(channel_id))
+    payload["state"] = {"values": state or {}}
+    if message is not None:
         payload["container"] = container or {
             "type": "message",
             "message_ts": message.get("ts"),
@@ -186,9 +192,11 @@ def block_actions_body(
         payload["response_url"] = response_url or _fake_response_url(team_id)
     else:
         payload["container"] = container or {}
-    if channel_id is not None:
-        payload["channel"] = {"id": channel_id, "name": _channel_name(channel_id)}
-    return _form_payload(payload)
+    return _form_payload(payload | _channel(channel_id))
+
+
+def _channel(channel_id: str | None) -> dict[str, Any]:
+    return {} if channel_id is None else {"channel": {"id": channel_id, "name": _channel_name(channel_id)}}
 
 
 def state_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -207,6 +215,9 @@ def state_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
 
 
 def _full_view(view: dict[str, Any], values: dict[str, dict[str, Any]], team_id: str) -> dict[str, Any]:
+    """`view` as Slack sends it back: the stored view's fields (defaults for those a test left out), with
+    `values` as its state. A Home tab view has no title unless the app gave it one."""
+    title = {"type": "plain_text", "text": "Modal"} if view.get("type", "modal") == "modal" else None
     return {
         "id": f"V{next(_counter):08d}",
         "team_id": team_id,
@@ -215,8 +226,8 @@ def _full_view(view: dict[str, Any], values: dict[str, dict[str, Any]], team_id:
         "private_metadata": "",
         "callback_id": "",
         "external_id": "",
-        "hash": f"{int(time.time())}.abcd1234",
-        "title": {"type": "plain_text", "text": "Modal"},
+        "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
+        "title": title,
         "close": None,
         "submit": None,
         "clear_on_close": False,
@@ -313,17 +324,24 @@ def message_shortcut_body(
     return _form_payload(payload)
 
 
-def app_home_opened_event(user_id: str, channel: str, view: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``app_home_opened``: the person opened the app's Home tab; ``view`` is the one last published to them
-    (Slack includes it once there is one)."""
+def app_home_opened_event(
+    user_id: str, channel: str, view: dict[str, Any] | None = None, *, tab: str = "home"
+) -> dict[str, Any]:
+    """``app_home_opened``: the person opened the app's App Home, on its ``tab`` ("home" or "messages");
+    ``channel`` is their DM with the app. ``view`` is the Home tab's current view: Slack includes it only
+    when the Home tab was opened and "has had a view published at least once before" (the event's
+    reference, api.slack.com/events/app_home_opened). Sent "each time a user enters into the App Home".
+    """
+    if tab not in ("home", "messages"):
+        raise ValueError(f"an App Home tab is 'home' or 'messages', not {tab!r}")
     event: dict[str, Any] = {
         "type": "app_home_opened",
         "user": user_id,
         "channel": channel,
-        "tab": "home",
+        "tab": tab,
         "event_ts": new_ts(),
     }
-    if view is not None:
+    if view is not None and tab == "home":
         event["view"] = view
     return event
 

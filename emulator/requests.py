@@ -99,13 +99,20 @@ class SendOptions:
 
 class SlackSide(Protocol):
     """Slack's side of a request (the emulator): issues the response URLs and trigger ids a request carries,
-    and shows what was posted to those URLs."""
+    shows what was posted to those URLs, knows the views it stores (a person's Home tab, their DM with the
+    app) and does what an app's ack of a submission asks for."""
 
     def new_response_url(self) -> str: ...
 
-    def new_trigger_id(self, user_id: str) -> str: ...
+    def new_trigger_id(self, user_id: str, view_id: str | None = None) -> str: ...
 
     def response_posts(self, url: str | None = None) -> list[Any]: ...
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None: ...
+
+    def open_dm(self, user_id: str) -> str: ...
+
+    def view_answered(self, view_id: str, ack: dict[str, Any] | None) -> None: ...
 
 
 class SlackRequests:
@@ -155,18 +162,36 @@ class SlackRequests:
         return self._settled(response, kw.get("response_url"))
 
     def action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> Any:
+        """A click in a ``message=`` (it comes with a response_url) or in a ``view=`` (a modal, or the Home
+        tab: see :meth:`home_action`); its trigger id remembers the view, for ``views.push``."""
         options = SendOptions.taken_from(kw)
         if kw.get("message") is not None:  # only a click in a message comes with a response_url
             self._issue_response_url(kw)
-        self._issue_trigger_id(kw, user_id)
+        view = kw.get("view")
+        self._issue_trigger_id(kw, user_id, view.get("id") if isinstance(view, dict) else None)
         response = self.send(*block_actions_body(user_id, actions, **kw), options)
         self._settled(response, None)
         return response
 
+    def home_action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> Any:
+        """A click in ``user_id``'s Home tab, as Slack last showed it to them (the view the emulator stored
+        from views.publish); fails when nothing was published to them yet."""
+        view = self.responses.home_view(user_id) if self.responses is not None else None
+        if view is None:
+            raise AssertionError(f"{user_id} has no Home tab to click in: nothing was published to them")
+        return self.action(user_id, actions, view=view, **kw)
+
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any) -> Any:
+        """Submit `view` with `values`; Slack then does what the app's ack asks (closes the view, updates
+        it, pushes another, or shows errors and keeps it: ``SlackSide.view_answered``)."""
         options = SendOptions.taken_from(kw)
         self._issue_trigger_id(kw, user_id)
-        return self._settled(self.send(*view_submission_body(user_id, view, values, **kw), options), None)
+        response = self.send(*view_submission_body(user_id, view, values, **kw), options)
+        self._check_ack(response)
+        # Slack acts on the ack before the app's after-ack work runs (a late views.update finds it closed).
+        if self.responses is not None and view.get("id") and response.status_code == 200:
+            self.responses.view_answered(str(view["id"]), self._ack_body(response))
+        return self._settled(response, None)
 
     def shortcut(self, user_id: str, callback_id: str, **kw: Any) -> Any:
         """A global shortcut picked from Slack's shortcut menu (it carries a trigger id, no response_url)."""
@@ -184,12 +209,29 @@ class SlackRequests:
         body = message_shortcut_body(user_id, callback_id, message, channel_id, **kw)
         return self._settled(self.send(*body, options), None)
 
-    def home_opened(self, user_id: str, channel: str, view: dict[str, Any] | None = None, **kw: Any) -> Any:
-        """``user_id`` opens the app's Home tab (``channel``: their DM with the app)."""
+    def home_opened(
+        self,
+        user_id: str,
+        channel: str | None = None,
+        view: dict[str, Any] | None = None,
+        *,
+        tab: str = "home",
+        **kw: Any,
+    ) -> Any:
+        """``user_id`` opens the app's App Home on its ``tab``, as Slack tells the app every time.
+
+        With the emulator, ``channel`` defaults to the person's DM with the app and ``view`` to the Home tab
+        the emulator last stored for them (Slack includes it once one was published); pass either to
+        send something else.
+        """
         options = SendOptions.taken_from(kw)
-        return self._settled(
-            self.send(*event_body(app_home_opened_event(user_id, channel, view), **kw), options), None
-        )
+        if self.responses is not None:
+            channel = channel or self.responses.open_dm(user_id)
+            view = view if view is not None else self.responses.home_view(user_id)
+        if channel is None:
+            raise TypeError("without an emulator, home_opened needs the channel: the DM with the app")
+        event = app_home_opened_event(user_id, channel, view, tab=tab)
+        return self._settled(self.send(*event_body(event, **kw), options), None)
 
     def event(self, event: dict[str, Any], **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)
@@ -204,21 +246,27 @@ class SlackRequests:
         if self.responses is not None and kw.get("response_url") is None:
             kw["response_url"] = self.responses.new_response_url()
 
-    def _issue_trigger_id(self, kw: dict[str, Any], user_id: str) -> None:
+    def _issue_trigger_id(self, kw: dict[str, Any], user_id: str, view_id: str | None = None) -> None:
         if self.responses is not None and kw.get("trigger_id") is None:
-            kw["trigger_id"] = self.responses.new_trigger_id(user_id)
+            kw["trigger_id"] = self.responses.new_trigger_id(user_id, view_id)
 
     @staticmethod
-    def _check_ack(response: Any) -> None:
-        """An ack's blocks (a command's reply) or view (a submission's "update"/"push") are checked as Slack
-        checks them: Slack shows the person an error instead of a reply it would refuse."""
+    def _ack_body(response: Any) -> dict[str, Any] | None:
+        """The JSON object an ack carried; None for an empty or plain-text ack."""
         if response.status_code != 200 or not response.content:
-            return
+            return None
         try:
             body = response.json()
         except ValueError:
-            return  # a plain-text ack
-        if not isinstance(body, dict):
+            return None  # a plain-text ack
+        return body if isinstance(body, dict) else None
+
+    @classmethod
+    def _check_ack(cls, response: Any) -> None:
+        """An ack's blocks (a command's reply) or view (a submission's "update"/"push") are checked as Slack
+        checks them: Slack shows the person an error instead of a reply it would refuse."""
+        body = cls._ack_body(response)
+        if body is None:
             return
         problems = block_errors(body["blocks"]) if isinstance(body.get("blocks"), list) else []
         if isinstance(body.get("view"), dict):

@@ -72,8 +72,9 @@ class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "chat.getPermalink": self._chat_get_permalink,
             "views.open": self._views_open,
-            "views.push": self._views_open,  # same contract: a modal exchanged for a trigger
+            "views.push": self._views_push,  # a modal exchanged for a trigger, stacked on the one clicked in
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "apps.connections.open": self._apps_connections_open,

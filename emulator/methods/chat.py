@@ -1,4 +1,5 @@
-"""``chat.postMessage``, ``chat.postEphemeral`` and ``chat.update``: messages, with Slack's limits on them.
+"""``chat.postMessage``, ``chat.postEphemeral``, ``chat.update`` and ``chat.getPermalink``: messages, with
+Slack's limits on them.
 
 ``chat.postMessage`` truncates ``text`` over 40,000 chars and warns ``message_truncated``; a ``thread_ts``
 that points at no message is answered ok (``strict_threads = True``: an emulator-only ``thread_not_found``).
@@ -12,8 +13,8 @@ import copy
 from typing import Any
 
 from emulator.blocks import checked_message_blocks
-from emulator.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
-from emulator.workspace import Workspace, fail, missing
+from emulator.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from emulator.workspace import Conversation, Workspace, fail, missing
 
 MAX_TEXT_CHARS = 40_000  # longer message text is truncated, with a warning
 MAX_ATTACHMENTS = 100  # too_many_attachments
@@ -23,6 +24,13 @@ class ChatMethods(Workspace):
     def _reset_chat(self) -> None:
         self.strict_threads = False
         self._ephemerals: list[dict[str, Any]] = []
+        self._private_channels: set[str] = set()
+
+    def add_private_channel(self, channel_id: str, members: list[str], name: str | None = None) -> None:
+        """Register a private channel: only its members (the bot among them, or not) can see it."""
+        self.add_channel(channel_id, members, name)
+        with self._cond:
+            self._private_channels.add(channel_id)
 
     def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._cond:
@@ -108,6 +116,40 @@ class ChatMethods(Workspace):
                 msg.pop(key, None)
         msg["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
         return {"channel": conv.id, "ts": ts, "text": msg["text"], "message": copy.deepcopy(msg), **warning}
+
+    def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A message's permalink, as the method reference (docs.slack.dev/reference/methods/chat.getPermalink)
+        shows it: ``https://<domain>.slack.com/archives/<channel>/p<ts without the dot>``; for a reply in a
+        thread, "the p... value ... was to the threaded message, and the query parameters refer to the
+        top-level message": ``?thread_ts=<parent ts>&cid=<channel>``. It "handles message threads and all
+        conversation types" and needs no scope ("Bot tokens: No scope required").
+
+        Errors, from the reference's table: ``channel_not_found`` ("Value passed for channel was invalid")
+        and ``message_not_found`` ("The message identified by message_ts could not be found"). A missing
+        ``message_ts`` answers ``invalid_arguments`` as the emulator's other methods do (GUESS: the reference
+        only marks it required). GUESS: what the bot may not see is ``channel_not_found``, as for a channel
+        that does not exist: a public channel it is not in is visible (no membership, no scope needed), a
+        private channel, DM or group DM it is not in is not. Slack does not reveal that a private conversation
+        exists to non-members, and a user id is not a conversation id here.
+        """
+        conv = self._resolve_channel(args.get("channel"), allow_user_id=False)
+        if not self._bot_can_see(conv):
+            raise fail("channel_not_found")
+        ts = str(args.get("message_ts") or "")
+        if not ts:
+            raise missing("message_ts")
+        msg = next((m for m in conv.messages if m["ts"] == ts), None)
+        if msg is None:
+            raise fail("message_not_found")
+        permalink = f"https://{TEAM_DOMAIN}.slack.com/archives/{conv.id}/p{ts.replace('.', '')}"
+        parent = msg.get("thread_ts")
+        if parent and parent != ts:  # a reply: the parent's ts and the conversation ride along
+            permalink += f"?thread_ts={parent}&cid={conv.id}"
+        return {"channel": conv.id, "permalink": permalink}
+
+    def _bot_can_see(self, conv: Conversation) -> bool:
+        private = conv.kind != "channel" or conv.id in self._private_channels or conv.id[:1] in ("D", "G")
+        return not private or (conv.members is not None and BOT_USER_ID in conv.members)
 
     @staticmethod
     def _content(args: dict[str, Any]) -> tuple[list[Any] | None, list[Any] | None]:
