@@ -9,24 +9,35 @@ never message text.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.delivery.jobs import Job, Outcome, Renderer
-from bot.domain.outbox import DeliveryStatus, backoff
+from bot.domain.outbox import DeliveryStatus, MessageKind, backoff
+from bot.store import home as home_store
 from bot.store import outbox as store
 from bot.store.models import OutboxMessage, Person
 
 logger = logging.getLogger(__name__)
 
+# A person's Home tab is published at most once in this long: what changes meanwhile (200 topics, 50
+# commands in a row) waits in their one pending row and goes out together when it is over.
+HOME_MIN_INTERVAL = timedelta(seconds=5)
 
-def prepare(session: Session, render: Renderer, row_id: int, claimed_until: datetime) -> Job | Outcome | None:
+
+def prepare(
+    session: Session, render: Renderer, row_id: int, claimed_until: datetime, now: datetime
+) -> Job | Outcome | None:
     """Read and render the row, or None when it is no longer ours to send."""
     row = session.get(OutboxMessage, row_id)
     if row is None or row.status != DeliveryStatus.PENDING or row.claimed_until != claimed_until:
         return None
+    if row.kind == MessageKind.HOME:
+        wait = _home_pace(session, row, now)
+        if wait is not None:
+            return Outcome("deferred", reason="paced", retry_after=wait)
     try:
         content = render(session, row)
     except Exception:
@@ -50,7 +61,22 @@ def prepare(session: Session, render: Renderer, row_id: int, claimed_until: date
     person = session.get(Person, row.recipient_id) if row.recipient_id is not None else None
     if person is None:
         return Outcome("failed", reason="no_recipient")
+    if row.kind == MessageKind.HOME:
+        return Job(row_id, row.kind, content, None, (person.slack_user_id,), None, publish=True)
     return Job(row_id, row.kind, content, person.dm_channel_id, (person.slack_user_id,), row.thread_ts)
+
+
+def _home_pace(session: Session, row: OutboxMessage, now: datetime) -> timedelta | None:
+    """How long a Home tab waits for its person's last publish to be HOME_MIN_INTERVAL old, if it must.
+
+    Meanwhile the row stays pending and unclaimed, so every change made before it goes lands in it.
+    """
+    if row.recipient_id is None:
+        return None
+    last = home_store.last_published_at(session, row.recipient_id)
+    if last is None or now - last >= HOME_MIN_INTERVAL:
+        return None
+    return last + HOME_MIN_INTERVAL - now
 
 
 def _job_on_sent_message(
@@ -81,6 +107,8 @@ def record(session: Session, row_id: int, claimed_until: datetime, now: datetime
     if outcome.group_unavailable:
         _fall_back_to_dms(session, row, now)
     _apply(row, now, outcome)
+    if row.kind == MessageKind.HOME:
+        home_store.settle(session, row)
 
 
 def _fall_back_to_dms(session: Session, row: OutboxMessage, now: datetime) -> None:
@@ -121,7 +149,7 @@ def _apply(row: OutboxMessage, now: datetime, outcome: Outcome) -> None:
                 "outbox %s (%s): attempt %s failed: %s", row.id, row.kind, row.attempts, outcome.reason
             )
         case "rate_limited" | "deferred":
-            # Not the message's fault: no attempt counted, just wait as long as Slack asked.
+            # Not the message's fault: no attempt counted, just wait as long as Slack (or pacing) asked.
             row.next_attempt_at = now + outcome.retry_after
             row.last_error = outcome.reason
-            logger.info("outbox %s (%s): rate limited for %s", row.id, row.kind, outcome.retry_after)
+            logger.info("outbox %s (%s): %s, waits %s", row.id, row.kind, outcome.reason, outcome.retry_after)

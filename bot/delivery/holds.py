@@ -3,7 +3,8 @@
 Slack limits each method per workspace, and chat.postMessage also per channel (about one message a
 second). A 429 on a channel that already took a message in this pass is taken for that channel's limit:
 its messages wait and the others go on. Any other 429 on chat.postMessage stops the batch (the rest wait
-too); one on conversations.open or chat.update holds back only the messages that need that method.
+too); one on conversations.open, chat.update or views.publish (the Home tab) holds back only the
+messages that need that method.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Holds:
     A 429 on chat.postMessage to a channel that already took a message in this pass, right after a
     post that went through, is that channel's limit (about one a second): only its messages wait. Any
     other 429 on chat.postMessage (a fresh channel, or two 429s in a row) is taken for the workspace's
-    limit and stops the pass. conversations.open and chat.update are limited per method.
+    limit and stops the pass. conversations.open, chat.update and views.publish are limited per method.
     """
 
     def __init__(self) -> None:
@@ -30,8 +31,8 @@ class Holds:
 
     def check(self, job: Job) -> datetime | None:
         """When the job may go, if a limit met in this pass holds it back; None when it may go now."""
-        if job.update_ts is not None:
-            keys = [("chat.update", None)]
+        if job.method != "chat.postMessage":
+            keys = [(job.method, None)]
         else:
             keys = [("chat.postMessage", job.target)]
             if job.target is None:

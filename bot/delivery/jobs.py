@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.store.models import OutboxMessage
 
-# chat.postMessage keyword arguments (`text`, optional `blocks`), or None: obsolete, drop it.
+# chat.postMessage keyword arguments (`text`, optional `blocks`), or views.publish's (`view`) for a Home
+# tab, or None: obsolete, drop it.
 # The session is for reading; anything the renderer writes is rolled back.
 Renderer = Callable[[Session, OutboxMessage], dict[str, Any] | None]
 
@@ -30,6 +31,14 @@ class Job:
     users: tuple[str, ...]  # else: the DM with this Slack user, or a group DM with these (opened first)
     thread_ts: str | None
     update_ts: str | None = None  # chat.update this message instead of posting a new one
+    publish: bool = False  # views.publish the content (a Home tab) to the one user in `users`
+
+    @property
+    def method(self) -> str:
+        """The Slack method that delivers it (conversations.open may come first for a new group)."""
+        if self.publish:
+            return "views.publish"
+        return "chat.update" if self.update_ts is not None else "chat.postMessage"
 
     @property
     def target(self) -> str | None:

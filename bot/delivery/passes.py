@@ -59,7 +59,7 @@ class DeliveryPass:
 
     def _deliver_one(self, row_id: int) -> Outcome | None:
         with self.sessions() as session:
-            prepared = prepare(session, self.render, row_id, self.claimed_until)
+            prepared = prepare(session, self.render, row_id, self.claimed_until, self.now)
         if prepared is None:
             return None
         outcome = prepared

@@ -1,4 +1,5 @@
-"""Calling Slack for one job: post, update, or open a group DM first; every answer becomes an `Outcome`.
+"""Calling Slack for one job: post, update, open a group DM first, or publish a Home tab; every answer
+becomes an `Outcome`.
 
 Retries are the outbox's job, not the HTTP client's: a 429 reschedules the row for after its
 Retry-After instead of sleeping inside the call as slack-sdk's RateLimitErrorRetryHandler would
@@ -25,6 +26,8 @@ def build_delivery_client(token: str | None, base_url: str | None) -> WebClient:
 
 
 def send(client: WebClient, job: Job) -> Outcome:
+    if job.publish:
+        return _publish(client, job)
     channel = job.target
     method = "chat.postMessage"
     try:
@@ -52,6 +55,15 @@ def send(client: WebClient, job: Job) -> Outcome:
         return Outcome("sent", channel=sent_to, ts=str(response["ts"]), dm_channel=dm_channel, target=channel)
     except Exception as exc:
         return replace(classify(exc, job), method=method, target=channel)
+
+
+def _publish(client: WebClient, job: Job) -> Outcome:
+    """A Home tab: views.publish to the person's user id (it posts nothing, so no DM is learned)."""
+    try:
+        client.views_publish(user_id=job.users[0], **job.content)
+    except Exception as exc:
+        return replace(classify(exc, job), method=job.method)
+    return Outcome("sent", method=job.method)
 
 
 def _open(client: WebClient, job: Job) -> str | Outcome:
