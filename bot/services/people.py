@@ -33,6 +33,20 @@ class UnknownPerson(DomainError):
         super().__init__("I can't find {} in this workspace.", slack_user_id)
 
 
+class NotAPerson(DomainError):
+    """Slack says the user is a bot (or an app) or a deactivated account: nobody to meet with. Carries the
+    zone Slack gave, for callers that only wanted that."""
+
+    def __init__(self, slack_user_id: str, *, bot: bool, timezone: str) -> None:
+        if bot:
+            message = "{} is a bot, not a person: a 1:1 takes two people."
+        else:
+            message = "{} has a deactivated account, so there is nobody to meet with."
+        super().__init__(message, slack_user_id)
+        self.bot = bot
+        self.timezone = timezone
+
+
 class SlackBusy(DomainError):
     def __init__(self) -> None:
         super().__init__(
@@ -43,7 +57,8 @@ class SlackBusy(DomainError):
 
 class Directory(Protocol):
     def timezone(self, slack_user_id: str) -> str:
-        """The person's IANA zone; UnknownPerson or DirectoryError when it cannot be had."""
+        """The person's IANA zone; UnknownPerson or DirectoryError when it cannot be had, NotAPerson for a bot
+        or a deactivated account."""
         ...
 
 
@@ -55,14 +70,17 @@ def timezones(
     user_ids: Iterable[str],
     *,
     required: Iterable[str] = (),
+    people_only: Iterable[str] = (),
 ) -> dict[str, str]:
     """Each person's zone: from the cache when fresh, else asked of Slack and remembered.
 
     Slack is asked outside any transaction, so a slow answer never holds a database lock. When Slack
     can't answer, a stale cached zone (or UTC) stands in, except for the `required` people, whose zone
-    decides something lasting (a series' wall time): then the person is asked to try again.
+    decides something lasting (a series' wall time): then the person is asked to try again. Among
+    `people_only` (someone to start a 1:1 with) a bot or a deactivated account is refused (NotAPerson);
+    anyone else's zone is used as Slack gave it, but not remembered, so a later check asks Slack again.
     """
-    required = set(required)
+    required, people_only = set(required), set(people_only)
     wanted = list(dict.fromkeys(user_ids))
     with sessions() as session:
         cached = people.cached_timezones(session, team_id, wanted)
@@ -75,8 +93,12 @@ def timezones(
             continue
         try:
             fetched[user_id] = found[user_id] = directory.timezone(user_id)
+        except NotAPerson as refusal:
+            if user_id in people_only:
+                raise
+            found[user_id] = refusal.timezone
         except NotCached:
-            if not zone:
+            if not zone or user_id in people_only:
                 raise  # the caller asks Slack once it has acknowledged, then comes back
             found[user_id] = zone  # a day old at worst; refreshed after the ack
         except DirectoryError as error:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain.cadence import validate_timezone
 from bot.domain.errors import InvalidTimezone
-from bot.services.people import FALLBACK_TIMEZONE, DirectoryError, NotCached, UnknownPerson
+from bot.services.people import FALLBACK_TIMEZONE, DirectoryError, NotAPerson, NotCached, UnknownPerson
+
+SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info doesn't call it one
 
 
 class SlackDirectory:
@@ -15,19 +19,40 @@ class SlackDirectory:
         self._client = client
 
     def timezone(self, slack_user_id: str) -> str:
+        user = self._user(slack_user_id)
         try:
-            user = self._client.users_info(user=slack_user_id)["user"]
+            zone = validate_timezone(user.get("tz") or FALLBACK_TIMEZONE)
+        except InvalidTimezone:
+            # A zone this machine's tz database lacks; UTC is better than refusing the person.
+            zone = FALLBACK_TIMEZONE
+        if user.get("is_bot") or user.get("deleted") or slack_user_id == SLACKBOT:
+            raise NotAPerson(slack_user_id, bot=not user.get("deleted"), timezone=zone)
+        return zone
+
+    def _user(self, slack_user_id: str) -> dict[str, Any]:
+        try:
+            return dict(self._client.users_info(user=slack_user_id)["user"])
         except SlackApiError as error:
             if error.response.get("error") in ("user_not_found", "user_not_visible"):
                 raise UnknownPerson(slack_user_id) from None
             raise DirectoryError(str(error.response.get("error"))) from None
         except (SlackClientError, OSError) as error:
             raise DirectoryError(type(error).__name__) from None
-        try:
-            return validate_timezone(user.get("tz") or FALLBACK_TIMEZONE)
-        except InvalidTimezone:
-            # A zone this machine's tz database lacks; UTC is better than refusing the person.
-            return FALLBACK_TIMEZONE
+
+
+def quick_directory(client: WebClient, seconds: float) -> SlackDirectory:
+    """A directory that gives Slack `seconds` to answer, once: for a look-up someone is waiting on (a form's
+    submission must be answered within Slack's 3 seconds). A late answer is a DirectoryError."""
+    quick = WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers or {}),
+        retry_handlers=[],  # no retry, no sleeping on a Retry-After: the person is told to try again
+    )
+    quick.timeout = seconds  # slack-sdk types the argument as int; urllib takes a float
+    return SlackDirectory(quick)
 
 
 class CacheOnly:

@@ -1,21 +1,34 @@
-"""`/1on1 schedule @person weekly tue 10:00 [45m] [from …] [lead …] [as report]`: start a series."""
+"""`/1on1 schedule @person weekly tue 10:00 [45m] [from …] [lead …] [as report]`: start a series.
+
+`/1on1 schedule` alone opens the schedule modal instead (bot/slack/listeners/schedule.py takes its answer).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.services import series
 from bot.services.pairs import Actor
-from bot.services.people import timezones
+from bot.services.people import NotCached, SlackBusy, UnknownPerson, timezone_of, timezones
 from bot.services.series import ScheduleRequest
 from bot.slack.blocks import replies
+from bot.slack.blocks.schedule_modal import schedule_modal
 from bot.slack.deps import Deps
+from bot.slack.rim import OpenModal
 from bot.slack.subcommands import grammar as g
 
 NAME = "schedule"
 
 
-def parse(args: list[str], raw: str) -> ScheduleRequest:
+@dataclass(frozen=True)
+class OpenForm:
+    """`/1on1 schedule` with nothing after it: the form does the asking."""
+
+
+def parse(args: list[str], raw: str) -> ScheduleRequest | OpenForm:
+    if not args:
+        return OpenForm()
     person, args = g.take_person(args, NAME, required=True)
     assert person is not None
     if len(args) < 3:
@@ -48,8 +61,10 @@ def parse(args: list[str], raw: str) -> ScheduleRequest:
     )
 
 
-def handle(deps: Deps, actor: Actor, parsed: ScheduleRequest) -> replies.Reply:
+def handle(deps: Deps, actor: Actor, parsed: ScheduleRequest | OpenForm) -> replies.Reply | OpenModal:
     now = deps.clock()
+    if isinstance(parsed, OpenForm):
+        return OpenModal(schedule_modal(_zone_if_known(deps, actor)))
     # Both zones: the caller's sets the series; the other's is cached for their announcement.
     zones = timezones(
         deps.sessions,
@@ -58,6 +73,7 @@ def handle(deps: Deps, actor: Actor, parsed: ScheduleRequest) -> replies.Reply:
         actor.team_id,
         [actor.user_id, parsed.other_user_id],
         required=[actor.user_id],
+        people_only=[parsed.other_user_id],
     )
     done = series.schedule(deps.sessions, now, actor, parsed, zones[actor.user_id], zones=zones)
     return replies.scheduled_reply(done, parsed.weekday, parsed.at)
@@ -67,7 +83,17 @@ ROW = g.Subcommand(
     NAME,
     "schedule @person weekly|biweekly|monthly <mon…sun> <HH:MM> [<N>m] [from <YYYY-MM-DD>] "
     "[lead <N>h] [as report]",
-    "start a recurring 1:1 in your time zone (30m unless you say otherwise)",
+    "start a recurring 1:1 in your time zone (30m unless you say otherwise); "
+    "`/1on1 schedule` alone opens a form",
     parse,
     handle,
 )
+
+
+def _zone_if_known(deps: Deps, actor: Actor) -> str | None:
+    """The zone the form names: what the bot knows (the command is acknowledged before Slack is asked), or
+    None, and the form says "your Slack time zone" (the submission looks it up). Never a guessed UTC."""
+    try:
+        return timezone_of(deps.sessions, deps.directory, deps.clock(), actor, required=True)
+    except (NotCached, SlackBusy, UnknownPerson):
+        return None
