@@ -1,7 +1,8 @@
 """Finding reschedule slots inside both people's working hours, each in their own time zone.
 
-When two people's working hours never overlap (New York and Tokyo), the slots closest to both are
-offered instead, and each person is told whose morning or evening it is.
+Each person's days and hours are their own (Settings; Monday to Friday, 09:00 to 17:00 by default). When
+two people's working hours never overlap (New York and Tokyo), the slots closest to both are offered
+instead, and each person is told whose morning or evening it is.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-WORK_START, WORK_END = time(9), time(17)
-WORK_DAYS = frozenset(range(5))  # Monday to Friday
+from bot.domain.settings import DEFAULT_DAYS, DEFAULT_END, DEFAULT_HOURS, DEFAULT_START, WorkingHours
+
+# The defaults, for someone who never set their own.
+WORK_START, WORK_END, WORK_DAYS = DEFAULT_START, DEFAULT_END, DEFAULT_DAYS
 STEP = timedelta(minutes=30)
 SEARCH = timedelta(days=10)
 EARLIEST = timedelta(hours=1)  # give people a moment: no slot in the next hour
@@ -21,6 +24,7 @@ EARLIEST = timedelta(hours=1)  # give people a moment: no slot in the next hour
 class Attendee:
     key: str  # the caller's name for this person (a Slack id)
     timezone: str
+    hours: WorkingHours = DEFAULT_HOURS  # on their own clock
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,8 @@ class LocalView:
     key: str
     local: datetime
     outside_hours: bool
-    label: str | None  # "early morning", "evening", "night", "weekend" when outside working hours
+    # When outside working hours: "weekend" or "day off", else the time of day ("early morning", "evening"…).
+    label: str | None
 
 
 @dataclass(frozen=True)
@@ -92,26 +97,14 @@ def _clashes(start: datetime, duration: timedelta, busy: list[tuple[datetime, da
 
 
 def _cost(start: datetime, duration: timedelta, attendees: list[Attendee]) -> tuple[int, int]:
-    each = [_outside(start, duration, a.timezone) for a in attendees]
+    each = [_outside(start, duration, a) for a in attendees]
     return sum(each), max(each)
 
 
-def _outside(start: datetime, duration: timedelta, timezone: str) -> int:
-    """How far, in minutes, the slot sticks out of the person's working day (0 when inside).
-
-    Distance rather than overlap, so 18:00 scores better than 21:00 for someone who stops at 17:00.
-    """
-    zone = ZoneInfo(timezone)
-    local_start, local_end = start.astimezone(zone), (start + duration).astimezone(zone)
-    # A weekend, or a slot running over midnight, is a far bigger ask than a weeknight.
-    if local_start.weekday() not in WORK_DAYS or local_end.date() != local_start.date():
-        return 24 * 60
-    begin, end = _minutes(local_start.time()), _minutes(local_end.time())
-    return max(0, _minutes(WORK_START) - begin) + max(0, end - _minutes(WORK_END))
-
-
-def _minutes(moment: time) -> int:
-    return moment.hour * 60 + moment.minute
+def _outside(start: datetime, duration: timedelta, attendee: Attendee) -> int:
+    """How far, in minutes, the slot sticks out of the person's own working day (0 when inside)."""
+    zone = ZoneInfo(attendee.timezone)
+    return attendee.hours.minutes_outside(start.astimezone(zone), (start + duration).astimezone(zone))
 
 
 def describe(start: datetime, attendees: list[Attendee]) -> Slot:
@@ -119,18 +112,22 @@ def describe(start: datetime, attendees: list[Attendee]) -> Slot:
     views = []
     for attendee in attendees:
         local = start.astimezone(ZoneInfo(attendee.timezone))
-        label = _label(local)
+        label = _label(local, attendee.hours)
         views.append(LocalView(attendee.key, local, label is not None, label))
     return Slot(start, tuple(views))
 
 
-def _label(local: datetime) -> str | None:
-    if local.weekday() not in WORK_DAYS:
-        return "weekend"
-    if WORK_START <= local.time() < WORK_END:
+# The words for a time of day, by when each part starts (a person's hours decide whether it is outside).
+_PARTS_OF_DAY = ((time(21), "night"), (time(17), "evening"), (time(12), "afternoon"), (time(9), "morning"))
+
+
+def _label(local: datetime, hours: WorkingHours) -> str | None:
+    if local.weekday() not in hours.days:
+        return "weekend" if local.weekday() >= 5 else "day off"
+    if hours.contains(local):
         return None
-    if time(6) <= local.time() < WORK_START:
+    if local.time() < time(6):
+        return "night"
+    if local.time() < time(9):
         return "early morning"
-    if WORK_END <= local.time() < time(21):
-        return "evening"
-    return "night"
+    return next(word for begins, word in _PARTS_OF_DAY if local.time() >= begins)

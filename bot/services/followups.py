@@ -14,9 +14,9 @@ from bot.domain.slots import SEARCH, Attendee, find_slots
 from bot.services.pairs import Actor, own_meeting
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import followups as store
-from bot.store import outbox, people
+from bot.store import outbox, people, settings
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, Pair
+from bot.store.models import Meeting, Pair, Person
 
 
 def queue_followups(sessions: SessionFactory, now: datetime) -> int:
@@ -79,9 +79,9 @@ def report_not_held(sessions: SessionFactory, now: datetime, actor: Actor, meeti
 
 
 def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
-    """Offer both people a few slots inside their working hours (or the closest to them)."""
+    """Offer both people a few slots inside their own working days and hours (or the closest to them)."""
     members = [pair.member_a, pair.member_b]
-    attendees = [Attendee(p.slack_user_id, p.timezone or FALLBACK_TIMEZONE) for p in members]
+    attendees = [attendee(p) for p in members]
     their_pairs = {p.id for person in members for p in people.pairs_of(session, person)}
     busy = store.busy_times(session, sorted(their_pairs), now, now + SEARCH)
     slots = find_slots(attendees, now, meeting.ends_at - meeting.starts_at, busy=busy)
@@ -89,6 +89,11 @@ def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
     meeting.nudge_count += 1
     meeting.last_nudged_at = now
     return _to_both(session, pair, now, MessageKind.NUDGE, meeting.id, key=(meeting.id, meeting.nudge_count))
+
+
+def attendee(person: Person) -> Attendee:
+    """Someone as the slot search sees them: their zone and their own working days and hours."""
+    return Attendee(person.slack_user_id, person.timezone or FALLBACK_TIMEZONE, settings.hours_of(person))
 
 
 def _after(meeting: Meeting) -> AfterMeeting:

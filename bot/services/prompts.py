@@ -3,12 +3,15 @@
 This runs every minute and may find 10,000 meetings due at once (everyone's Tuesday 10:00), so it
 reads plain rows (bot/store/prompts.py) and writes with a few set-based statements per batch instead
 of loading ORM objects.
+
+A meeting is due at the earliest either person wants to be asked (bot/store/series.prompt_lead); each
+person's prompt then waits in the outbox for their own time: their own lead (Settings), else the 1:1's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.questions import pick_question
+from bot.domain.settings import own_prompt_time
 from bot.services.summary_thread import still_open_rows
 from bot.store import meetings, outbox
 from bot.store import prompts as prompt_store
@@ -42,6 +46,7 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
     pair_of = {meeting.id: meeting.pair_id for meeting in batch}
     not_asked: list[int] = []
     rows = []
+    own_times = _own_times(session, batch, now)
     for meeting in batch:
         # Over, skipped or cancelled before its prompt was due: nothing to ask any more.
         if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now:
@@ -50,7 +55,7 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
         key = pick_question(history[meeting.pair_id], seed=meeting.pair_id).key
         history[meeting.pair_id].append(key)
         asked[meeting.id] = key
-        rows.extend(_prompt_rows(meeting, now))
+        rows.extend(_prompt_rows(meeting, now, own_times.get(meeting.id, {})))
     meetings.mark_prompted(session, now, asked, not_asked)
     prompt_store.record_shown(session, [(pair_of[meeting_id], key) for meeting_id, key in asked.items()], now)
     # What the last meeting left open, said again in its summary's thread as this one's prompt goes out.
@@ -58,7 +63,22 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
     return outbox.enqueue_many(session, rows)
 
 
-def _prompt_rows(meeting: Row[Any], now: datetime) -> list[dict[str, object]]:
+def _own_times(session: Session, batch: Sequence[Row[Any]], now: datetime) -> dict[int, dict[int, datetime]]:
+    """Meeting id -> person id -> when their prompt may go, for those whose time is still ahead (the other
+    person wanted it sooner). One query for the batch, and only when one of its people set a lead of their
+    own: for the others the meeting is due at the 1:1's own lead, which is both people's time."""
+    with_own = [meeting.id for meeting in batch if meeting.people_lead_minutes is not None]
+    times: dict[int, dict[int, datetime]] = {}
+    for meeting_id, leads in prompt_store.leads(session, with_own).items():
+        series_lead = timedelta(minutes=leads.series_minutes)
+        for person_id, own in leads.own_minutes.items():
+            at = own_prompt_time(leads.starts_at, series_lead, own)
+            if at > now:
+                times.setdefault(meeting_id, {})[person_id] = at
+    return times
+
+
+def _prompt_rows(meeting: Row[Any], now: datetime, waits: dict[int, datetime]) -> list[dict[str, object]]:
     members = [meeting.member_a_id, meeting.member_b_id]
     # The report is asked first: it is their meeting.
     members.sort(key=lambda person_id: person_id == meeting.manager_id)
@@ -71,6 +91,8 @@ def _prompt_rows(meeting: Row[Any], now: datetime) -> list[dict[str, object]]:
             "meeting_id": meeting.id,
             "params": {"meeting_id": meeting.id},
             "now": now,
+            # Each person is asked at their own time: the one who wants it later waits in the outbox.
+            "not_before": waits.get(person_id, now),
         }
         for person_id in members
     ]

@@ -18,6 +18,7 @@ from bot.store.models import OutboxMessage
 # What `enqueue_many` accepts per row: `enqueue`'s keyword arguments.
 _REQUIRED = ("key", "kind", "now")
 _OPTIONAL = ("recipient_id", "channel_id", "thread_ts", "params", "meeting_id")
+_TIMING = ("not_before",)  # not a column: when the row may first be sent (next_attempt_at)
 
 
 # Whether the work running in this thread queued a message since `watching` began: the Slack rim
@@ -46,8 +47,12 @@ def enqueue(
     thread_ts: str | None = None,
     params: dict[str, Any] | None = None,
     meeting_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Queue one message; False (and nothing changed) when a message with this key already exists."""
+    """Queue one message; False (and nothing changed) when a message with this key already exists.
+
+    It goes out from `not_before` (default `now`): e.g. a person's prompt waits for their own lead time.
+    """
     row = {
         "key": key,
         "kind": kind,
@@ -57,6 +62,7 @@ def enqueue(
         "thread_ts": thread_ts,
         "params": params,
         "meeting_id": meeting_id,
+        "not_before": not_before,
     }
     return enqueue_many(session, [row]) == 1
 
@@ -133,7 +139,7 @@ def find_sent(session: Session, channel_id: str, ts: str) -> OutboxMessage | Non
 
 
 def _values(row: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(row) - {*_REQUIRED, *_OPTIONAL}
+    unknown = set(row) - {*_REQUIRED, *_OPTIONAL, *_TIMING}
     missing = [name for name in _REQUIRED if row.get(name) is None]
     if unknown or missing:
         raise ValueError(f"outbox row: unknown {sorted(unknown)}, missing {missing}")
@@ -156,6 +162,6 @@ def _values(row: dict[str, Any]) -> dict[str, Any]:
         "params": row.get("params") or {},
         "status": DeliveryStatus.PENDING,
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": row.get("not_before") or now,
         "created_at": now,
     }

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.store.meetings import due_batch
-from bot.store.models import Meeting, Pair, QuestionShown
+from bot.store.models import Meeting, Pair, Person, QuestionShown, Series
 
 BATCH = 1000
 
-# What a prompt needs to know of its meeting and pair.
+# What a prompt needs to know of its meeting and pair; and of its series, whether either person set a lead
+# time of their own (`people_lead_minutes` is None for most: their prompts go as soon as the meeting is due).
 _DUE_COLUMNS = (
     Meeting.id,
     Meeting.status,
@@ -27,12 +29,50 @@ _DUE_COLUMNS = (
     Pair.member_a_id,
     Pair.member_b_id,
     Pair.manager_id,
+    Series.people_lead_minutes,
 )
+
+
+@dataclass(frozen=True)
+class Leads:
+    """When a meeting's people want to be asked: its start, the 1:1's lead and each person's own."""
+
+    starts_at: datetime
+    series_minutes: int
+    own_minutes: dict[int, int | None]  # person id -> their own lead (None: the 1:1's)
 
 
 def prompts_due(session: Session, now: datetime) -> Sequence[Row[Any]]:
     """Up to BATCH meetings whose prompt is due and not yet queued, held for this transaction."""
-    return due_batch(session, select(*_DUE_COLUMNS), Meeting.prompt_queued_at, Meeting.prompt_at, now, BATCH)
+    query = select(*_DUE_COLUMNS).join(Series, Series.id == Meeting.series_id)
+    return due_batch(session, query, Meeting.prompt_queued_at, Meeting.prompt_at, now, BATCH)
+
+
+def leads(session: Session, meeting_ids: Sequence[int]) -> dict[int, Leads]:
+    """Each meeting's start and its people's lead times, in one query (for the few whose people set one)."""
+    if not meeting_ids:
+        return {}
+    a, b = aliased(Person), aliased(Person)
+    rows = session.execute(
+        select(
+            Meeting.id,
+            Meeting.starts_at,
+            Series.lead_minutes,
+            Pair.member_a_id,
+            a.prompt_lead_minutes,
+            Pair.member_b_id,
+            b.prompt_lead_minutes,
+        )
+        .join(Series, Series.id == Meeting.series_id)
+        .join(Pair, Pair.id == Meeting.pair_id)
+        .join(a, a.id == Pair.member_a_id)
+        .join(b, b.id == Pair.member_b_id)
+        .where(Meeting.id.in_(meeting_ids))
+    )
+    return {
+        meeting_id: Leads(starts_at, series_minutes, {a_id: a_lead, b_id: b_lead})
+        for meeting_id, starts_at, series_minutes, a_id, a_lead, b_id, b_lead in rows
+    }
 
 
 def question_history(session: Session, pair_ids: set[int]) -> dict[int, list[str]]:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.slots import Attendee, describe, find_slots
+from bot.domain.settings import WorkingHours
+from bot.domain.slots import WORK_DAYS, WORK_END, WORK_START, Attendee, describe, find_slots
 
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)  # Thursday
 HALF_HOUR = timedelta(minutes=30)
@@ -177,3 +178,75 @@ def test_each_person_is_told_whose_morning_evening_or_night_a_slot_is(
     assert (view.key, view.local, view.label, view.outside_hours) == ("A", local, label, label is not None)
     assert view.local.utcoffset() == timedelta(hours=1)  # Berlin's own clock
     assert slot.views[1].key == "B" and slot.views[1].local.utcoffset() == timedelta(0)
+
+
+# --- each person's own working days and hours (Settings) ----------------------------------------------
+
+NEW_YORK = "America/New_York"
+TUE_TO_THU_NOON_TO_EIGHT = WorkingHours(frozenset({1, 2, 3}), time_of(12), time_of(20))
+
+
+def new_york(day: int, hour: int, minute: int = 0) -> datetime:
+    """December 2026 in New York: the 7th is a Monday."""
+    return datetime(2026, 12, day, hour, minute, tzinfo=ZoneInfo(NEW_YORK))
+
+
+def test_slots_fall_inside_both_peoples_own_days_and_hours() -> None:
+    # Alice works Tuesday to Thursday, 12:00 to 20:00; Dave, in the same zone, the default week.
+    alice = Attendee("A", NEW_YORK, TUE_TO_THU_NOON_TO_EIGHT)
+    dave = Attendee("D", NEW_YORK)
+    slots = find_slots([alice, dave], new_york(1, 10, 35).astimezone(UTC), HALF_HOUR)
+    assert [slot.starts_at for slot in slots] == [new_york(day, 12) for day in (1, 2, 3, 8)]
+    assert all(slot.inside_everyones_hours for slot in slots)
+    # With Dave's week alone, Friday and Monday mornings were on offer.
+    defaults = find_slots([Attendee("A", NEW_YORK), dave], new_york(1, 10, 35).astimezone(UTC), HALF_HOUR)
+    assert [slot.starts_at for slot in defaults] == [new_york(1, 12), *(new_york(d, 9) for d in (2, 3, 4))]
+
+
+def test_a_person_without_settings_has_the_default_week() -> None:
+    assert Attendee("A", BERLIN).hours == WorkingHours(WORK_DAYS, WORK_START, WORK_END)
+    explicit = [Attendee("A", BERLIN, WorkingHours()), Attendee("B", BERLIN, WorkingHours())]
+    assert find_slots(explicit, TUESDAY_8, HALF_HOUR) == find_slots(BERLINERS, TUESDAY_8, HALF_HOUR)
+
+
+def test_without_common_hours_the_compromise_counts_each_persons_own_hours() -> None:
+    # Alice (New York, 12:00 to 20:00) and Bob (Berlin, 09:00 to 17:00) share no working time: Bob's
+    # 17:00 is Alice's 11:00. The best slots stick out by the least in total, split as fairly as can be.
+    alice = Attendee("A", NEW_YORK, TUE_TO_THU_NOON_TO_EIGHT)
+    bob = Attendee("B", BERLIN)
+    slots = find_slots([alice, bob], new_york(1, 10, 35).astimezone(UTC), HALF_HOUR)
+    assert slots and not any(slot.inside_everyones_hours for slot in slots)
+    for slot in slots:
+        alice_view, bob_view = slot.views
+        assert alice_view.local.weekday() in (1, 2, 3)  # never on her days off
+        assert (alice_view.label, bob_view.label) in (
+            ("morning", None),
+            (None, "evening"),
+            ("morning", "evening"),
+        )
+
+
+@pytest.mark.parametrize(
+    ("local", "label"),
+    [
+        (new_york(7, 14), "day off"),  # Monday: a weekday she doesn't work
+        (new_york(5, 14), "weekend"),  # Saturday
+        (new_york(8, 5), "night"),
+        (new_york(8, 7), "early morning"),
+        (new_york(8, 10), "morning"),  # before her 12:00 start
+        (new_york(8, 12), None),
+        (new_york(8, 19, 30), None),
+        (new_york(8, 20), "evening"),
+        (new_york(8, 21), "night"),
+    ],
+)
+def test_labels_follow_the_persons_own_hours(local: datetime, label: str | None) -> None:
+    view = describe(local.astimezone(UTC), [Attendee("A", NEW_YORK, TUE_TO_THU_NOON_TO_EIGHT)]).views[0]
+    assert (view.label, view.outside_hours) == (label, label is not None)
+
+
+def test_an_afternoon_before_a_late_start_is_called_the_afternoon() -> None:
+    late = WorkingHours(frozenset(range(5)), time_of(14), time_of(22))
+    assert describe(new_york(8, 13).astimezone(UTC), [Attendee("A", NEW_YORK, late)]).views[0].label == (
+        "afternoon"
+    )

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.catch_up import asked_late
 from bot.domain.meetings import MeetingStatus
-from bot.domain.slots import Attendee, Slot, describe
+from bot.domain.slots import Slot, describe
+from bot.services.followups import attendee
 from bot.services.messages.common import acting_user_id, recipient_zone
-from bot.services.people import FALLBACK_TIMEZONE
 from bot.store.models import Meeting, OutboxMessage, Pair, Person, Summary
 
 
@@ -67,9 +67,8 @@ def load_nudge(session: Session, row: OutboxMessage, now: datetime) -> Nudge | N
     # Rebooked, skipped or recorded meanwhile (offers cleared). No slot found is `[]`: still sent, saying so.
     if meeting.status is not MeetingStatus.SCHEDULED or meeting.offered_slots is None:
         return None
-    attendees = [
-        Attendee(p.slack_user_id, p.timezone or FALLBACK_TIMEZONE) for p in (pair.member_a, pair.member_b)
-    ]
+    # Each person's own hours, as they are now: the labels say whose evening or day off a slot is.
+    attendees = [attendee(p) for p in (pair.member_a, pair.member_b)]
     return Nudge(
         timezone=recipient_zone(session, row),
         meeting_id=meeting.id,

@@ -1,9 +1,10 @@
-"""`/1on1 settings`: opens the Settings modal (issue 12, part 4)."""
+"""`/1on1 settings`: opens the Settings modal (bot/slack/listeners/settings.py saves it)."""
 
 from __future__ import annotations
 
 from bot.services.pairs import Actor
 from bot.slack.deps import Deps
+from bot.slack.listeners.settings import open_settings
 from bot.slack.rim import OpenModal
 from bot.slack.subcommands import grammar as g
 
@@ -11,7 +12,7 @@ NAME = "settings"
 
 
 def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> OpenModal:
-    raise NotImplementedError  # TODO(issue 12)
+    return open_settings(deps, actor)
 
 
 ROW = g.Subcommand(

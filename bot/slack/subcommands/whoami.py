@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.domain.slots import WORK_DAYS, WORK_END, WORK_START
 from bot.services.pairs import Actor
 from bot.services.people import timezone_of
+from bot.services.settings import settings_form
 from bot.slack.blocks import replies
-from bot.slack.blocks.common import WEEKDAY_NAMES
+from bot.slack.blocks.settings_modal import days_words
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
 
@@ -15,10 +15,11 @@ NAME = "whoami"
 
 def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> replies.Reply:
     zone = timezone_of(deps.sessions, deps.directory, deps.clock(), actor)
-    days = [WEEKDAY_NAMES[day] for day in sorted(WORK_DAYS)]
+    hours = settings_form(deps.sessions, actor).settings.hours  # their own (Settings), or the defaults
     return replies.reply(
         f":bust_in_silhouette: Your time zone is *{zone}* (from your Slack profile). I plan 1:1s in your "
-        f"working hours: {days[0]} to {days[-1]}, {WORK_START:%H:%M} to {WORK_END:%H:%M}."
+        f"working hours: {days_words(hours.days)}, {hours.start:%H:%M} to {hours.end:%H:%M} "
+        "(`/1on1 settings` changes them)."
     )
 
 
