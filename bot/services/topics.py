@@ -1,4 +1,4 @@
-"""Adding topics to a 1:1's shared agenda: by command, by DM, by thread reply, by modal."""
+"""Adding topics to a 1:1's shared agenda: by command, by DM, by thread reply, by modal, from a message."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.domain.agenda import clean_topic
-from bot.domain.errors import DomainError
+from bot.domain.agenda import TOPIC_MAX_CHARS, clean_topic, without_controls
+from bot.domain.errors import DomainError, InvalidField
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.services.pairs import Actor, own_meeting, resolve_pair
 from bot.store import agenda as agenda_store
 from bot.store import meetings as meeting_store
 from bot.store import outbox, people
+from bot.store import topics as topic_store
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, PendingTopic, Person, Topic
 
@@ -186,4 +187,182 @@ def _reply(
         channel_id=message.channel_id,
         thread_ts=message.thread_ts or message.ts,
         params=dict(params),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# "Add to 1:1 agenda": a Slack message becomes a topic, with a link back to it
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """Where a message someone turned into a topic is: its conversation and ts."""
+
+    channel_id: str
+    ts: str
+
+    def source(self, user_id: str) -> str:
+        # Per person: the same message added twice by one person is one topic; by the other, their own.
+        return f"shortcut:{self.channel_id}:{self.ts}:{user_id}"
+
+
+@dataclass(frozen=True)
+class PairChoice:
+    pair_id: int
+    other_user_id: str
+
+
+@dataclass(frozen=True)
+class MessageTopicForm:
+    """What the shortcut's modal offers: the person's 1:1s, or the 1:1 the message already went to."""
+
+    pairs: list[PairChoice]
+    already_with: str | None = None  # the other person's Slack id, when this person added it before
+
+
+@dataclass(frozen=True)
+class MessageTopic:
+    """The submitted modal: the message, its text as meant, the person's own line and which 1:1.
+
+    The 1:1 is a pair id (picked, or the only one the form offered) or, for someone with many 1:1s, the
+    person they meet. `*_field` name the form's fields, so a refusal shows under the right one.
+    """
+
+    message: SlackMessage
+    quote: str
+    own_line: str
+    own_line_field: str
+    pair_field: str
+    pair_id: int | None = None
+    other_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageTopicAdded:
+    topic_id: int
+    text: str
+    other_user_id: str
+    meeting_starts_at: datetime | None
+    timezone: str | None  # the adder's zone as cached, for the date's fallback text
+    new: bool  # False: the message was on the agenda already, and nothing changed
+    linked: bool  # the topic has its message's permalink
+
+
+QUOTE_MIN_CHARS = 12  # a quote cut shorter says nothing: the topic is the person's line and the link then
+_SENTENCE_ENDS = (".", "!", "?", ":", "…")
+
+
+def message_quote(meant: str) -> str:
+    """A message's text (as meant) as the topic would quote it: one line, within the topic's limit."""
+    quote = " ".join(without_controls(meant).split())
+    room = TOPIC_MAX_CHARS - 2  # the quote marks
+    return quote if len(quote) <= room else _clipped(quote, room)
+
+
+def message_topic_text(own_line: str, quote: str, limit: int = TOPIC_MAX_CHARS) -> str:
+    """The topic's text: the person's line whole, then the message in quotes on one line, cut to fit."""
+    quote = " ".join(quote.split())
+    if not quote:
+        return own_line
+    lead = f"{own_line}{'' if own_line.endswith(_SENTENCE_ENDS) else ':'} " if own_line else ""
+    room = limit - len(lead) - 2  # the quote marks
+    if len(quote) > room:
+        if room < QUOTE_MIN_CHARS:
+            return own_line
+        quote = _clipped(quote, room)
+    return f"{lead}“{quote}”"
+
+
+def _clipped(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with "…", never inside a stored mention (`<@U123>`)."""
+    cut = text[: limit - 1]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):  # a mention cut in half would show as markup: leave it out whole
+        cut = cut[:opened]
+    return cut.rstrip() + "…"
+
+
+def message_topic_form(sessions: SessionFactory, actor: Actor, message: SlackMessage) -> MessageTopicForm:
+    """The person's 1:1s to choose from, and whether they already added this message (reads only)."""
+    with sessions() as session:
+        me = people.find_person(session, actor.team_id, actor.user_id)
+        if me is None:
+            return MessageTopicForm([])
+        choices = [PairChoice(p.id, p.other(me.id).slack_user_id) for p in people.pairs_of(session, me)]
+        existing = topic_store.topic_from(session, message.source(actor.user_id))
+        pair = session.get(Pair, existing.pair_id) if existing else None
+        return MessageTopicForm(choices, pair.other(me.id).slack_user_id if pair else None)
+
+
+def add_topic_from_message(
+    sessions: SessionFactory, now: datetime, actor: Actor, form: MessageTopic
+) -> MessageTopicAdded:
+    """Store the message as a topic of one of the caller's own 1:1s, once per person and message.
+
+    The link to the message comes later (it needs Slack): `link_topic`. Stored first, so "added" is true
+    even when Slack can't give the link.
+    """
+    own_line = _own_line(form)
+    source = form.message.source(actor.user_id)
+    with sessions.begin() as session:
+        me, pair = _chosen_pair(session, now, actor, form)
+        existing = topic_store.topic_from(session, source)
+        if existing is not None:
+            return _added(session, existing, me, new=False)
+        text = without_controls(message_topic_text(own_line, form.quote))
+        added = _add(session, now, me, pair, text, source=source)
+        topic = session.get(Topic, added.topic_id)
+        assert topic is not None
+        return _added(session, topic, me, new=True)
+
+
+def link_topic(sessions: SessionFactory, topic_id: int, permalink: str) -> bool:
+    """Point a topic at the message it was made from; False if the topic is gone or the link unusable."""
+    with sessions.begin() as session:
+        return topic_store.set_link(session, topic_id, permalink)
+
+
+def _own_line(form: MessageTopic) -> str:
+    own_line = " ".join(without_controls(form.own_line).split())
+    if len(own_line) > TOPIC_MAX_CHARS:
+        raise InvalidField(
+            form.own_line_field,
+            f"Your line is {len(own_line):,} characters long; the limit is {TOPIC_MAX_CHARS:,}. Shorten it.",
+        )
+    if not own_line and not form.quote.strip():
+        raise InvalidField(
+            form.own_line_field, "This message has no text to quote: write a line of your own."
+        )
+    return own_line
+
+
+def _chosen_pair(session: Session, now: datetime, actor: Actor, form: MessageTopic) -> tuple[Person, Pair]:
+    """The caller and the 1:1 they chose, which must be one of their own (a crafted id is refused)."""
+    if form.other_user_id is not None:
+        try:
+            return resolve_pair(session, now, actor, form.other_user_id, create=False)
+        except DomainError:
+            message = "You don't have a 1:1 with that person. Pick one you have."
+            raise InvalidField(form.pair_field, message) from None
+    if form.pair_id is None:
+        raise InvalidField(form.pair_field, "Pick the 1:1 this is for.")
+    me = people.find_person(session, actor.team_id, actor.user_id)
+    pair = next((p for p in people.pairs_of(session, me) if p.id == form.pair_id), None) if me else None
+    if me is None or pair is None:  # the same answer for a missing pair and someone else's
+        raise InvalidField(form.pair_field, "That 1:1 isn't one of yours.")
+    return me, pair
+
+
+def _added(session: Session, topic: Topic, me: Person, *, new: bool) -> MessageTopicAdded:
+    pair = session.get(Pair, topic.pair_id)
+    meeting = session.get(Meeting, topic.meeting_id) if topic.meeting_id else None
+    assert pair is not None
+    return MessageTopicAdded(
+        topic_id=topic.id,
+        text=topic.text,
+        other_user_id=pair.other(me.id).slack_user_id,
+        meeting_starts_at=meeting.starts_at if meeting else None,
+        timezone=me.timezone,
+        new=new,
+        linked=topic.link is not None,
     )
