@@ -1,4 +1,4 @@
-"""Action items between meetings: add one, close one; the posted summary follows along."""
+"""Action items between meetings: add one, close one; the posted summary and its thread follow along."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from bot.domain.agenda import TOPIC_MAX_CHARS, clean_text
 from bot.domain.errors import DomainError
 from bot.services.pairs import Actor, resolve_pair
 from bot.services.summaries import refresh_summary_messages
+from bot.services.summary_thread import action_done_rows
 from bot.store import agenda as agenda_store
-from bot.store import people
+from bot.store import outbox, people
 from bot.store.db import SessionFactory
 from bot.store.models import ActionItem, Pair
 
@@ -61,5 +62,7 @@ def complete_action(sessions: SessionFactory, now: datetime, actor: Actor, actio
             return change  # a double click, or both people at once: done once
         item.done_at = now
         if item.meeting_id is not None:
+            # The summary it came from shows it ticked, and its thread says who closed it.
             refresh_summary_messages(session, item.meeting_id, now, change=f"done-{item.id}")
+            outbox.enqueue_many(session, action_done_rows(session, item, me.id, now))
         return change

@@ -13,6 +13,7 @@ from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.services.agenda import TopicLine
 from bot.services.pairs import Actor, own_meeting
+from bot.services.summary_thread import reply_rows
 from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
 from bot.store import outbox
@@ -149,12 +150,8 @@ def _publish(session: Session, meeting: Meeting, pair: Pair, summary: Summary, n
     if posted:
         return
     refresh_summary_messages(session, meeting.id, now, change=f"summary-{summary.id}")
-    parent = followup_store.summary_messages(session, meeting.id)[0]
-    outbox.enqueue(
-        session,
-        key=outbox_key(MessageKind.SUMMARY_ADDED, summary.id),
-        kind=MessageKind.SUMMARY_ADDED,
-        now=now,
-        meeting_id=meeting.id,
-        params={"meeting_id": meeting.id, "summary_id": summary.id, "thread_of": parent.id},
+    params = {"meeting_id": meeting.id, "summary_id": summary.id}
+    # A reply under every copy: the group DM's message, or each person's own when the group DM was refused.
+    outbox.enqueue_many(
+        session, reply_rows(session, meeting.id, MessageKind.SUMMARY_ADDED, [summary.id], params, now)
     )

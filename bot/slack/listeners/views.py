@@ -1,5 +1,6 @@
 """Modal submissions behind the rim (bot/slack/rim.py): a topic from the prompt's "Add a topic"
-button, and the meeting's summary. Each reads its form and calls one service."""
+button, and the meeting's summary (however many action item rows and topic boxes its form grew to). Each
+reads its form and calls one service."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.services import summaries, topics
 from bot.services.pairs import Actor
 from bot.services.summaries import ActionInput, SummaryInput
 from bot.slack import ids
+from bot.slack.blocks.summary_modal import action_rows, covered_blocks
 from bot.slack.deps import Deps
 from bot.slack.payloads import parse_id
 from bot.slack.rim import on_submit
@@ -33,7 +35,8 @@ def _add_topic(deps: Deps, actor: Actor, view: dict[str, Any]) -> None:
 def _summary(deps: Deps, actor: Actor, view: dict[str, Any]) -> None:
     meeting_id = _meeting_of(view)
     actions = []
-    for index in range(1, ids.ACTION_SLOTS + 1):
+    # Every row the form shows: five when opened, more after "Add another action item".
+    for index in range(1, action_rows(view) + 1):
         actions.append(
             ActionInput(
                 ids.action_block(index, "text"),
@@ -43,7 +46,7 @@ def _summary(deps: Deps, actor: Actor, view: dict[str, Any]) -> None:
                 ids.action_block(index, "owner"),
             )
         )
-    covered = _input(view, ids.COVERED).get("selected_options") or []
+    covered = [option for block in covered_blocks(view) for option in _selected(view, block)]
     form = SummaryInput(
         meeting_id=meeting_id,
         source=f"view:{view.get('id')}",
@@ -58,6 +61,11 @@ def _summary(deps: Deps, actor: Actor, view: dict[str, Any]) -> None:
 def _input(view: dict[str, Any], block: str, action: str = "value") -> dict[str, Any]:
     """One input's state as Slack sends it (`{}` when the block is missing or its value null)."""
     return ((view.get("state", {}).get("values", {}).get(block) or {}).get(action)) or {}
+
+
+def _selected(view: dict[str, Any], block: str) -> list[dict[str, Any]]:
+    options = _input(view, block).get("selected_options") or []
+    return [option for option in options if isinstance(option, dict)]
 
 
 def _meeting_of(view: dict[str, Any]) -> int:
