@@ -73,6 +73,15 @@ ACTION_IDS = (
     "action_done",
     "slot_choose",
     "slot_skip",
+    # The Home tab's and the forms' buttons (issue 12).
+    "schedule_open",
+    "settings_open",
+    "series_edit",
+    "agenda_open",
+    "home_skip_next",
+    "home_reschedule_next",
+    "home_add_topic",
+    "summary_add_action",
 )
 
 
@@ -615,6 +624,11 @@ def test_any_command_text_gets_an_ephemeral_answer_and_a_refusal_stores_nothing(
     before = snapshot(sessions)
     response = slack.command(command.text, user_id=user)
     assert response.status_code == 200, response.text
+    if [word.lower() for word in command.text.split()] in (["schedule"], ["settings"]):
+        # Alone, these open their form (issue 12): an empty ack, and nothing stored until it is submitted.
+        assert response.content == b"" and changed(before, snapshot(sessions)) == set()
+        event(f"{command.text.strip().lower()}: a form")
+        return
     body = response.json()
     assert body["response_type"] == "ephemeral"
     assert isinstance(body["text"], str) and body["text"].strip()
@@ -996,7 +1010,10 @@ CLICKERS = {
     ALICE: "Alice, with Carol and Dave's ids",
     CAROL: "Carol, with Alice and Bob's ids",
 }
-ONE_MEETING = ("agenda_add_topic", "summary_open", "meeting_not_held", "slot_skip")
+ONE_MEETING = ("agenda_add_topic", "summary_open", "meeting_not_held", "slot_skip", "summary_add_action")
+ONE_PAIR = ("agenda_open", "home_skip_next", "home_reschedule_next", "home_add_topic")
+# Buttons that point at nothing of anyone's: each opens its (empty) form for whoever clicks.
+OPENS_A_FORM = {"schedule_open": "schedule_modal", "settings_open": "settings_modal"}
 # Every button; twice the two whose services check the pair themselves rather than through the meeting.
 CLICKED = (*ACTION_IDS, "pending_topic_choose", "action_done")
 
@@ -1009,17 +1026,27 @@ class Theirs:
     actions: tuple[int, ...]
     series: tuple[int, ...]
     pending_onto: tuple[int, ...]
+    pairs: tuple[int, ...]
 
 
 def theirs(world: World, clicker: str) -> Theirs:
     if clicker == ALICE:  # Carol's pending topic is not hers, whichever pair she places it on
-        return Theirs(world.cd_meetings, world.cd_actions, (world.cd_series,), (world.cd_pair, world.ab_pair))
+        return Theirs(
+            world.cd_meetings,
+            world.cd_actions,
+            (world.cd_series,),
+            (world.cd_pair, world.ab_pair),
+            (world.cd_pair,),
+        )
     if clicker == CAROL:  # her own pending topic, onto a pair she is not in (bot/services/topics.py)
-        return Theirs(world.ab_meetings, world.ab_actions, (world.ab_series,), (world.ab_pair,))
+        return Theirs(
+            world.ab_meetings, world.ab_actions, (world.ab_series,), (world.ab_pair,), (world.ab_pair,)
+        )
     return Theirs(
         world.ab_meetings + world.cd_meetings,
         world.ab_actions + world.cd_actions,
         (world.ab_series, world.cd_series),
+        (world.ab_pair, world.cd_pair),
         (world.ab_pair, world.cd_pair),
     )
 
@@ -1032,8 +1059,12 @@ def real_value(world: World, clicker: str, action_id: str) -> SearchStrategy[str
         return st.sampled_from(their.meetings).map(str)
     if action_id == "action_done":
         return st.sampled_from(their.actions).map(str)
-    if action_id in ("series_cancel_confirm", "series_cancel_keep"):
+    if action_id in ONE_PAIR:
+        return st.sampled_from(their.pairs).map(str)
+    if action_id in ("series_cancel_confirm", "series_cancel_keep", "series_edit"):
         return st.sampled_from(their.series).map(str)
+    if action_id in OPENS_A_FORM:
+        return st.just("")
     if action_id == "pending_topic_choose":  # (pending topic id, pair id)
         return st.sampled_from(their.pending_onto).map(lambda pair: f"{world.carols_pending}:{pair}")
     assert action_id == "slot_choose", action_id  # (meeting id, a slot's start as a Unix time)
@@ -1106,6 +1137,10 @@ def test_any_click_by_an_outsider_changes_nothing_and_answers_with_a_private_war
         views = [c.args["view"] for c in emulator.calls("views.open")[opened:]]
         assert posts == [] and [v["private_metadata"] for v in views] == [str(int(value))]
         outcome = "a form opened (checked on submit)"
+    elif action_id in OPENS_A_FORM:  # nobody's ids: the clicker's own empty form
+        views = [c.args["view"] for c in emulator.calls("views.open")[opened:]]
+        assert posts == [] and [v["callback_id"] for v in views] == [OPENS_A_FORM[action_id]]
+        outcome = "their own empty form opened"
     else:
         assert len(posts) == 1, posts
         assert posts[0]["text"].startswith(":warning:"), posts

@@ -426,13 +426,20 @@ def test_every_subcommands_reply_is_visible_only_to_the_person_who_typed_it(
         "skip",
         "reschedule thu 14:30",
         f"cancel <@{BOB}>",
+        "settings",  # a form, private by nature: opened for Alice alone, nothing said in the channel
     ]
     assert {c.split()[0] for c in commands if c} == {row.name for row in SUBCOMMANDS}  # every one of them
     for command in commands:
         if "{action}" in command:
             command = command.format(action=stored_ids(sessions, ActionItem)[0])
         url = emulator.new_response_url()
-        body = slack.command(command, user_id=ALICE, channel_id=GENERAL, response_url=url).json()
+        response = slack.command(command, user_id=ALICE, channel_id=GENERAL, response_url=url)
+        if command == "settings":
+            opened = emulator.calls("views.open")[-1]
+            assert response.content == b"" and emulator.response_posts(url) == []
+            assert opened.ok and emulator.trigger(opened.args["trigger_id"]).user_id == ALICE
+            continue
+        body = response.json()
         answers = [body, *(post.payload for post in emulator.response_posts(url))]
         assert all(a.get("response_type") == "ephemeral" for a in answers), (command, answers)
         assert ":warning:" not in text_of(body), (command, body)  # each did its work
