@@ -12,14 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from bot.domain.meetings import MeetingStatus
-from bot.domain.outbox import DeliveryStatus, MessageKind, outbox_key
-from bot.store.models import ActionItem, Meeting, OutboxMessage
-
-LIVE = (DeliveryStatus.PENDING, DeliveryStatus.SENT)  # a copy that is or will be in Slack
+from bot.domain.outbox import MessageKind, outbox_key
+from bot.store import summary_thread as thread_store
+from bot.store.models import ActionItem
 
 
 def reply_rows(
@@ -33,7 +30,7 @@ def reply_rows(
     """Outbox rows (enqueue_many's dicts) for one reply under each live copy of the meeting's summary."""
     return [
         _reply(kind, key_parts, meeting_id, parent, params, now)
-        for parent in _live_summaries(session, meeting_id)
+        for parent in thread_store.live_summaries(session, meeting_id)
     ]
 
 
@@ -68,7 +65,7 @@ def still_open_rows(
             {"meeting_id": last_id, "before": before_id},
             now,
         )
-        for before_id, last_id, parent_id, recipient_id in _last_summaries_with_open_items(
+        for before_id, last_id, parent_id, recipient_id in thread_store.last_summaries_with_open_items(
             session, [meeting_id for meeting_id, _ in meetings]
         )
     ]
@@ -93,68 +90,3 @@ def _reply(
         "meeting_id": meeting_id,
         "params": {**params, "thread_of": parent_id},
     }
-
-
-# --- queries (they belong in bot/store/followups.py; kept here while issue 12 is split among helpers)
-
-
-def _live_summaries(session: Session, meeting_id: int) -> list[tuple[int, int | None]]:
-    """The meeting's summary copies that are or will be in Slack, as (message id, recipient): the group DM's
-    message, or each person's copy after Slack refused the group DM (the refused one failed)."""
-    rows = session.execute(
-        select(OutboxMessage.id, OutboxMessage.recipient_id)
-        .where(
-            OutboxMessage.meeting_id == meeting_id,
-            OutboxMessage.kind == MessageKind.SUMMARY,
-            OutboxMessage.status.in_(LIVE),
-        )
-        .order_by(OutboxMessage.id)
-    )
-    return [(message_id, recipient_id) for message_id, recipient_id in rows]
-
-
-def _last_summaries_with_open_items(
-    session: Session, meeting_ids: Sequence[int]
-) -> list[tuple[int, int, int, int | None]]:
-    """For each meeting: the pair's last summarised meeting before it, if any of its items are still open,
-    with each live copy of its summary: (meeting id, last meeting id, summary message id, its recipient)."""
-    before = aliased(Meeting)
-    last = aliased(Meeting)
-    summarised = exists().where(
-        OutboxMessage.meeting_id == last.id, OutboxMessage.kind == MessageKind.SUMMARY
-    )
-    ranked = (
-        select(
-            before.id.label("before_id"),
-            last.id.label("last_id"),
-            func.row_number()
-            .over(partition_by=before.id, order_by=(last.ends_at.desc(), last.id.desc()))
-            .label("rank"),
-        )
-        .join(
-            last,
-            and_(
-                # A summary marks its meeting held; (pair, status, ends_at) is an index.
-                last.pair_id == before.pair_id,
-                last.status == MeetingStatus.HELD,
-                last.ends_at <= before.starts_at,
-            ),
-        )
-        .where(before.id.in_(meeting_ids), summarised)
-        .subquery()
-    )
-    still_open = exists().where(ActionItem.meeting_id == ranked.c.last_id, ActionItem.done_at.is_(None))
-    rows = session.execute(
-        select(ranked.c.before_id, ranked.c.last_id, OutboxMessage.id, OutboxMessage.recipient_id)
-        .join(
-            OutboxMessage,
-            and_(
-                OutboxMessage.meeting_id == ranked.c.last_id,
-                OutboxMessage.kind == MessageKind.SUMMARY,
-                OutboxMessage.status.in_(LIVE),
-            ),
-        )
-        .where(ranked.c.rank == 1, still_open)
-        .order_by(ranked.c.before_id, OutboxMessage.id)
-    )
-    return [(before_id, last_id, parent_id, recipient) for before_id, last_id, parent_id, recipient in rows]

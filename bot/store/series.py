@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.cadence import Occurrence, SeriesRule
 from bot.domain.meetings import MeetingStatus, prompt_time
 from bot.store.inserts import insert_ignoring_conflicts
-from bot.store.models import Meeting, Series
+from bot.store.models import Meeting, Note, Series, Topic
 
 
 def rule_of(series: Series) -> SeriesRule:
@@ -90,3 +90,57 @@ def cancel_future_meetings(session: Session, series_id: int, now: datetime) -> N
         )
         .values(status=MeetingStatus.CANCELLED)
     )
+
+
+def scheduled_from(session: Session, series_id: int, since: datetime, now: datetime) -> list[Meeting]:
+    """The series' scheduled meetings starting at `since` or later (and after `now`), soonest first, locked:
+    an edit replans them."""
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.series_id == series_id,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at >= since,
+                Meeting.starts_at > now,
+            )
+            .order_by(Meeting.starts_at)
+            .with_for_update()
+        )
+    )
+
+
+def meetings_on(session: Session, series_id: int, days: Sequence[date]) -> dict[date, Meeting]:
+    """The series' meetings (any status) on these local days, by day: a day holds at most one."""
+    if not days:
+        return {}
+    found = session.scalars(
+        select(Meeting).where(Meeting.series_id == series_id, Meeting.local_date.in_(days))
+    )
+    return {meeting.local_date: meeting for meeting in found}
+
+
+def first_scheduled_after(session: Session, pair_id: int, instant: datetime) -> Meeting | None:
+    """The pair's first scheduled meeting starting after `instant`, if any."""
+    return session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.pair_id == pair_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at > instant,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+
+
+def move_agenda(session: Session, from_meeting_id: int, to: Meeting | None) -> None:
+    """A dropped meeting's topics and notes go to `to` (None: the pair's next meeting, whenever it is)."""
+    target = to.id if to else None
+    for model in (Topic, Note):
+        session.execute(
+            update(model)
+            .where(model.meeting_id == from_meeting_id)
+            .values(meeting_id=target)
+            .execution_options(synchronize_session=False)
+        )

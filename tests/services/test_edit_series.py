@@ -19,7 +19,7 @@ from bot.domain.outbox import MessageKind
 from bot.domain.series_change import Change, Field, Slot
 from bot.services import series, topics
 from bot.services.messages.series_changed import load_series_changed
-from bot.services.series import Edited, SeriesEdit
+from bot.services.series_edit import Edited, SeriesEdit, SeriesEnded, check_editable, edit_series, series_form
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, Person, Series, Topic
 from tests.read_back import changed, every_row
@@ -55,7 +55,7 @@ def scheduled(sessions: SessionFactory, after: datetime = AFTER_FIRST) -> list[s
 def edit(
     sessions: SessionFactory, weekly: Weekly, change: SeriesEdit, *, by: object = AS_ALICE, zone: str = BERLIN
 ) -> Edited:
-    return series.edit_series(
+    return edit_series(
         sessions,
         AFTER_FIRST,
         by,
@@ -74,7 +74,7 @@ def held(sessions: SessionFactory, meeting_id: int) -> None:
 def test_the_form_shows_the_series_to_each_of_the_two_in_their_own_zone(
     sessions: SessionFactory, weekly: Weekly
 ) -> None:
-    alices = series.series_form(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, BERLIN)
+    alices = series_form(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, BERLIN)
     assert (alices.other_user_id, alices.cadence, alices.weekday, alices.at) == (
         BOB,
         Cadence.WEEKLY,
@@ -87,7 +87,7 @@ def test_the_form_shows_the_series_to_each_of_the_two_in_their_own_zone(
         timedelta(hours=24),
         True,
     )
-    bobs = series.series_form(sessions, AFTER_FIRST, AS_BOB, weekly.series_id, TOKYO)
+    bobs = series_form(sessions, AFTER_FIRST, AS_BOB, weekly.series_id, TOKYO)
     assert (bobs.other_user_id, bobs.weekday, bobs.at, bobs.caller_is_manager) == (
         ALICE,
         TUE,
@@ -102,18 +102,18 @@ def test_nobody_else_can_see_or_edit_it_and_a_missing_id_reads_the_same(
     schedule_weekly(sessions, AS_CAROL, DAVE)
     for series_id in (weekly.series_id, 999_999):
         with refused(sessions, "That 1:1 isn't one of yours."):
-            series.check_editable(sessions, AS_CAROL, series_id)
+            check_editable(sessions, AS_CAROL, series_id)
         with refused(sessions, "That 1:1 isn't one of yours."):
-            series.series_form(sessions, AFTER_FIRST, AS_CAROL, series_id, BERLIN)
+            series_form(sessions, AFTER_FIRST, AS_CAROL, series_id, BERLIN)
         with refused(sessions, "That 1:1 isn't one of yours."):
-            series.edit_series(sessions, AFTER_FIRST, AS_CAROL, series_id, AS_SHOWN, BERLIN, source="view:V1")
+            edit_series(sessions, AFTER_FIRST, AS_CAROL, series_id, AS_SHOWN, BERLIN, source="view:V1")
 
 
 def test_an_ended_series_is_not_edited(sessions: SessionFactory, weekly: Weekly) -> None:
     series.cancel(sessions, AFTER_FIRST, AS_BOB, weekly.series_id)
     with refused(sessions, "Your 1:1 with {} has already ended.", people=(BOB,)) as error:
         edit(sessions, weekly, replace(AS_SHOWN, duration_minutes=45))
-    assert isinstance(error.value, series.SeriesEnded)  # told in a small modal, not as a stranger's click
+    assert isinstance(error.value, SeriesEnded)  # told in a small modal, not as a stranger's click
 
 
 def test_a_first_day_in_the_past_is_refused_on_its_field(sessions: SessionFactory, weekly: Weekly) -> None:
@@ -168,14 +168,14 @@ def test_time_and_cadence_change_the_future_only_and_topics_move_to_the_next_mee
 
 def test_the_other_person_is_told_once_with_what_changed(sessions: SessionFactory, weekly: Weekly) -> None:
     change = replace(AS_SHOWN, at=time(11))
-    series.edit_series(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V9")
+    edit_series(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V9")
     [told] = queued(sessions, MessageKind.SERIES_CHANGED)
     assert told.key == f"series_changed:{weekly.series_id}:view:V9"
     assert told.recipient_id == weekly.bob_id
     assert told.params["by"] == weekly.alice_id and told.params["series_id"] == weekly.series_id
     assert (told.params["before"]["local_time"], told.params["after"]["local_time"]) == ("10:00", "11:00")
     # The same submission delivered again finds nothing left to change and queues nothing more.
-    series.edit_series(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V9")
+    edit_series(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V9")
     assert len(queued(sessions, MessageKind.SERIES_CHANGED)) == 1
 
 
@@ -186,7 +186,7 @@ def test_a_skipped_meeting_stays_skipped_and_a_meeting_under_way_stays_as_it_is(
     series.skip_next(sessions, FIRST - timedelta(hours=1), AS_ALICE, BOB)  # 8 December
     under_way = FIRST + timedelta(days=14, minutes=10)  # 15 December, 10:10
     change = SeriesEdit("weekly", TUE, time(9), 30, None, True, timedelta(hours=24))
-    series.edit_series(sessions, under_way, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V2")
+    edit_series(sessions, under_way, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V2")
     rows = plan(sessions)
     assert [r[1:] for r in rows[:3]] == [
         ("Tue 01 Dec 10:00", MeetingStatus.SKIPPED),
@@ -201,7 +201,7 @@ def test_a_change_of_time_alone_keeps_a_biweekly_series_on_its_weeks(sessions: S
     done = series.schedule(sessions, SET_UP, AS_ALICE, request, BERLIN)
     assert scheduled(sessions, SET_UP)[:2] == ["Tue 08 Dec 10:00", "Tue 22 Dec 10:00"]
     change = SeriesEdit("biweekly", TUE, time(14), 30, date(2026, 12, 8), True, timedelta(hours=24))
-    series.edit_series(sessions, SET_UP, AS_ALICE, done.series_id, change, BERLIN, source="view:V3")
+    edit_series(sessions, SET_UP, AS_ALICE, done.series_id, change, BERLIN, source="view:V3")
     assert scheduled(sessions, SET_UP)[:3] == ["Tue 08 Dec 14:00", "Tue 22 Dec 14:00", "Tue 05 Jan 14:00"]
 
 
@@ -262,7 +262,7 @@ def test_monthly_keeps_its_week_of_the_month_when_only_the_time_changes(
     request = series.ScheduleRequest(BOB, "monthly", TUE, time(10), start=monthly_start)
     done = series.schedule(sessions, SET_UP, AS_ALICE, request, BERLIN)
     change = SeriesEdit("monthly", TUE, time(15), 30, date(2026, 12, 1), True, timedelta(hours=24))
-    series.edit_series(sessions, SET_UP, AS_ALICE, done.series_id, change, BERLIN, source="view:V4")
+    edit_series(sessions, SET_UP, AS_ALICE, done.series_id, change, BERLIN, source="view:V4")
     assert scheduled(sessions, SET_UP) == ["Tue 01 Dec 15:00", "Tue 05 Jan 15:00"]
 
 
@@ -270,7 +270,7 @@ def test_the_message_tells_bob_what_changed_in_his_zone_with_who_leads_as_slack_
     sessions: SessionFactory, weekly: Weekly
 ) -> None:
     change = replace(AS_SHOWN, at=time(11), caller_is_manager=False)
-    series.edit_series(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V5")
+    edit_series(sessions, AFTER_FIRST, AS_ALICE, weekly.series_id, change, BERLIN, source="view:V5")
     with sessions.begin() as session:
         session.execute(update(Person).where(Person.id == weekly.bob_id).values(timezone=TOKYO))
     [row] = queued(sessions, MessageKind.SERIES_CHANGED)

@@ -20,7 +20,8 @@ from slack_sdk.models.views import View
 
 from bot.domain.cadence import Cadence
 from bot.domain.meetings import DEFAULT_LEAD
-from bot.services.series import FIRST_DATE, PERSON, Edited, Scheduled, SeriesForm
+from bot.services.series import FIRST_DATE, PERSON, Scheduled
+from bot.services.series_edit import Edited, SeriesForm
 from bot.slack.blocks import replies
 from bot.slack.blocks.common import WEEKDAY_NAMES, bullets, section
 from bot.slack.blocks.series_changed import change_lines

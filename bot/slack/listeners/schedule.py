@@ -11,10 +11,7 @@ record, and nobody's DMs fill with receipts (the other person gets their announc
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, time, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -23,18 +20,19 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain.errors import DomainError, InvalidField
 from bot.domain.outbox import MessageKind, outbox_key
-from bot.services import series
+from bot.services import series, series_edit
 from bot.services.pairs import Actor
 from bot.services.people import NotAPerson, SlackBusy, UnknownPerson, timezone_of, timezones
-from bot.services.series import FIRST_DATE, PERSON, ScheduleRequest, SeriesEdit, SeriesEnded, SeriesExists
+from bot.services.series import PERSON, SeriesExists
+from bot.services.series_edit import SeriesEnded
 from bot.slack import ids
 from bot.slack.blocks import schedule_modal as modal
 from bot.slack.blocks.clicks import click_problem
 from bot.slack.deps import Deps
 from bot.slack.directory import quick_directory
+from bot.slack.forms import schedule_form
 from bot.slack.payloads import actor_of, parse_id
 from bot.slack.rim import BAD_VALUE
-from bot.slack.subcommands.grammar import MAX_DURATION, MAX_LEAD_HOURS, MIN_DURATION, MIN_LEAD_HOURS
 from bot.slack.text import said, said_plainly
 from bot.store import outbox
 
@@ -52,9 +50,6 @@ NO_ZONE_YET = (
     "Slack didn't tell me your time zone in time, so I can't show your 1:1's times yet. "
     "Please click Edit again in a moment."
 )
-NOT_A_TIME = "Pick the time you meet."
-_MINUTES = re.compile(r"^\s*([0-9]{1,3})\s*(?:m|min|mins|minutes)?\s*$", re.IGNORECASE)
-_HOURS = re.compile(r"^\s*([0-9]{1,3})\s*(?:h|hours?)?\s*$", re.IGNORECASE)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -88,7 +83,7 @@ def register(app: App, deps: Deps) -> None:
                 shown = _schedule(deps, client, actor_of(body), view)
             else:
                 shown = _edit(deps, client, actor_of(body), series_id, view)
-        except _FormErrors as errors:
+        except schedule_form.FormErrors as errors:
             ack(response_action="errors", errors=errors.by_field)
             return
         except DomainError as error:
@@ -138,11 +133,11 @@ def _edit_form(
     deps: Deps, client: WebClient, actor: Actor, series_id: int, refuse: Callable[[DomainError], None]
 ) -> dict[str, Any] | None:
     try:
-        series.check_editable(deps.sessions, actor, series_id)  # before asking Slack anything
+        series_edit.check_editable(deps.sessions, actor, series_id)  # before asking Slack anything
         zone = _zone_if_slack_says(deps, client, actor)
         if zone is None:  # the form shows the series in the reader's zone: it can't be shown without it
             return modal.notice_view("Edit your 1:1", NO_ZONE_YET)
-        form = series.series_form(deps.sessions, deps.clock(), actor, series_id, zone)
+        form = series_edit.series_form(deps.sessions, deps.clock(), actor, series_id, zone)
     except SeriesEnded as ended:
         return modal.notice_view("Edit your 1:1", said_plainly(ended))
     except DomainError as error:
@@ -173,7 +168,8 @@ def _zone_if_slack_says(deps: Deps, client: WebClient, actor: Actor) -> str | No
 
 def _tell(deps: Deps, actor: Actor, body: dict[str, Any], problem: str) -> None:
     """A word in the person's DM, through the outbox (delivered, and retried, like any message)."""
-    # TODO(lead): a generic notice kind would fit better; NO_MEETING renders any refusal as ":warning: …".
+    # NO_MEETING on purpose: its renderer says any `problem` as a generic ":warning: …" notice, which is all
+    # this needs; a kind of its own would only render the same words.
     key = outbox_key(MessageKind.NO_MEETING, "form", body["trigger_id"])
     with deps.sessions.begin() as session:
         outbox.enqueue(
@@ -189,44 +185,13 @@ def _tell(deps: Deps, actor: Actor, body: dict[str, Any], problem: str) -> None:
 # ------------------------------------------------------------------------------------------------ submitting
 
 
-@dataclass(frozen=True)
-class _Form:
-    other_user_id: str | None  # None when editing: who it is with is not a choice
-    caller_is_manager: bool
-    cadence: str
-    weekday: int
-    at: time
-    duration_minutes: int
-    start: date | None
-    lead: timedelta
-
-
-class _FormErrors(Exception):
-    """Every field that is wrong, each with its message, shown all at once."""
-
-    def __init__(self, by_field: dict[str, str]) -> None:
-        super().__init__(", ".join(by_field))
-        self.by_field = by_field
-
-
 def _schedule(deps: Deps, client: WebClient, actor: Actor, view: dict[str, Any]) -> dict[str, Any]:
-    form = _read(view, editing=False)
-    assert form.other_user_id is not None
-    if form.other_user_id == actor.user_id:
+    request = schedule_form.read_request(view)
+    if request.other_user_id == actor.user_id:
         raise InvalidField(PERSON, "A 1:1 takes two people: pick the person you meet with, not yourself.")
     now, directory = deps.clock(), quick_directory(client, SUBMIT_LOOKUP_SECONDS)
     zone = _own_zone(deps, directory, actor)
-    zones = {actor.user_id: zone, **_checked_person(deps, directory, actor, form.other_user_id)}
-    request = ScheduleRequest(
-        form.other_user_id,
-        form.cadence,
-        form.weekday,
-        form.at,
-        form.duration_minutes,
-        form.start,
-        form.caller_is_manager,
-        form.lead,
-    )
+    zones = {actor.user_id: zone, **_checked_person(deps, directory, actor, request.other_user_id)}
     try:
         done = series.schedule(deps.sessions, now, actor, request, zone, zones=zones)
     except SeriesExists:
@@ -234,25 +199,16 @@ def _schedule(deps: Deps, client: WebClient, actor: Actor, view: dict[str, Any])
             PERSON,
             "You already have a recurring 1:1 with this person. To change it, use Edit on my Home tab.",
         ) from None
-    return modal.scheduled_view(done, form.weekday, form.at)
+    return modal.scheduled_view(done, request.weekday, request.at)
 
 
 def _edit(
     deps: Deps, client: WebClient, actor: Actor, series_id: int, view: dict[str, Any]
 ) -> dict[str, Any]:
-    form = _read(view, editing=True)
+    edit = schedule_form.read_edit(view)
     zone = _own_zone(deps, quick_directory(client, SUBMIT_LOOKUP_SECONDS), actor)
-    edit = SeriesEdit(
-        form.cadence,
-        form.weekday,
-        form.at,
-        form.duration_minutes,
-        form.start,
-        form.caller_is_manager,
-        form.lead,
-    )
     source = f"view:{view.get('id')}"  # the same submission delivered twice tells the other person once
-    edited = series.edit_series(deps.sessions, deps.clock(), actor, series_id, edit, zone, source=source)
+    edited = series_edit.edit_series(deps.sessions, deps.clock(), actor, series_id, edit, zone, source=source)
     return modal.edited_view(edited, zone, actor.user_id)
 
 
@@ -294,111 +250,3 @@ def _checked_person(deps: Deps, directory: Any, actor: Actor, other: str) -> dic
             "Slack didn't answer in time, so I couldn't check who that is and nothing was saved. "
             "Please try again in a moment.",
         ) from None
-
-
-def _read(view: dict[str, Any], *, editing: bool) -> _Form:
-    """The form's values as Slack sent them; every field that is wrong is refused at once."""
-    errors: dict[str, str] = {}
-
-    def field(block: str, read: Callable[[dict[str, Any]], Any]) -> Any:
-        try:
-            return read(_state(view, block))
-        except InvalidField as error:
-            errors[error.field] = said_plainly(error)
-            return None
-
-    other = None if editing else field(PERSON, _person)
-    form = _Form(
-        other_user_id=other,
-        caller_is_manager=field(modal.LEADS, _leads),
-        cadence=field(modal.CADENCE, _cadence),
-        weekday=field(modal.WEEKDAY, _weekday),
-        at=field(modal.TIME, _time),
-        duration_minutes=field(modal.LENGTH, _length),
-        start=field(FIRST_DATE, _start),
-        lead=field(modal.LEAD, _lead),
-    )
-    if errors:
-        raise _FormErrors(errors)
-    return form
-
-
-def _state(view: dict[str, Any], block: str) -> dict[str, Any]:
-    """One input's state (`{}` when the block is missing or its value null)."""
-    return ((view.get("state", {}).get("values", {}).get(block) or {}).get(modal.VALUE)) or {}
-
-
-def _chosen(state: dict[str, Any]) -> str:
-    return str((state.get("selected_option") or {}).get("value") or "")
-
-
-def _person(state: dict[str, Any]) -> str:
-    user = state.get("selected_user")
-    if not isinstance(user, str) or not re.fullmatch(r"[UW][A-Z0-9]{1,30}", user):
-        raise InvalidField(PERSON, "Pick the person you meet with.")
-    return user
-
-
-def _leads(state: dict[str, Any]) -> bool:
-    chosen = _chosen(state)
-    if chosen not in modal.LEAD_CHOICES:
-        raise InvalidField(modal.LEADS, "Say who leads it.")
-    return chosen == modal.I_LEAD
-
-
-def _cadence(state: dict[str, Any]) -> str:
-    chosen = _chosen(state)
-    if chosen not in modal.CADENCES:
-        raise InvalidField(modal.CADENCE, "Pick how often you meet.")
-    return chosen
-
-
-def _weekday(state: dict[str, Any]) -> int:
-    chosen = _chosen(state)
-    if chosen not in modal.WEEKDAYS:
-        raise InvalidField(modal.WEEKDAY, "Pick the day you meet.")
-    return int(chosen)
-
-
-def _time(state: dict[str, Any]) -> time:
-    picked = str(state.get("selected_time") or "")
-    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", picked):
-        raise InvalidField(modal.TIME, NOT_A_TIME)
-    try:
-        return time.fromisoformat(picked)
-    except ValueError:
-        raise InvalidField(modal.TIME, NOT_A_TIME) from None
-
-
-def _length(state: dict[str, Any]) -> int:
-    match = _MINUTES.match(str(state.get("value") or ""))
-    minutes = int(match.group(1)) if match else -1
-    if not MIN_DURATION <= minutes <= MAX_DURATION:
-        raise InvalidField(
-            modal.LENGTH, f"The length must be between {MIN_DURATION} and {MAX_DURATION} minutes, like 30."
-        )
-    return minutes
-
-
-def _start(state: dict[str, Any]) -> date | None:
-    picked = state.get("selected_date")
-    if not picked:
-        return None
-    try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(picked)):
-            return date.fromisoformat(str(picked))
-    except ValueError:
-        pass
-    raise InvalidField(FIRST_DATE, "That isn't a date.")
-
-
-def _lead(state: dict[str, Any]) -> timedelta:
-    match = _HOURS.match(str(state.get("value") or ""))
-    hours = int(match.group(1)) if match else -1
-    if not MIN_LEAD_HOURS <= hours <= MAX_LEAD_HOURS:
-        raise InvalidField(
-            modal.LEAD,
-            f"Say how many hours before each meeting to ask for topics: from {MIN_LEAD_HOURS} to "
-            f"{MAX_LEAD_HOURS}, like 24.",
-        )
-    return timedelta(hours=hours)
