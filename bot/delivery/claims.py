@@ -18,6 +18,7 @@ from bot.delivery.jobs import Job, Outcome, Renderer
 from bot.domain.outbox import DeliveryStatus, MessageKind, backoff
 from bot.store import home as home_store
 from bot.store import outbox as store
+from bot.store import summary_thread as thread_store
 from bot.store.models import OutboxMessage, Person
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 # A person's Home tab is published at most once in this long: what changes meanwhile (200 topics, 50
 # commands in a row) waits in their one pending row and goes out together when it is over.
 HOME_MIN_INTERVAL = timedelta(seconds=5)
+# Why a reply or update is dropped when it goes under each person's copy of its message instead: `prepare`
+# only reads, so it tells `record`, which queues them.
+TO_DM_COPIES = "to_dm_copies"
 
 
 def prepare(
@@ -84,8 +88,13 @@ def _job_on_sent_message(
 ) -> Job | Outcome:
     """An update of, or a thread reply to, a message the outbox sent earlier."""
     target = session.get(OutboxMessage, target_id)
-    if target is None or target.status in (DeliveryStatus.FAILED, DeliveryStatus.DROPPED):
+    if target is None or target.status == DeliveryStatus.DROPPED:
         return Outcome("dropped")
+    if target.status == DeliveryStatus.FAILED:
+        # Gone for good; but if Slack refused its group DM and each person got a copy instead, this follows
+        # them there (`record` queues one per copy).
+        fell_back = bool(thread_store.dm_copies(session, target))
+        return Outcome("dropped", reason=TO_DM_COPIES if fell_back else None)
     if target.status != DeliveryStatus.SENT:
         return Outcome("retry", reason="waiting_for_parent")
     if "update_of" in row.params:
@@ -106,6 +115,8 @@ def record(session: Session, row_id: int, claimed_until: datetime, now: datetime
             person.dm_channel_id = outcome.dm_channel
     if outcome.group_unavailable:
         _fall_back_to_dms(session, row, now)
+    if outcome.reason == TO_DM_COPIES:
+        _follow_to_dm_copies(session, row, now)
     _apply(row, now, outcome)
     if row.kind == MessageKind.HOME:
         home_store.settle(session, row)
@@ -124,6 +135,30 @@ def _fall_back_to_dms(session: Session, row: OutboxMessage, now: datetime) -> No
             params=params,
             meeting_id=row.meeting_id,
         )
+
+
+def _follow_to_dm_copies(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """A reply or update of a group DM message that went to each person's DM instead: one for each copy.
+
+    Keyed per copy as the copies are, so one queued under a copy directly (bot/services/summary_thread.py)
+    is the same row and each copy hears it once.
+    """
+    field = "update_of" if row.params.get("update_of") else "thread_of"
+    target_id = int(row.params[field])
+    target = session.get(OutboxMessage, target_id)
+    copies = thread_store.dm_copies(session, target) if target is not None else []
+    for copy in copies:
+        store.enqueue(
+            session,
+            key=f"{row.key}:dm:{copy.recipient_id}",
+            kind=row.kind,
+            now=now,
+            params={**row.params, field: copy.id},
+            meeting_id=row.meeting_id,
+        )
+    logger.info(
+        "outbox %s (%s): follows message %s to its %s copies", row.id, row.kind, target_id, len(copies)
+    )
 
 
 def _apply(row: OutboxMessage, now: datetime, outcome: Outcome) -> None:
