@@ -217,7 +217,7 @@ class ViewMethods(Workspace):
             "title": view.get("title"),
             "submit": view.get("submit"),
             "close": view.get("close"),
-            "blocks": view["blocks"],
+            "blocks": _with_block_ids(view["blocks"]),
             "private_metadata": str(view.get("private_metadata") or ""),
             "callback_id": str(view.get("callback_id") or ""),
             "external_id": external_id,
@@ -291,3 +291,14 @@ class ViewMethods(Workspace):
         result = self._store_view(view, view_id=current)
         self._home_views[user_id] = result["view"]["id"]
         return result
+
+
+def _with_block_ids(blocks: list[Any]) -> list[Any]:
+    """The blocks as Slack stores them: one without a ``block_id`` gets a generated one (Block Kit reference,
+    "block_id": "If not specified, a block_id will be generated"), which clicks and ``state`` then carry."""
+    return [
+        {**block, "block_id": secrets.token_urlsafe(4)}
+        if isinstance(block, dict) and not block.get("block_id")
+        else block
+        for block in blocks
+    ]
