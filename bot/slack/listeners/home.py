@@ -40,6 +40,8 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab") != "home" or not user or not team:
             return  # the Messages tab, or nobody to publish to
         home.opened(deps.sessions, deps.clock(), Actor(team_id=team, user_id=user))
+        # Kicked even when the opening joined a row already waiting (paced): the person is looking now.
+        deps.outbox.kick()
 
     _on_home_click(app, deps, ids.HOME_ADD_TOPIC, _open_add_topic)
     _on_home_click(app, deps, ids.AGENDA_OPEN, _open_agenda)
