@@ -130,3 +130,32 @@ def test_0010_seeds_every_pairs_question_history_from_its_meetings(empty_databas
         assert seeded == shown
     finally:
         engine.dispose()
+
+
+def test_a_downgrade_that_rebuilds_a_table_keeps_every_row_that_refers_to_it(empty_database: str) -> None:
+    """0011's downgrade drops columns of `person`: SQLite's batch mode rebuilds that table, and its DROP TABLE
+    must not cascade (the app's connections turn foreign keys on) into pairs, meetings or topics."""
+    migrations.upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        sessions = make_session_factory(engine)
+        request = series.ScheduleRequest("UBOB0001", "weekly", 1, time(10))
+        series.schedule(sessions, T, Actor("T0001", "UALICE01"), request, "Europe/Berlin")
+        with engine.begin() as connection:
+            _insert(connection, "topic", pair_id=1, author_id=1, text="Budget")
+
+        def counts() -> dict[str, int]:
+            with engine.connect() as connection:
+                return {
+                    table: connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                    for table in ("person", "pair", "series", "meeting", "topic", "outbox")
+                }
+
+        before = counts()
+        assert before["meeting"] > 0 and before["topic"] == 1
+        migrations.downgrade(empty_database, "0010")
+        assert counts() == before
+        migrations.upgrade(empty_database)
+        assert counts() == before
+    finally:
+        engine.dispose()
