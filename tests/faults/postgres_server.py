@@ -7,6 +7,7 @@ says why not when they are missing, for a skip with a reason. As root the cluste
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -78,12 +79,16 @@ class PostgresServer:
 
     def freeze(self) -> None:
         """Every server process stops where it is (SIGSTOP): connections stay open, nothing answers."""
-        for pid in self._processes():
-            os.kill(pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, signum: signal.Signals) -> None:
         for pid in self._processes():
-            os.kill(pid, signal.SIGCONT)
+            # A backend whose client went away exits between the listing and the signal.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
 
     def remove(self) -> None:
         self.thaw()
