@@ -29,6 +29,10 @@ class Settings:
     port: int
     # SQLite: a process refuses to start with less than this free on the database's disk (0: no check).
     min_free_mb: int = DEFAULT_MIN_FREE_MB
+    # Where people's calendar feeds are reachable (https://bot.example.com); None: feeds are off.
+    public_url: str | None = None
+    # Tests only: fetch busy calendars from plain http and private, loopback or link-local addresses.
+    calendar_fetch_private: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +55,8 @@ class Settings:
             slack_api_url=_api_url(env.get("SLACK_API_URL")),
             port=port,
             min_free_mb=int(min_free_text),
+            public_url=_public_url(env.get("PUBLIC_URL")),
+            calendar_fetch_private=(env.get("CALENDAR_FETCH_PRIVATE") or "").lower() in ("1", "true", "yes"),
         )
 
     @property
@@ -95,3 +101,11 @@ def _api_url(value: str | None) -> str | None:
         return None
     # slack-sdk joins base_url and method name by plain concatenation.
     return value if value.endswith("/") else value + "/"
+
+
+def _public_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("https://", "http://")):
+        raise ConfigError(f"PUBLIC_URL must be an http(s) address (https://bot.example.com), not {value!r}")
+    return value.rstrip("/")

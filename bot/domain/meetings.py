@@ -20,6 +20,7 @@ class MeetingStatus(StrEnum):
     SKIPPED = "skipped"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    AWAY = "away"  # either person was away (time away, a holiday, out of office): not held, never missed
 
 
 def prompt_time(starts_at: datetime, lead: timedelta) -> datetime:

@@ -71,6 +71,8 @@ def build_app(
         directory=SlackDirectory(app.client),
         outbox=outbox,
         later=later or AfterAck(),
+        public_url=settings.public_url,
+        calendar_fetch_private=settings.calendar_fetch_private,
     )
     verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
     app.use_store(sessions, clock, deps.outbox, deps.later, verifier)

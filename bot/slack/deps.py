@@ -23,3 +23,5 @@ class Deps:
     directory: Directory
     outbox: Kicker
     later: AfterAck  # what needs Slack runs here, after the ack
+    public_url: str | None = None  # where calendar feeds are served (PUBLIC_URL); None: feeds are off
+    calendar_fetch_private: bool = False  # tests only: busy calendars from http and private addresses

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -61,6 +62,20 @@ class Person(Base):
     question_suggestions: Mapped[bool] = mapped_column(default=True, server_default=true())
     # When they last opened the bot's Home tab: only people who did are re-published to.
     home_opened_at: Mapped[datetime | None]
+    # Their calendar feed (GET /calendar/<token>.ics): the token's SHA-256, hex; None until asked for.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Their own calendar's secret iCal address, for busy times, and how its last fetch went.
+    busy_url: Mapped[str | None] = mapped_column(Text)
+    busy_checked_at: Mapped[datetime | None]
+    busy_etag: Mapped[str | None] = mapped_column(String(200))
+    busy_last_modified: Mapped[str | None] = mapped_column(String(100))
+    busy_error: Mapped[str | None] = mapped_column(String(200))  # None: the last fetch worked
+    busy_error_told_at: Mapped[datetime | None]  # a failing feed is reported to its owner once
+    # Public holidays: ISO country code (and subdivision) for the `holidays` package; None: none.
+    holiday_country: Mapped[str | None] = mapped_column(String(2))
+    holiday_region: Mapped[str | None] = mapped_column(String(10))
+    # Away by their Slack status (a holiday emoji or words, with an expiry) until then.
+    status_away_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -114,6 +129,8 @@ class Series(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # Raised on every change of its terms: the calendar feed's SEQUENCE for the series' event.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Meeting(Base):
@@ -166,6 +183,10 @@ class Meeting(Base):
     nudge_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_nudged_at: Mapped[datetime | None]
     offered_slots: Mapped[list[int] | None] = mapped_column(JSON)  # UTC epoch seconds
+    # Raised when it moves or stops happening: the calendar feed's SEQUENCE for its override.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the people were told someone is away for it (once, ahead).
+    away_told_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -304,3 +325,29 @@ class QuestionShown(Base):
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
     question_key: Mapped[str] = mapped_column(String(64))
     shown_at: Mapped[datetime]
+
+
+class TimeAway(Base):
+    """Days someone is away (`/1on1 away`, Settings): no prompts, nudges or slots on them."""
+
+    __tablename__ = "time_away"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    created_at: Mapped[datetime]
+
+
+class BusyInterval(Base):
+    """A busy stretch from someone's own calendar: times only, never titles. Replaced at every fetch."""
+
+    __tablename__ = "busy_interval"
+    __table_args__ = (Index("ix_busy_interval_person_starts", "person_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    # An all-day event marked out of office (or free-busy OOF): a meeting on it counts as time away.
+    out_of_office: Mapped[bool] = mapped_column(default=False, server_default=false())

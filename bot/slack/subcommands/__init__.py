@@ -16,6 +16,8 @@ from bot.slack.subcommands import (
     add_action,
     add_topic,
     agenda,
+    away,
+    calendar,
     cancel,
     done,
     listing,
@@ -51,6 +53,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     reschedule.ROW,
     cancel.ROW,
     settings.ROW,
+    calendar.ROW,
+    away.AWAY,
+    away.BACK,
     whoami.ROW,
 )
 _BY_NAME = {r.name: r for r in SUBCOMMANDS}
