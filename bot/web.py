@@ -1,4 +1,4 @@
-"""HTTP serving: Bolt at POST /slack/events, GET /healthz, behind gunicorn."""
+"""HTTP serving: Bolt at POST /slack/events, GET /healthz, GET /calendar/<token>.ics, behind gunicorn."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.calendar.token import is_feed_path, token_in_path
 from bot.health import Health, HealthCheck
 from bot.now import Clock, system_clock
-from bot.store.db import make_session_factory
+from bot.services import calendar_feed
+from bot.store import revisions  # noqa: F401  (the web process changes meetings too: SEQUENCE must rise)
+from bot.store.db import SessionFactory, make_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +30,15 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def build_wsgi(app: App, engine: Engine, clock: Clock = system_clock) -> WsgiApp:
     bolt = SlackRequestHandler(app, path="/slack/events")
-    health = HealthCheck(make_session_factory(engine), clock)
+    sessions = make_session_factory(engine)
+    health = HealthCheck(sessions, clock)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path = environ.get("PATH_INFO") or ""
+        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return _healthz(health(), start_response)
+        if is_feed_path(path):
+            return _calendar(environ, start_response, sessions, clock)
         return bolt(environ, start_response)
 
     return application
@@ -41,6 +51,56 @@ def _healthz(health: Health, start_response: Callable[..., Any]) -> Iterable[byt
     payload = json.dumps(health.as_json()).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
     return [payload]
+
+
+def _calendar(
+    environ: dict[str, Any], start_response: Callable[..., Any], sessions: SessionFactory, clock: Clock
+) -> Iterable[bytes]:
+    """A person's calendar feed, for calendar apps that subscribe to it; reads the database only."""
+    method = environ.get("REQUEST_METHOD")
+    if method not in ("GET", "HEAD"):
+        return _plain(start_response, "405 Method Not Allowed", b"", [("Allow", "GET, HEAD")])
+    token = token_in_path(environ.get("PATH_INFO") or "")
+    try:
+        served = calendar_feed.serve(sessions, token, clock()) if token else None
+    except SQLAlchemyError:
+        # Never the token in the log: it is the feed's only secret.
+        logger.exception("calendar feed: the database failed")
+        return _plain(
+            start_response, "503 Service Unavailable", b"Try again later.\n", [("Retry-After", "60")]
+        )
+    if served is None:  # unknown, reset, or malformed: the same answer
+        return _plain(start_response, "404 Not Found", b"No such calendar.\n", [])
+    headers = [
+        ("ETag", served.etag),
+        ("Last-Modified", format_datetime(served.last_modified.astimezone(UTC), usegmt=True)),
+        # A feed is one person's; a calendar app revalidates it every time (If-None-Match is cheap).
+        ("Cache-Control", "private, no-cache"),
+    ]
+    if _matches(environ.get("HTTP_IF_NONE_MATCH"), served.etag):
+        start_response("304 Not Modified", headers)
+        return []
+    headers += [("Content-Type", "text/calendar; charset=utf-8"), ("Content-Length", str(len(served.body)))]
+    start_response("200 OK", headers)
+    return [] if method == "HEAD" else [served.body]
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: `*`, or any listed tag equal by the weak comparison."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _plain(
+    start_response: Callable[..., Any], status: str, body: bytes, extra: list[tuple[str, str]]
+) -> Iterable[bytes]:
+    start_response(
+        status,
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *extra],
+    )
+    return [body]
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]

@@ -154,6 +154,10 @@ SessionFactory = Sessions
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:
+    # The session hooks (the Home tab's re-publishing, the calendar feed's revisions) are registered on
+    # import: imported here, they are on wherever sessions are made, in every process.
+    from bot.store import home, revisions  # noqa: F401
+
     # Objects stay readable after commit: services hand results to the Slack layer after committing.
     return Sessions(engine, class_=_Session, expire_on_commit=False)
 

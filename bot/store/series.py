@@ -88,7 +88,8 @@ def cancel_future_meetings(session: Session, series_id: int, now: datetime) -> N
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > now,
         )
-        .values(status=MeetingStatus.CANCELLED)
+        # A bulk UPDATE passes the revision hook by: the calendar feed's SEQUENCE rises here by hand.
+        .values(status=MeetingStatus.CANCELLED, revision=Meeting.revision + 1)
     )
 
 
