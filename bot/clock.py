@@ -19,6 +19,7 @@ from bot.store.space import is_disk_full
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+BUSY_READ_SECONDS = 60  # each run reads the calendars due (none is read more often than every 15 minutes)
 
 
 def schedule_ticks(scheduler: BaseScheduler, tick: Callable[[], object], clock: Clock) -> None:
@@ -35,16 +36,32 @@ def schedule_ticks(scheduler: BaseScheduler, tick: Callable[[], object], clock: 
     )
 
 
-def _guarded(tick: Callable[[], object]) -> Callable[[], None]:
+def schedule_busy_reads(scheduler: BaseScheduler, read: Callable[[], object], clock: Clock) -> None:
+    """People's own calendars are read by a job of their own: a slow calendar server never delays a tick."""
+    scheduler.add_job(
+        _guarded(read, "reading busy calendars"),
+        IntervalTrigger(seconds=BUSY_READ_SECONDS, timezone=UTC),
+        id="busy-calendars",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=BUSY_READ_SECONDS,
+        next_run_time=clock(),
+        replace_existing=True,
+    )
+
+
+def _guarded(tick: Callable[[], object], what: str = "tick") -> Callable[[], None]:
+    again = "tick" if what == "tick" else "run"
+
     def run() -> None:
         try:
             tick()
         except Exception as error:
-            # The next tick retries: due work stays due in the database until it is done.
+            # The next run retries: due work stays due in the database until it is done.
             if is_disk_full(error):  # the operator's problem, not the code's: one line, no traceback
-                logger.error("tick failed: the database's disk is full; the next tick tries again")
+                logger.error("%s failed: the database's disk is full; the next %s tries again", what, again)
             else:
-                logger.exception("tick failed")
+                logger.exception("%s failed", what)
 
     return run
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -13,13 +14,14 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import ClockTick, schedule_ticks
+from bot.clock import ClockTick, schedule_busy_reads, schedule_ticks
 from bot.config import ConfigError, Settings
 from bot.delivery.background import BackgroundDeliverer, Waiter
 from bot.delivery.passes import deliver_all_due
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_calls import build_delivery_client
 from bot.now import Clock, system_clock
+from bot.services.calendar_busy import read_due_calendars
 from bot.services.tick import TickReport, run_tick
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
@@ -83,6 +85,7 @@ def clock(settings: Settings) -> int:
     sessions = make_session_factory(_open_database(settings))
     scheduler = BlockingScheduler(timezone="UTC")
     schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
+    schedule_busy_reads(scheduler, _busy_reader(settings, sessions), system_clock)
     logger.info("clock started: one tick every minute")
     scheduler.start()
     return 0
@@ -104,6 +107,10 @@ def tick(settings: Settings, at: datetime | None) -> int:
 
 
 def _tick_and_deliver(settings: Settings, sessions: SessionFactory, now: datetime) -> int:
+    # Without a clock process (cron runs `tick`), this is where people's own calendars are read.
+    busy = read_due_calendars(sessions, now, allow_private=settings.calendar_fetch_private)
+    if busy.read or busy.unchanged or busy.failed:
+        print(f"busy calendars: {busy.read} read, {busy.unchanged} unchanged, {busy.failed} failed")
     report = run_tick(sessions, now)
     print(
         f"tick at {now.isoformat()}: {report.meetings_materialised} meetings materialised, "
@@ -161,6 +168,13 @@ def _ticker(settings: Settings, sessions: SessionFactory, clock: Clock = system_
     return ClockTick(tick, deliverer, clock)
 
 
+def _busy_reader(
+    settings: Settings, sessions: SessionFactory, clock: Clock = system_clock
+) -> Callable[[], object]:
+    """The clock's job reading people's own calendars (HTTP, outside any transaction), beside the tick."""
+    return lambda: read_due_calendars(sessions, clock(), allow_private=settings.calendar_fetch_private)
+
+
 def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> DeliveryReport:
     client = build_delivery_client(settings.bot_token, settings.slack_api_url)
     return deliver_all_due(sessions, client, MessageRenderer(clock), clock())
@@ -210,6 +224,7 @@ def _start_background_clock(settings: Settings) -> BackgroundScheduler:
     sessions = make_session_factory(make_engine(settings.database()))
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
+    schedule_busy_reads(scheduler, _busy_reader(settings, sessions), system_clock)
     scheduler.start()
     return scheduler
 
