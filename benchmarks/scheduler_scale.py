@@ -53,7 +53,7 @@ from bot.services.materialise import materialise_due
 from bot.services.tick import run_tick
 from bot.store import migrations
 from bot.store.db import make_engine, make_session_factory
-from bot.store.models import Meeting, OutboxMessage, Pair, Person, Series, Workspace
+from bot.store.models import Meeting, OutboxMessage, Pair, Person, Series, TimeAway, Workspace
 from tests.databases import throwaway_postgres_database
 
 # Monday 09:00 UTC: the prompts of Tuesday 09:00 UTC meetings (lead 24 h) come due.
@@ -161,7 +161,7 @@ def first_date(cadence: Cadence, anchor: date, rng: random.Random) -> date:
     return anchor - timedelta(days=7 * weeks * rng.randrange(1, 26))
 
 
-def seed(engine: Engine, count: int) -> None:
+def seed(engine: Engine, count: int, away: float = 0.0) -> None:
     rng = random.Random(count)
     series = series_rows(count, rng)
     people = [
@@ -188,14 +188,25 @@ def seed(engine: Engine, count: int) -> None:
     ]
     with engine.begin() as connection:
         connection.execute(insert(Workspace), [{"id": 1, "slack_team_id": "TBENCH", "created_at": SEED_AT}])
-        for model, rows in ((Person, people), (Pair, pairs), (Series, series)):
+        # `--away`: that share of people have time away set (issue 13), two weeks after DUE_AT, so the due
+        # tick still prompts every meeting: what is measured is the cost of checking, not of fewer prompts.
+        first_away = DUE_AT.date() + timedelta(days=14)
+        time_away = [
+            {"person_id": p["id"], "first_day": first_away, "last_day": first_away + timedelta(days=6),
+             "created_at": SEED_AT}
+            for p in people
+            if rng.random() < away
+        ]  # fmt: skip
+        for model, rows in ((Person, people), (Pair, pairs), (Series, series), (TimeAway, time_away)):
             for start in range(0, len(rows), 20_000):
                 connection.execute(insert(model), rows[start : start + 20_000])
         if engine.dialect.name == "postgresql":
             # Explicit ids leave the sequences behind; later inserts must not collide.
-            for table in ("workspace", "person", "pair", "series"):
+            for table in ("workspace", "person", "pair", "series", "time_away"):
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
-                connection.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"))
+                connection.execute(
+                    text(f"SELECT setval({sequence}, (SELECT coalesce(max(id), 1) FROM {table}))")
+                )
 
 
 def analyse(engine: Engine) -> None:
@@ -372,15 +383,20 @@ class Figures:
         return max(self.first_tick_rss_mb, self.due_tick_rss_mb, self.idle_tick_rss_mb)
 
 
-def measure(target: str, count: int, *, idle_runs: int, due_runs: int, say: Callable[[str], None]) -> Figures:
+def measure(
+    target: str, count: int, *, idle_runs: int, due_runs: int, say: Callable[[str], None], away: float = 0.0
+) -> Figures:
     with fresh_database(target, str(count)) as database:
         figures = Figures(database.kind, count, load=[os.getloadavg()[0]])
         engine = make_engine(database.url)
         sessions = make_session_factory(engine)
         log = StatementLog(engine)
         try:
-            figures.seed_s, _ = timed(lambda: seed(engine, count))
-            say(f"seeded {count:,} series in {figures.seed_s:.1f} s")
+            figures.seed_s, _ = timed(lambda: seed(engine, count, away))
+            say(
+                f"seeded {count:,} series in {figures.seed_s:.1f} s"
+                + (f", {away:.0%} of people away" if away else "")
+            )
 
             figures.materialise_s, figures.meetings = timed(lambda: materialise_due(sessions, SEED_AT))
             say(f"materialise_due: {figures.meetings:,} meetings in {figures.materialise_s:.1f} s")
@@ -517,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--idle-runs", type=int, default=20)
     parser.add_argument("--due-runs", type=int, default=3)
+    parser.add_argument("--away", type=float, default=0.0, help="share of people with time away set (0.1)")
     args = parser.parse_args(argv)
     sizes = [args.series] if args.series else [int(size) for size in args.sizes.split(",")]
     targets = args.database_url or ["sqlite", *filter(None, [os.environ.get("TEST_DATABASE_URL")])]
@@ -528,7 +545,11 @@ def main(argv: list[str] | None = None) -> int:
     for target in targets:
         for count in sizes:
             print(f"{'sqlite' if target == 'sqlite' else 'postgresql'}, {count:,} series:", flush=True)
-            results.append(measure(target, count, idle_runs=args.idle_runs, due_runs=args.due_runs, say=say))
+            results.append(
+                measure(
+                    target, count, idle_runs=args.idle_runs, due_runs=args.due_runs, say=say, away=args.away
+                )
+            )
 
     when = f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores"
     print(f"\nScheduler scale, {when}, meetings kept {HORIZON.days} days ahead")

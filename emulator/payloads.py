@@ -346,6 +346,12 @@ def app_home_opened_event(
     return event
 
 
+def user_change_event(user: dict[str, Any]) -> dict[str, Any]:
+    """``user_change``: a member's profile changed (their status, say); ``user`` is the whole user object,
+    as users.info returns it (scope users:read)."""
+    return {"type": "user_change", "user": user, "cache_ts": int(time.time()), "event_ts": new_ts()}
+
+
 def event_body(
     event: dict[str, Any],
     event_id: str | None = None,

@@ -38,6 +38,7 @@ from emulator.payloads import (
     slack_text,
     slash_command_body,
     state_values,
+    user_change_event,
     view_submission_body,
 )
 
@@ -113,6 +114,8 @@ class SlackSide(Protocol):
     def open_dm(self, user_id: str) -> str: ...
 
     def view_answered(self, view_id: str, ack: dict[str, Any] | None) -> None: ...
+
+    def user_object(self, user_id: str) -> dict[str, Any]: ...
 
 
 class SlackRequests:
@@ -236,6 +239,16 @@ class SlackRequests:
     def event(self, event: dict[str, Any], **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)
         return self._settled(self.send(*event_body(event, **kw), options), None)
+
+    def user_changed(self, user_id: str, user: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """A ``user_change`` event for ``user_id``: with the emulator, the user as it stores them now (set
+        their status first with ``emulator.set_status``); pass ``user`` to send something else."""
+        options = SendOptions.taken_from(kw)
+        if user is None:
+            if self.responses is None:
+                raise TypeError("without an emulator, user_changed needs the user object")
+            user = self.responses.user_object(user_id)
+        return self._settled(self.send(*event_body(user_change_event(user), **kw), options), None)
 
     def dm(self, user_id: str, text: str, **kw: Any) -> Any:
         """Shortcut: a DM ``message`` event (kwargs go to :func:`dm_message_event`)."""

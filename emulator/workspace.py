@@ -102,8 +102,12 @@ class Workspace:
         is_bot: bool = False,
         deleted: bool = False,
         real_name: str | None = None,
+        status_text: str = "",
+        status_emoji: str = "",
+        status_expiration: int = 0,
     ) -> dict[str, Any]:
-        """Register a workspace member; tz_label/tz_offset default to the zone's values right now."""
+        """Register a workspace member; tz_label/tz_offset default to the zone's values right now. The
+        status is in the profile as Slack sends it (``status_expiration`` a Unix time, 0 for none)."""
         label, offset = _tz_info(tz)
         name = name or user_id.lower()
         record = {
@@ -118,10 +122,27 @@ class Workspace:
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": int(self.clock()),
+            "status": {"text": status_text, "emoji": status_emoji, "expiration": int(status_expiration)},
         }
         with self._cond:
             self._users[user_id] = record
         return self._user_object(record)
+
+    def set_status(
+        self, user_id: str, text: str = "", emoji: str = "", expiration: int = 0
+    ) -> dict[str, Any]:
+        """The member sets (or with no arguments clears) their status; returns the user object as a
+        ``user_change`` event carries it."""
+        with self._cond:
+            rec = self._known_user(user_id)
+            rec["status"] = {"text": text, "emoji": emoji, "expiration": int(expiration)}
+            rec["updated"] = int(self.clock())
+            return self._user_object(rec)
+
+    def user_object(self, user_id: str) -> dict[str, Any]:
+        """A member as users.info (and the ``user_change`` event) shows them."""
+        with self._cond:
+            return self._user_object(self._known_user(user_id))
 
     def add_channel(self, channel_id: str, members: list[str] | None = None, name: str | None = None) -> None:
         """Register a plain channel the bot can post to; ``members=None`` means membership is unknown."""
@@ -185,7 +206,15 @@ class Workspace:
             "display_name_normalized": rec["name"],
             "team": TEAM_ID,
         }
-        return {**copy.deepcopy(rec), "profile": profile}
+        status = rec.get("status") or {}
+        # users.info's profile carries the status: "status_expiration" is 0 when it doesn't expire.
+        profile.update(
+            status_text=status.get("text", ""),
+            status_emoji=status.get("emoji", ""),
+            status_expiration=int(status.get("expiration", 0)),
+        )
+        record = {key: value for key, value in copy.deepcopy(rec).items() if key != "status"}
+        return {**record, "profile": profile}
 
     def _known_user(self, user_id: str) -> dict[str, Any]:
         """A member's record; Slack's ``user_not_found`` for anyone else."""

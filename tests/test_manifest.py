@@ -49,10 +49,12 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 # The bot events the app may subscribe to and the scope each needs (https://docs.slack.dev/reference/events/
-# <event>): message.im "im:history"; app_home_opened none ("Your Slack app must have a bot user").
+# <event>): message.im "im:history"; app_home_opened none ("Your Slack app must have a bot user");
+# user_change "users:read".
 EVENT_SCOPES: dict[str, frozenset[str]] = {
     "message.im": frozenset({"im:history"}),
     "app_home_opened": frozenset(),
+    "user_change": frozenset({"users:read"}),
 }
 # What Bolt's app.event("message") receives comes from the message.* subscriptions; the app acts on DMs.
 EVENT_SUBSCRIPTIONS = {"message": {"message.im"}}

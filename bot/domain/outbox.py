@@ -61,6 +61,7 @@ class MessageKind(StrEnum):
     SERIES_CHANGED = "series_changed"  # to the other person: what an edit of the series changed
     ACTION_DONE = "action_done"  # thread reply under the summary: an item was marked done
     STILL_OPEN = "still_open"  # thread reply under the last summary before the next 1:1: what is open
+    AWAY_NOTICE = "away_notice"  # to the other person: a 1:1 won't happen, someone is away (Reschedule, Skip)
 
 
 # Older key prefixes that differ from their kind's value. Stored rows hold them and a key is what makes

@@ -29,6 +29,10 @@ class Field(StrEnum):
     END = "settings_work_end"
     LEAD = "settings_prompt_lead"
     QUESTION = "settings_question"
+    HOLIDAYS = "settings_holidays"  # "DE" or "DE-BY": public holidays count as time away
+    AWAY_FROM = "settings_away_from"
+    AWAY_TO = "settings_away_to"
+    BUSY_URL = "settings_busy_url"  # the secret iCal address of their own calendar
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ instead, and each person is told whose morning or evening it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.settings import DEFAULT_DAYS, DEFAULT_END, DEFAULT_HOURS, DEFAULT_START, WorkingHours
@@ -25,6 +25,8 @@ class Attendee:
     key: str  # the caller's name for this person (a Slack id)
     timezone: str
     hours: WorkingHours = DEFAULT_HOURS  # on their own clock
+    # Days they are away (time away, public holidays, out of office), on their own calendar: never a slot.
+    days_off: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ def find_slots(
     Slots inside everyone's working hours when there are any; otherwise the ones that fall least
     outside them. `busy` intervals (other meetings) are avoided.
     """
-    candidates = [start for start in _candidate_starts(now) if not _clashes(start, duration, busy or [])]
+    candidates = [
+        start
+        for start in _candidate_starts(now)
+        if not _clashes(start, duration, busy or []) and not _on_day_off(start, duration, attendees)
+    ]
     # Least total time outside working hours; among equals, the fairest split, then the soonest.
     scored = [(*_cost(start, duration, attendees), start) for start in candidates]
     if not scored:
@@ -94,6 +100,17 @@ def _round_up(instant: datetime) -> datetime:
 def _clashes(start: datetime, duration: timedelta, busy: list[tuple[datetime, datetime]]) -> bool:
     end = start + duration
     return any(start < other_end and other_start < end for other_start, other_end in busy)
+
+
+def _on_day_off(start: datetime, duration: timedelta, attendees: list[Attendee]) -> bool:
+    """Whether the slot touches a day someone is away (its start's or its end's day, on their clock)."""
+    for attendee in attendees:
+        if attendee.days_off:
+            zone = ZoneInfo(attendee.timezone)
+            days = {start.astimezone(zone).date(), (start + duration).astimezone(zone).date()}
+            if days & attendee.days_off:
+                return True
+    return False
 
 
 def _cost(start: datetime, duration: timedelta, attendees: list[Attendee]) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
 from bot.domain.cadence import Cadence, to_local
 from bot.domain.meetings import MeetingStatus
 from bot.domain.questions import question_by_key
+from bot.services import away
 from bot.services.pairs import Actor, resolve_pair
 from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
@@ -51,6 +52,8 @@ class AgendaView:
     actions: list[ActionLine]
     question: str | None = None
     my_notes: list[str] = field(default_factory=list)  # the viewer's own private notes, newest first
+    # The first prompt after time away: the meetings just before this one that didn't happen (someone away).
+    while_away: list[tuple[datetime, MeetingStatus]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,13 @@ def build_agenda(
             for a in agenda_store.open_actions(session, pair.id)
         ],
         question=question.text if question else None,
+        while_away=_while_away(session, meeting),
     )
+
+
+def _while_away(session: Session, meeting: Meeting | None) -> list[tuple[datetime, MeetingStatus]]:
+    found = away.while_away(session, meeting) if meeting is not None else None
+    return found.meetings if found else []
 
 
 def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[PairLine]:

@@ -11,6 +11,7 @@ from bot.domain.errors import DomainError
 from bot.domain.meetings import GRACE, MAX_NUDGES, MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.slots import SEARCH, Attendee, find_slots
+from bot.services import away
 from bot.services.pairs import Actor, own_meeting
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import followups as store
@@ -53,7 +54,8 @@ def chase_unrecorded(sessions: SessionFactory, now: datetime) -> int:
             batch = store.unrecorded(session, quiet_since=now - GRACE)
             for meeting, pair in batch:
                 due = due_now(_after(meeting), now)
-                if due is Due.NUDGE:
+                if due is Due.NUDGE and not away.someone_away_now(session, pair, now):
+                    # Nobody away is nudged: it waits until they are back (or becomes missed).
                     nudged += nudge(session, meeting, pair, now)
                 elif due is Due.MISSED:
                     _count_missed(meeting)
@@ -81,9 +83,12 @@ def report_not_held(sessions: SessionFactory, now: datetime, actor: Actor, meeti
 def nudge(session: Session, meeting: Meeting, pair: Pair, now: datetime) -> int:
     """Offer both people a few slots inside their own working days and hours (or the closest to them)."""
     members = [pair.member_a, pair.member_b]
-    attendees = [attendee(p) for p in members]
+    # Never on a day either is away (time away, a holiday, out of office), nor in busy times of theirs.
+    attendees = away.attendees(session, members, now)
     their_pairs = {p.id for person in members for p in people.pairs_of(session, person)}
-    busy = store.busy_times(session, sorted(their_pairs), now, now + SEARCH)
+    busy = store.busy_times(session, sorted(their_pairs), now, now + SEARCH) + away.own_busy(
+        session, members, now
+    )
     slots = find_slots(attendees, now, meeting.ends_at - meeting.starts_at, busy=busy)
     meeting.offered_slots = [int(slot.starts_at.timestamp()) for slot in slots]
     meeting.nudge_count += 1

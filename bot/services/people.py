@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from bot.domain.errors import DomainError
@@ -53,6 +54,15 @@ class SlackBusy(DomainError):
             "Slack is busy and I couldn't look up your time zone just now; nothing was saved. "
             "Please try again in a minute."
         )
+
+
+class Unknown(Enum):
+    """A directory that can't tell someone's Slack status (a test's fake, the cache): nothing changes."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN
 
 
 class Directory(Protocol):
@@ -107,8 +117,15 @@ def timezones(
             logger.warning("time zone of %s unavailable; using %s", user_id, zone or FALLBACK_TIMEZONE)
             found[user_id] = zone or FALLBACK_TIMEZONE
     if fetched:
+        # The same users.info answer says whether their status means away (a directory that can't tell,
+        # such as a test's fake, leaves it as it was).
+        away_until = getattr(directory, "away_until", None)
+        statuses = {user_id: away_until(user_id) for user_id in fetched} if away_until else {}
         with sessions.begin() as session:
             people.remember_timezones(session, team_id, fetched, now)
+            people.remember_statuses(
+                session, team_id, {u: until for u, until in statuses.items() if until is not UNKNOWN}
+            )
     return found
 
 

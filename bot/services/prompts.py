@@ -21,6 +21,7 @@ from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.questions import pick_question
 from bot.domain.settings import own_prompt_time
+from bot.services.away import hold_back
 from bot.services.summary_thread import still_open_rows
 from bot.store import meetings, outbox
 from bot.store import prompts as prompt_store
@@ -45,11 +46,13 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
     asked: dict[int, str] = {}  # meeting id -> the question shown
     pair_of = {meeting.id: meeting.pair_id for meeting in batch}
     not_asked: list[int] = []
-    rows = []
     own_times = _own_times(session, batch, now)
+    scheduled = [m for m in batch if m.status is MeetingStatus.SCHEDULED and m.ends_at > now]
+    # On either person's away day: recorded away, not prompted; the other person is told instead.
+    away, rows = hold_back(session, scheduled, now)
     for meeting in batch:
-        # Over, skipped or cancelled before its prompt was due: nothing to ask any more.
-        if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now:
+        # Over, skipped or cancelled before its prompt was due (or someone is away): nothing to ask.
+        if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now or meeting.id in away:
             not_asked.append(meeting.id)
             continue
         key = pick_question(history[meeting.pair_id], seed=meeting.pair_id).key

@@ -19,6 +19,7 @@ from bot.slack.deps import Deps, Kicker
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import (
     actions,
+    away,
     commands,
     events,
     home,
@@ -85,6 +86,7 @@ def build_app(
         settings_listeners,
         shortcuts,
         summary_form,
+        away,
         events,
         actions,
         views,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.domain.away import profile_away_until
 from bot.domain.cadence import validate_timezone
 from bot.domain.errors import InvalidTimezone
-from bot.services.people import FALLBACK_TIMEZONE, DirectoryError, NotAPerson, NotCached, UnknownPerson
+from bot.services.people import (
+    FALLBACK_TIMEZONE,
+    UNKNOWN,
+    DirectoryError,
+    NotAPerson,
+    NotCached,
+    Unknown,
+    UnknownPerson,
+)
 
 SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info doesn't call it one
 
@@ -17,9 +27,12 @@ SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info doesn't call it one
 class SlackDirectory:
     def __init__(self, client: WebClient) -> None:
         self._client = client
+        # users.info's answer also carries the status: kept until `away_until` is asked for it.
+        self._away: dict[str, datetime | None] = {}
 
     def timezone(self, slack_user_id: str) -> str:
         user = self._user(slack_user_id)
+        self._away[slack_user_id] = profile_away_until(user.get("profile"))
         try:
             zone = validate_timezone(user.get("tz") or FALLBACK_TIMEZONE)
         except InvalidTimezone:
@@ -28,6 +41,10 @@ class SlackDirectory:
         if user.get("is_bot") or user.get("deleted") or slack_user_id == SLACKBOT:
             raise NotAPerson(slack_user_id, bot=not user.get("deleted"), timezone=zone)
         return zone
+
+    def away_until(self, slack_user_id: str) -> datetime | Unknown | None:
+        """Until when the status seen by the last `timezone` look-up said away (None: it didn't)."""
+        return self._away.pop(slack_user_id, UNKNOWN)
 
     def _user(self, slack_user_id: str) -> dict[str, Any]:
         try:

@@ -63,6 +63,9 @@ HOME_SKIP_NEXT = _one_id("home_skip_next")  # pair id: skip the pair's next meet
 HOME_RESCHEDULE_NEXT = _one_id("home_reschedule_next")  # pair id: a modal to move the next meeting
 HOME_ADD_TOPIC = _one_id("home_add_topic")  # pair id: the add-topic modal for the pair's next meeting
 SUMMARY_ADD_ACTION = _one_id("summary_add_action")  # meeting id: one more action item row (views.update)
+# The notice that someone is away for a meeting (issue 13).
+AWAY_RESCHEDULE = _one_id("away_reschedule")  # meeting id: offer new times for it
+AWAY_SKIP = _one_id("away_skip")  # meeting id: record it as skipped
 
 # Shortcuts, as the manifest declares them.
 SCHEDULE_SHORTCUT = "schedule_1on1"  # global: "Schedule a 1:1"

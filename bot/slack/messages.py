@@ -19,6 +19,7 @@ from bot.domain.outbox import MessageKind
 from bot.now import Clock
 from bot.services.home import load_home
 from bot.services.messages import after_meeting, notices, summary_thread
+from bot.services.messages.away import load_away_notice
 from bot.services.messages.prompt import load_prompt
 from bot.services.messages.series_changed import load_series_changed
 from bot.services.messages.summary import load_summary
@@ -26,6 +27,7 @@ from bot.slack.blocks import after_meeting as after_meeting_blocks
 from bot.slack.blocks import notices as notice_blocks
 from bot.slack.blocks import summary_thread as thread_blocks
 from bot.slack.blocks.agenda import prompt_message
+from bot.slack.blocks.away import away_notice_message
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.home import home_tab
 from bot.slack.blocks.series_changed import series_changed_message
@@ -66,6 +68,7 @@ KINDS: dict[MessageKind, Kind[Any]] = {
     MessageKind.SERIES_CHANGED: Kind(load_series_changed, series_changed_message),
     MessageKind.ACTION_DONE: Kind(summary_thread.load_action_done, thread_blocks.action_done_message),
     MessageKind.STILL_OPEN: Kind(summary_thread.load_still_open, thread_blocks.still_open_message),
+    MessageKind.AWAY_NOTICE: Kind(load_away_notice, away_notice_message),
 }
 
 

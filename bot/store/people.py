@@ -134,3 +134,11 @@ def remember_timezones(session: Session, team_id: str, zones: Mapping[str, str],
         if someone is not None:
             someone.timezone = zone
             someone.timezone_checked_at = now
+
+
+def remember_statuses(session: Session, team_id: str, until: Mapping[str, datetime | None]) -> None:
+    """Until when each known person's Slack status says they are away (None: it doesn't)."""
+    for user_id, away_until in until.items():
+        someone = find_person(session, team_id, user_id)
+        if someone is not None:
+            someone.status_away_until = away_until

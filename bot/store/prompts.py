@@ -24,12 +24,14 @@ BATCH = 1000
 _DUE_COLUMNS = (
     Meeting.id,
     Meeting.status,
+    Meeting.starts_at,
     Meeting.ends_at,
     Meeting.pair_id,
     Pair.member_a_id,
     Pair.member_b_id,
     Pair.manager_id,
     Series.people_lead_minutes,
+    Series.cadence,  # time away longer than two cycles pauses the series (one notice for the span)
 )
 
 

@@ -26,6 +26,22 @@ def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
     return blocks
 
 
+def while_away_blocks(view: AgendaView) -> list[Block]:
+    """What happened while someone was away: the 1:1s that didn't happen; items due are in the agenda."""
+    if not view.while_away:
+        return []
+    said = {"away": "recorded as away", "skipped": "skipped"}
+    lines = [
+        f"{slack_date(at, view.timezone)}: {said.get(status.value, status.value)}"
+        for at, status in view.while_away
+    ]
+    due = sum(1 for a in view.actions if a.overdue)
+    tail = (
+        f"\n_{due} open action item{'s' if due != 1 else ''} came due meanwhile: see below._" if due else ""
+    )
+    return [section(bullets(":palm_tree: *During the time away*, these 1:1s didn't happen", lines) + tail)]
+
+
 def prompt_blocks(view: AgendaView) -> list[Block]:
     assert view.starts_at is not None
     when = slack_date(view.starts_at, view.timezone)
@@ -40,6 +56,7 @@ def prompt_blocks(view: AgendaView) -> list[Block]:
             f":calendar: *Your 1:1 with {mention(view.other_user_id)}* is on {when}.\n{ask} "
             "Reply in this thread (each message becomes a topic) or use *Add a topic*."
         ),
+        *while_away_blocks(view),
         DividerBlock(),
         *agenda_blocks(view),
     ]

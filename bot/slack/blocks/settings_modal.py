@@ -7,8 +7,10 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
+    DatePickerElement,
     InputBlock,
     Option,
+    PlainTextInputElement,
     StaticSelectElement,
     TimePickerElement,
 )
@@ -74,6 +76,40 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
                 initial_options=[question] if current.question_suggestions else None,
             ),
         ),
+        InputBlock(
+            block_id=Field.HOLIDAYS,
+            label="Public holidays",
+            optional=True,
+            hint="A country code, with a region where holidays differ: DE, DE-BY, US, FR. No 1:1s on them.",
+            element=PlainTextInputElement(
+                action_id=VALUE, initial_value=form.holiday_place or None, max_length=12, placeholder="DE-BY"
+            ),
+        ),
+        InputBlock(
+            block_id=Field.AWAY_FROM,
+            label="Away from",
+            optional=True,
+            hint="Time away: no prompts or nudges, and your 1:1s then are recorded as away. "
+            "`/1on1 back` clears it.",
+            element=DatePickerElement(action_id=VALUE, initial_date=_day(form.away, 0)),
+        ),
+        InputBlock(
+            block_id=Field.AWAY_TO,
+            label="Away until",
+            optional=True,
+            hint="The last day you are away (leave empty for one day).",
+            element=DatePickerElement(action_id=VALUE, initial_date=_day(form.away, 1)),
+        ),
+        InputBlock(
+            block_id=Field.BUSY_URL,
+            label="Busy calendar address",
+            optional=True,
+            hint="Your own calendar's secret iCal address: new times I suggest avoid your busy times. "
+            "Only times are read, never titles.",
+            element=PlainTextInputElement(
+                action_id=VALUE, initial_value=form.busy_url or None, max_length=2000
+            ),
+        ),
         context(
             "When a 1:1 is missed, the new times I suggest fall inside your working days and hours "
             "and the other person's. Changes apply from your next prompt."
@@ -98,6 +134,9 @@ def settings_saved(form: SettingsForm) -> dict[str, Any]:
         f"Working hours: {current.hours.start:%H:%M} to {current.hours.end:%H:%M} ({zone})",
         f"Asked for topics: {_lead_choice(current, form)}",
         f"Question suggestion: {'on' if current.question_suggestions else 'off'}",
+        f"Public holidays: {form.holiday_place or 'none'}",
+        f"Time away: {_stretch_words(form.away)}",
+        f"Busy calendar: {'set' if form.busy_url else 'none'}",
     ]
     return View(
         type="modal",
@@ -109,6 +148,17 @@ def settings_saved(form: SettingsForm) -> dict[str, Any]:
             context("Change them any time from the Home tab or with `/1on1 settings`."),
         ],
     ).to_dict()
+
+
+def _day(stretch: Any, end: int) -> str | None:
+    return None if stretch is None else stretch[end].isoformat()
+
+
+def _stretch_words(stretch: Any) -> str:
+    if stretch is None:
+        return "none ahead"
+    first, last = stretch
+    return f"{first:%a %d %b}" if first == last else f"{first:%a %d %b} to {last:%a %d %b}"
 
 
 def days_words(days: frozenset[int]) -> str:

@@ -3,7 +3,7 @@ leave out (a time) stay None for the domain to name; a value no person could hav
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from bot.domain.errors import InvalidField
@@ -31,7 +31,28 @@ def read_settings(view: dict[str, Any]) -> SettingsInput:
         end=_time(view, Field.END),
         lead_minutes=_lead(view),
         question_suggestions=any(option.get("value") == QUESTION_ON for option in questions),
+        holidays=_text(view, Field.HOLIDAYS),
+        away_from=_date(view, Field.AWAY_FROM),
+        away_to=_date(view, Field.AWAY_TO),
+        busy_url=_text(view, Field.BUSY_URL),
+        # A form opened before these fields existed leaves them as they are (no blank overwrites them).
+        has_calendar_fields=Field.HOLIDAYS in ((view.get("state") or {}).get("values") or {}),
     )
+
+
+def _text(view: dict[str, Any], block: Field) -> str | None:
+    value = _state(view, block).get("value")
+    return str(value).strip() or None if value else None
+
+
+def _date(view: dict[str, Any], block: Field) -> date | None:
+    picked = _state(view, block).get("selected_date")
+    if not picked:
+        return None
+    try:
+        return date.fromisoformat(str(picked))
+    except ValueError:
+        raise InvalidField(block, "Pick a date from the calendar.") from None
 
 
 def _state(view: dict[str, Any], block: Field) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.domain.agenda import without_controls
+from bot.services import away
 from bot.services.pairs import Actor
 from bot.services.topics import DirectMessage, topic_from_dm
 from bot.slack.deps import Deps
@@ -24,6 +25,14 @@ def register(app: App, deps: Deps) -> None:
         if message is None:
             return
         topic_from_dm(deps.sessions, deps.clock(), message)
+
+    @app.event("user_change")
+    def on_user_change(event: dict[str, Any], body: dict[str, Any]) -> None:
+        # A status saying holiday, vacation, sick… with an expiry counts as time away until it expires.
+        user = event.get("user") or {}
+        team = body.get("team_id") or user.get("team_id")
+        if isinstance(user, dict) and user.get("id") and team:
+            away.learn_status(deps.sessions, deps.clock(), team, str(user["id"]), user.get("profile") or {})
 
     # Events we subscribe to but don't act on (Slack adds fields and types over time): a 200, so
     # Slack neither retries them nor counts them as failures against the app.

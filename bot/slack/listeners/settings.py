@@ -29,7 +29,13 @@ def register(app: App, deps: Deps) -> None:
     @app.view(ids.SETTINGS_MODAL)
     def save(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            saved = settings.save_settings(deps.sessions, deps.clock(), actor_of(body), read_settings(view))
+            saved = settings.save_settings(
+                deps.sessions,
+                deps.clock(),
+                actor_of(body),
+                read_settings(view),
+                allow_private=deps.calendar_fetch_private,
+            )
         except DomainError as error:
             # Under its field, as plain text; the modal stays open with what the person chose.
             field = error.field if isinstance(error, InvalidField) else Field.DAYS
@@ -40,4 +46,4 @@ def register(app: App, deps: Deps) -> None:
 
 def open_settings(deps: Deps, actor: Actor) -> OpenModal:
     """The modal filled with the person's settings (the defaults where they chose nothing yet)."""
-    return OpenModal(settings_modal(settings.settings_form(deps.sessions, actor)))
+    return OpenModal(settings_modal(settings.settings_form(deps.sessions, actor, deps.clock())))
