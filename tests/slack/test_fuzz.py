@@ -82,6 +82,9 @@ ACTION_IDS = (
     "home_reschedule_next",
     "home_add_topic",
     "summary_add_action",
+    # The notice that someone is away (issue 13).
+    "away_reschedule",
+    "away_skip",
 )
 
 
@@ -1010,7 +1013,15 @@ CLICKERS = {
     ALICE: "Alice, with Carol and Dave's ids",
     CAROL: "Carol, with Alice and Bob's ids",
 }
-ONE_MEETING = ("agenda_add_topic", "summary_open", "meeting_not_held", "slot_skip", "summary_add_action")
+ONE_MEETING = (
+    "agenda_add_topic",
+    "summary_open",
+    "meeting_not_held",
+    "slot_skip",
+    "summary_add_action",
+    "away_reschedule",
+    "away_skip",
+)
 ONE_PAIR = ("agenda_open", "home_skip_next", "home_reschedule_next", "home_add_topic")
 # Buttons that point at nothing of anyone's: each opens its (empty) form for whoever clicks.
 OPENS_A_FORM = {"schedule_open": "schedule_modal", "settings_open": "settings_modal"}
