@@ -20,6 +20,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import (
     actions,
     away,
+    calendar,
     commands,
     events,
     home,
@@ -87,6 +88,7 @@ def build_app(
         shortcuts,
         summary_form,
         away,
+        calendar,
         events,
         actions,
         views,

@@ -57,6 +57,7 @@ CANCEL_KEEP: Button[str] = Button("series_cancel_keep", str, lambda value: str(v
 # The Home tab's buttons (issue 12). A button with no value of its own carries "" (any value works).
 SCHEDULE_OPEN: Button[str] = Button("schedule_open", str, lambda value: str(value or ""))
 SETTINGS_OPEN: Button[str] = Button("settings_open", str, lambda value: str(value or ""))
+CALENDAR_OPEN: Button[str] = Button("calendar_open", str, lambda value: str(value or ""))  # issue 13
 SERIES_EDIT = _one_id("series_edit")  # series id: opens the schedule modal filled in
 AGENDA_OPEN = _one_id("agenda_open")  # pair id: the agenda in a modal
 HOME_SKIP_NEXT = _one_id("home_skip_next")  # pair id: skip the pair's next meeting
@@ -85,6 +86,7 @@ MAX_ACTION_SLOTS = 30  # three inputs each: within a modal's 100 blocks with the
 
 SCHEDULE_MODAL = "schedule_modal"  # private_metadata: "" (new) or the series id (edit)
 SETTINGS_MODAL = "settings_modal"
+CALENDAR_MODAL = "calendar_modal"  # the feed's address; submitting it makes a new one
 RESCHEDULE_MODAL = "reschedule_modal"  # private_metadata: the pair id
 AGENDA_MODAL = "agenda_modal"  # read only (no submit)
 MESSAGE_TOPIC_MODAL = "message_topic_modal"  # private_metadata: JSON of the message's channel and ts

@@ -14,11 +14,12 @@ from sqlalchemy import Engine, select
 from bot.config import Settings
 from bot.store.db import SessionFactory
 from bot.store.models import Person
+from emulator.forms import ModalForm
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.calendar.served import PUBLIC_URL, FeedApp, feed_app
 from tests.conftest import FakeClock, reset_around
-from tests.slack.helpers import reply_text, snapshot
+from tests.slack.helpers import opened_form, reply_text, snapshot, submit_form, text_of
 from tests.slack.people import ALICE, BOB, add_people
 
 
@@ -120,3 +121,41 @@ def test_without_public_url_the_person_is_told_and_nothing_is_stored(
         text = reply_text(slack.command(command, user_id=ALICE))
         assert "PUBLIC_URL" in text and "/calendar/" not in text
     assert snapshot(sessions) == before
+
+
+def _home_calendar_form(app: FeedApp, emulator: SlackEmulator) -> ModalForm:
+    """Alice opens her Home tab and clicks its *Calendar* button, as published: the modal it opened."""
+    app.sender.home_opened(ALICE)
+    view = emulator.home_view(ALICE)
+    assert view is not None
+    [button] = [
+        {"action_id": e["action_id"], "block_id": b["block_id"], "value": e.get("value", "")}
+        for b in view["blocks"]
+        for e in b.get("elements") or []
+        if e.get("action_id") == "calendar_open"
+    ]
+    return opened_form(emulator, lambda: app.sender.home_action(ALICE, [button]))
+
+
+def _address_in(text: str, app: FeedApp) -> str:
+    start = text.index(PUBLIC_URL + "/calendar/")
+    end = text.index(".ics", start) + len(".ics")
+    return app.url + text[start + len(PUBLIC_URL) : end]
+
+
+def test_the_home_tabs_calendar_button_gives_the_address_once_then_a_new_one_on_request(
+    app: FeedApp, own_emulator: SlackEmulator, sessions: SessionFactory
+) -> None:
+    reply_text(app.sender.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    first = _home_calendar_form(app, own_emulator)
+    assert first.view["submit"] is None  # nothing to confirm: the address is shown
+    url = _address_in(text_of({"blocks": first.view["blocks"]}), app)
+    assert app.get(url).status_code == 200 and stored_hash(sessions, ALICE) is not None
+
+    again = _home_calendar_form(app, own_emulator)
+    assert "You already have a calendar address" in text_of({"blocks": again.view["blocks"]})
+    assert again.view["submit"]["text"] == "Make a new address"
+    answer = submit_form(app.sender, ALICE, again).json()
+    assert answer["response_action"] == "update"
+    new = _address_in(text_of({"blocks": answer["view"]["blocks"]}), app)
+    assert new != url and app.get(url).status_code == 404 and app.get(new).status_code == 200

@@ -85,6 +85,7 @@ ACTION_IDS = (
     # The notice that someone is away (issue 13).
     "away_reschedule",
     "away_skip",
+    "calendar_open",
 )
 
 
@@ -1024,7 +1025,11 @@ ONE_MEETING = (
 )
 ONE_PAIR = ("agenda_open", "home_skip_next", "home_reschedule_next", "home_add_topic")
 # Buttons that point at nothing of anyone's: each opens its (empty) form for whoever clicks.
-OPENS_A_FORM = {"schedule_open": "schedule_modal", "settings_open": "settings_modal"}
+OPENS_A_FORM = {
+    "schedule_open": "schedule_modal",
+    "settings_open": "settings_modal",
+    "calendar_open": "calendar_modal",  # without PUBLIC_URL (as here) it says feeds are off, storing nothing
+}
 # Every button; twice the two whose services check the pair themselves rather than through the meeting.
 CLICKED = (*ACTION_IDS, "pending_topic_choose", "action_done")
 

@@ -170,9 +170,10 @@ def test_each_1on1_soonest_first_with_its_next_meeting_topics_and_buttons(
         bob_pair, carol_pair = pair_id(session, ALICE, BOB), pair_id(session, ALICE, CAROL)
         bob_series = session.scalar(select(Meeting.series_id).where(Meeting.pair_id == bob_pair))
     buttons = [(a, v) for a, v, _ in home_buttons(view)]
-    assert buttons[:8] == [
+    assert buttons[:9] == [
         ("schedule_open", ""),
         ("settings_open", ""),
+        ("calendar_open", ""),
         ("home_add_topic", str(bob_pair)),
         ("agenda_open", str(bob_pair)),
         ("home_skip_next", str(bob_pair)),
@@ -593,4 +594,9 @@ def test_a_1on1_more_often_dropped_than_held_is_flagged_and_one_with_no_series_o
     text = text_of(view)
     assert "Not held yet · last 4: 1 held, 2 skipped, 1 missed :warning:" in text
     assert "no longer recurring · they lead" in text and "No meeting scheduled." in text
-    assert [a for a, _, _ in home_buttons(view)] == ["schedule_open", "settings_open", "agenda_open"]
+    assert [a for a, _, _ in home_buttons(view)] == [
+        "schedule_open",
+        "settings_open",
+        "calendar_open",
+        "agenda_open",
+    ]

@@ -59,7 +59,8 @@ def problem_modal(message: str) -> dict[str, Any]:
 
 def _top() -> list[Block]:
     settings = ids.SETTINGS_OPEN.element("Settings", "")
-    return [HeaderBlock(text="Your 1:1s"), _buttons(_schedule_button(), settings), DividerBlock()]
+    calendar = ids.CALENDAR_OPEN.element("Calendar", "")
+    return [HeaderBlock(text="Your 1:1s"), _buttons(_schedule_button(), settings, calendar), DividerBlock()]
 
 
 def _schedule_button() -> ButtonElement:
