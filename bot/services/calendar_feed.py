@@ -75,7 +75,7 @@ def _feed_series(row: store.SeriesRow, team_id: str) -> ics.FeedSeries:
         revision=series.revision,
         ended_at=None if series.active else (series.ended_at or series.materialised_until),
         materialised_until=series.materialised_until,
-        title=title(row.role),
+        title=title(row.role, row.other_name),
         description=description(row.other_user_id, team_id),
         meetings=tuple(
             ics.FeedMeeting(m.id, m.local_date, m.starts_at, m.ends_at, m.status, m.revision)
@@ -84,9 +84,11 @@ def _feed_series(row: store.SeriesRow, team_id: str) -> ics.FeedSeries:
     )
 
 
-def title(role: str) -> str:
-    """The event's name, from the feed owner's side: the bot stores Slack ids, not names, and a calendar
-    can't show a Slack mention, so the other person is named by their part in the pair."""
+def title(role: str, other_name: str | None = None) -> str:
+    """The event's name, from the feed owner's side: the other person by the name Slack shows for them (a
+    calendar can't show a Slack mention), else by their part in the pair until the bot has seen it."""
+    if other_name:
+        return f"1:1 with {other_name}"
     return {"report": "1:1 with your report", "manager": "1:1 with your manager"}.get(role, "1:1")
 
 

@@ -6,9 +6,10 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.errors import DomainError
+from bot.domain.names import display_name
 from bot.services.pairs import Actor
 from bot.store import people
 from bot.store.db import SessionFactory
@@ -121,8 +122,11 @@ def timezones(
         # such as a test's fake, leaves it as it was).
         away_until = getattr(directory, "away_until", None)
         statuses = {user_id: away_until(user_id) for user_id in fetched} if away_until else {}
+        name_of = getattr(directory, "name_of", None)
+        names = {user_id: name_of(user_id) for user_id in fetched} if name_of else {}
         with sessions.begin() as session:
             people.remember_timezones(session, team_id, fetched, now)
+            people.remember_names(session, team_id, {u: n for u, n in names.items() if isinstance(n, str)})
             people.remember_statuses(
                 session, team_id, {u: until for u, until in statuses.items() if until is not UNKNOWN}
             )
@@ -136,3 +140,11 @@ def timezone_of(
     return timezones(sessions, directory, now, actor.team_id, users, required=users if required else ())[
         actor.user_id
     ]
+
+
+def learn_name(sessions: SessionFactory, team_id: str, user_id: str, user: dict[str, Any]) -> None:
+    """A `user_change` event: the person's name as Slack now shows it, for someone the bot knows."""
+    name = display_name(user)
+    if name is not None:
+        with sessions.begin() as session:
+            people.remember_names(session, team_id, {user_id: name})

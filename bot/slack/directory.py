@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.domain.away import profile_away_until
 from bot.domain.cadence import validate_timezone
 from bot.domain.errors import InvalidTimezone
+from bot.domain.names import display_name
 from bot.services.people import (
     FALLBACK_TIMEZONE,
     UNKNOWN,
@@ -27,12 +28,15 @@ SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info doesn't call it one
 class SlackDirectory:
     def __init__(self, client: WebClient) -> None:
         self._client = client
-        # users.info's answer also carries the status: kept until `away_until` is asked for it.
+        # users.info's answer also carries the status and the name: kept until `away_until` and `name_of`
+        # are asked for them.
         self._away: dict[str, datetime | None] = {}
+        self._names: dict[str, str | None] = {}
 
     def timezone(self, slack_user_id: str) -> str:
         user = self._user(slack_user_id)
         self._away[slack_user_id] = profile_away_until(user.get("profile"))
+        self._names[slack_user_id] = display_name(user)
         try:
             zone = validate_timezone(user.get("tz") or FALLBACK_TIMEZONE)
         except InvalidTimezone:
@@ -45,6 +49,10 @@ class SlackDirectory:
     def away_until(self, slack_user_id: str) -> datetime | Unknown | None:
         """Until when the status seen by the last `timezone` look-up said away (None: it didn't)."""
         return self._away.pop(slack_user_id, UNKNOWN)
+
+    def name_of(self, slack_user_id: str) -> str | Unknown | None:
+        """The name the last `timezone` look-up saw (None: Slack gave none)."""
+        return self._names.pop(slack_user_id, UNKNOWN)
 
     def _user(self, slack_user_id: str) -> dict[str, Any]:
         try:

@@ -30,6 +30,7 @@ class MeetingRow:
 class SeriesRow:
     series: Series
     other_user_id: str
+    other_name: str | None  # as Slack shows it, when the bot has seen it
     role: str  # "report" when the feed's owner leads the pair, "manager" when the other does, "" unknown
     meetings: list[MeetingRow]
 
@@ -56,9 +57,11 @@ def series_of(session: Session, person_id: int) -> list[SeriesRow]:
     if not rows:
         return []
     others = {pair.member_b_id if pair.member_a_id == person_id else pair.member_a_id for _, pair in rows}
-    slack_ids = dict(
-        session.execute(select(Person.id, Person.slack_user_id).where(Person.id.in_(others))).all()
-    )
+    found_others = session.execute(
+        select(Person.id, Person.slack_user_id, Person.display_name).where(Person.id.in_(others))
+    ).all()
+    slack_ids = {row.id: row.slack_user_id for row in found_others}
+    names = {row.id: row.display_name for row in found_others}
     meetings: dict[int, list[MeetingRow]] = defaultdict(list)
     found = session.execute(
         select(
@@ -80,5 +83,5 @@ def series_of(session: Session, person_id: int) -> list[SeriesRow]:
     for series, pair in rows:
         other = pair.member_b_id if pair.member_a_id == person_id else pair.member_a_id
         role = "report" if pair.manager_id == person_id else "manager" if pair.manager_id == other else ""
-        result.append(SeriesRow(series, slack_ids[other], role, meetings[series.id]))
+        result.append(SeriesRow(series, slack_ids[other], names[other], role, meetings[series.id]))
     return result

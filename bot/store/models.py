@@ -76,6 +76,8 @@ class Person(Base):
     holiday_region: Mapped[str | None] = mapped_column(String(10))
     # Away by their Slack status (a holiday emoji or words, with an expiry) until then.
     status_away_until: Mapped[datetime | None]
+    # Their name as Slack shows it (users.info, user_change): what a calendar feed calls them.
+    display_name: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
 
 

@@ -136,6 +136,14 @@ def remember_timezones(session: Session, team_id: str, zones: Mapping[str, str],
             someone.timezone_checked_at = now
 
 
+def remember_names(session: Session, team_id: str, names: Mapping[str, str]) -> None:
+    """Each known person's name as Slack shows it."""
+    for user_id, name in names.items():
+        someone = find_person(session, team_id, user_id)
+        if someone is not None and someone.display_name != name:
+            someone.display_name = name
+
+
 def remember_statuses(session: Session, team_id: str, until: Mapping[str, datetime | None]) -> None:
     """Until when each known person's Slack status says they are away (None: it doesn't)."""
     for user_id, away_until in until.items():

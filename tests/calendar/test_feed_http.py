@@ -159,3 +159,15 @@ def test_an_edit_and_a_move_raise_sequence(app: FeedApp, sessions: SessionFactor
     assert override["recurrence_id"] is not None and override["uid"] == moved[0]["uid"]
     assert override["sequence"] == moved[0]["sequence"]
     assert isinstance(override["sequence"], int) and override["sequence"] > after_edit
+
+
+def test_the_other_person_is_named_as_slack_shows_them_once_the_bot_has_seen_it(app: FeedApp) -> None:
+    """Until the bot has read Bob's profile, Alice's feed calls him by his part ("your report"); a
+    `user_change` (or the daily users.info look-up) gives his name, and the feed uses it."""
+    command(app, f"schedule <@{BOB}> weekly tue 10:00")
+    alice = app.feed_url(ALICE)
+    assert b"SUMMARY:1:1 with your report" in app.get(alice).content
+    bob = app.sender.responses.user_object(BOB)  # type: ignore[union-attr]
+    bob["profile"] = {**bob["profile"], "display_name": "Bob Builder"}
+    app.sender.user_changed(BOB, bob)
+    assert b"SUMMARY:1:1 with Bob Builder" in app.get(alice).content

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.domain.agenda import without_controls
-from bot.services import away
+from bot.services import away, people
 from bot.services.pairs import Actor
 from bot.services.topics import DirectMessage, topic_from_dm
 from bot.slack.deps import Deps
@@ -33,6 +33,7 @@ def register(app: App, deps: Deps) -> None:
         team = body.get("team_id") or user.get("team_id")
         if isinstance(user, dict) and user.get("id") and team:
             away.learn_status(deps.sessions, deps.clock(), team, str(user["id"]), user.get("profile") or {})
+            people.learn_name(deps.sessions, team, str(user["id"]), user)
 
     # Events we subscribe to but don't act on (Slack adds fields and types over time): a 200, so
     # Slack neither retries them nor counts them as failures against the app.
