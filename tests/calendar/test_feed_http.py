@@ -3,15 +3,12 @@ recurring-ical-events over six months across a DST change, and compared with the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
 import recurring_ical_events
 from icalendar import Calendar
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from bot.config import Settings
 from bot.domain.cadence import occurrences_between
 from bot.domain.meetings import MeetingStatus
 from bot.services.pairs import Actor
@@ -20,34 +17,14 @@ from bot.services.tick import run_tick
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Person, Series, Summary, Workspace
 from bot.store.series import rule_of
-from emulator.web_api import SlackEmulator
-from tests.calendar.served import FeedApp, feed_app
-from tests.conftest import START, FakeClock, reset_around
+from tests.calendar.served import FeedApp
+from tests.conftest import START
 from tests.slack.helpers import reply_text
-from tests.slack.people import ALICE, BOB, add_people
+from tests.slack.people import ALICE, BOB
 
 SIX_MONTHS = timedelta(days=183)  # from 2026-12-01: past New York's change (2027-03-14) and Berlin's
 GONE = (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED, MeetingStatus.AWAY)
 SECRETS = ("TOPIC-4f1c", "NOTE-77ab", "ACTION-c0de", "SUMMARY-e9e9")
-
-
-@pytest.fixture(scope="module", params=["http", "socket_mode"])
-def served(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    engine: Engine,
-    _clock: FakeClock,
-    own_emulator: SlackEmulator,
-) -> Iterator[FeedApp]:
-    with feed_app(request.param, settings, engine, _clock, own_emulator) as app:
-        yield app
-
-
-@pytest.fixture
-def app(served: FeedApp, own_emulator: SlackEmulator, sessions: SessionFactory) -> Iterator[FeedApp]:
-    for emulator in reset_around(own_emulator):
-        add_people(emulator)
-        yield served
 
 
 def command(app: FeedApp, text: str, user_id: str = ALICE) -> str:

@@ -4,42 +4,19 @@ real HTTP from the served app; only its hash is stored; a reset makes the old ad
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from icalendar import Calendar
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from bot.config import Settings
 from bot.store.db import SessionFactory
 from bot.store.models import Person
 from emulator.forms import ModalForm
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
-from tests.calendar.served import PUBLIC_URL, FeedApp, feed_app
-from tests.conftest import FakeClock, reset_around
+from tests.calendar.served import PUBLIC_URL, FeedApp
 from tests.slack.helpers import opened_form, reply_text, snapshot, submit_form, text_of
 from tests.slack.people import ALICE, BOB, add_people
-
-
-@pytest.fixture(scope="module", params=["http", "socket_mode"])
-def served(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    engine: Engine,
-    _clock: FakeClock,
-    own_emulator: SlackEmulator,
-) -> Iterator[FeedApp]:
-    with feed_app(request.param, settings, engine, _clock, own_emulator) as app:
-        yield app
-
-
-@pytest.fixture
-def app(served: FeedApp, own_emulator: SlackEmulator, sessions: SessionFactory) -> Iterator[FeedApp]:
-    for emulator in reset_around(own_emulator):
-        add_people(emulator)
-        yield served
 
 
 def stored_hash(sessions: SessionFactory, user_id: str) -> str | None:
