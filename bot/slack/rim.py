@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain.errors import DomainError, InvalidField
 from bot.services.pairs import Actor
-from bot.slack.blocks.clicks import click_problem
+from bot.slack.blocks.clicks import click_problem, problem_modal
 from bot.slack.deps import Deps
 from bot.slack.ids import Button
 from bot.slack.payloads import actor_of
@@ -60,7 +60,10 @@ def on_click(app: App, deps: Deps, button: Button[T], handle: OnClick[T]) -> Non
                 raise DomainError(BAD_VALUE)
             answer = handle(deps, actor_of(body), value)
         except DomainError as error:
-            answer = click_problem(said(error))
+            # Said under the message clicked in; a click with none to answer under (the Home tab) gets a
+            # small modal instead, so a refusal is never silent.
+            refusal = said(error)
+            answer = click_problem(refusal) if body.get("response_url") else OpenModal(problem_modal(refusal))
         if answer is not None:
             deps.later.run(
                 lambda: _answer(client, body, respond, answer), f"{button.action_id} by {body['user']['id']}"

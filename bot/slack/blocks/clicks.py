@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.models.views import View
+
 from bot.services.series import SeriesSummary
+from bot.slack.blocks.common import section
 from bot.slack.text import mention
 
 Answer = dict[str, Any]
@@ -13,6 +16,12 @@ Answer = dict[str, Any]
 def click_problem(message: str) -> Answer:
     """A refusal, shown only to the person who clicked, below the message they clicked in."""
     return {"replace_original": False, "response_type": "ephemeral", "text": f":warning: {message}"}
+
+
+def problem_modal(message: str) -> dict[str, Any]:
+    """A refusal of a click that has no message to answer under (the Home tab): a small modal. `message`
+    is mrkdwn, escaped already (`said`)."""
+    return View(type="modal", title="1:1s", close="OK", blocks=[section(f":warning: {message}")]).to_dict()
 
 
 def _replacing(text: str) -> Answer:

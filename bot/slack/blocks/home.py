@@ -4,7 +4,6 @@ small modal a refused Home click opens (a click in the Home tab has no response_
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -50,11 +49,6 @@ def home_tab(view: HomeView) -> Message:
         noun = "1:1" if more == 1 else "1:1s"
         blocks.append(context(f"…and {more} more {noun}: see them all with `{ids.COMMAND} list`."))
     return {"view": View(type="home", blocks=blocks).to_dict()}
-
-
-def problem_modal(message: str) -> dict[str, Any]:
-    """What a refused Home click shows: `message` is mrkdwn, escaped already (`said`)."""
-    return View(type="modal", title="1:1s", close="OK", blocks=[section(f":warning: {message}")]).to_dict()
 
 
 def _top() -> list[Block]:

@@ -1,8 +1,8 @@
 """The Home tab: app_home_opened, and the Home tab's buttons (issue 12, part 1).
 
-A click in the Home tab has no response_url, so a refusal is told in a small modal opened with the
-click's trigger id (after the ack, like every modal); what a click changed shows when the Home tab is
-published again (the outbox's session hook queues it: bot/store/home.py).
+A click in the Home tab has no response_url, so a refusal is told in a small modal (bot/slack/rim.py
+on_click); what a click changed shows when the Home tab is published again (the outbox's session hook
+queues it: bot/store/home.py).
 """
 
 from __future__ import annotations
@@ -11,23 +11,18 @@ from collections.abc import Callable
 from datetime import date, time
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.domain.errors import DomainError, InvalidField
 from bot.services import home
 from bot.services.pairs import Actor
 from bot.slack import ids
 from bot.slack.blocks.agenda_modal import agenda_modal
-from bot.slack.blocks.clicks import click_problem
-from bot.slack.blocks.home import problem_modal
 from bot.slack.blocks.modals import add_topic_modal
 from bot.slack.blocks.reschedule_modal import DAY, TIME, reschedule_modal
 from bot.slack.deps import Deps
-from bot.slack.ids import Button
-from bot.slack.payloads import actor_of, parse_id
-from bot.slack.rim import BAD_VALUE, ClickAnswer, OnClick, OpenModal, on_submit, open_modal
-from bot.slack.text import said
+from bot.slack.payloads import parse_id
+from bot.slack.rim import ClickAnswer, OpenModal, on_click, on_submit
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -43,38 +38,11 @@ def register(app: App, deps: Deps) -> None:
         # Kicked even when the opening joined a row already waiting (paced): the person is looking now.
         deps.outbox.kick()
 
-    _on_home_click(app, deps, ids.HOME_ADD_TOPIC, _open_add_topic)
-    _on_home_click(app, deps, ids.AGENDA_OPEN, _open_agenda)
-    _on_home_click(app, deps, ids.HOME_SKIP_NEXT, _skip_next)
-    _on_home_click(app, deps, ids.HOME_RESCHEDULE_NEXT, _open_reschedule)
+    on_click(app, deps, ids.HOME_ADD_TOPIC, _open_add_topic)
+    on_click(app, deps, ids.AGENDA_OPEN, _open_agenda)
+    on_click(app, deps, ids.HOME_SKIP_NEXT, _skip_next)
+    on_click(app, deps, ids.HOME_RESCHEDULE_NEXT, _open_reschedule)
     on_submit(app, deps, ids.RESCHEDULE_MODAL, DAY, _reschedule)
-
-
-def _on_home_click(app: App, deps: Deps, button: Button[T], handle: OnClick[T]) -> None:
-    """`rim.on_click` for a Home tab button: a refusal goes where the person can see it, which in the Home
-    tab (no response_url) is a small modal; a click crafted in a message is answered there, privately."""
-
-    @app.action(button.action_id)
-    def listener(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        value = button.decode(action.get("value"))
-        try:
-            if value is None:
-                raise DomainError(BAD_VALUE)
-            answer = handle(deps, actor_of(body), value)
-        except DomainError as error:
-            answer = click_problem(said(error)) if body.get("response_url") else problem(said(error))
-        who = f"{button.action_id} by {body['user']['id']}"
-        if isinstance(answer, OpenModal):
-            deps.later.run(lambda: open_modal(client, body, respond, answer), who)
-        elif answer is not None and body.get("response_url"):
-            deps.later.run(lambda: respond(answer), who)
-
-
-def problem(message: str) -> OpenModal:
-    return OpenModal(problem_modal(message))
 
 
 def _open_add_topic(deps: Deps, actor: Actor, pair_id: int) -> ClickAnswer:
