@@ -23,28 +23,24 @@ BUSY_READ_SECONDS = 60  # each run reads the calendars due (none is read more of
 
 
 def schedule_ticks(scheduler: BaseScheduler, tick: Callable[[], object], clock: Clock) -> None:
-    """One interval job; coalesced and single-instance so a slow tick never overlaps or piles up."""
-    scheduler.add_job(
-        _guarded(tick),
-        IntervalTrigger(seconds=TICK_SECONDS, timezone=UTC),
-        id="tick",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=TICK_SECONDS,
-        next_run_time=clock(),
-        replace_existing=True,
-    )
+    _every(scheduler, TICK_SECONDS, "tick", _guarded(tick), clock)
 
 
 def schedule_busy_reads(scheduler: BaseScheduler, read: Callable[[], object], clock: Clock) -> None:
     """People's own calendars are read by a job of their own: a slow calendar server never delays a tick."""
+    _every(scheduler, BUSY_READ_SECONDS, "busy-calendars", _guarded(read, "reading busy calendars"), clock)
+
+
+def _every(scheduler: BaseScheduler, seconds: int, name: str, job: Callable[[], None], clock: Clock) -> None:
+    """One interval job, first run now; coalesced and single-instance so a slow run never overlaps or
+    piles up."""
     scheduler.add_job(
-        _guarded(read, "reading busy calendars"),
-        IntervalTrigger(seconds=BUSY_READ_SECONDS, timezone=UTC),
-        id="busy-calendars",
+        job,
+        IntervalTrigger(seconds=seconds, timezone=UTC),
+        id=name,
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=BUSY_READ_SECONDS,
+        misfire_grace_time=seconds,
         next_run_time=clock(),
         replace_existing=True,
     )
