@@ -11,8 +11,11 @@ from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
 from bot.domain.cadence import Cadence, to_local
 from bot.domain.meetings import MeetingStatus
 from bot.domain.questions import question_by_key
+from bot.domain.templates import TopicKind
 from bot.services import away
+from bot.services.last_time import LastTime, StatusNudge, last_time_of, status_nudge
 from bot.services.pairs import Actor, resolve_pair
+from bot.services.pulse import PulseView, pulse_view
 from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
 from bot.store import meetings as meeting_store
@@ -28,6 +31,8 @@ class TopicLine:
     text: str
     author_user_id: str
     link: str | None = None  # the Slack message it was made from ("Add to 1:1 agenda")
+    kind: TopicKind = TopicKind.PLAIN  # its template (bot/domain/templates.py)
+    held_back: bool = False  # a concern only its author sees until the meeting starts
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,12 @@ class AgendaView:
     my_notes: list[str] = field(default_factory=list)  # the viewer's own private notes, newest first
     # The first prompt after time away: the meetings just before this one that didn't happen (someone away).
     while_away: list[tuple[datetime, MeetingStatus]] = field(default_factory=list)
+    # Coaching depth (issue 14): the question's key ("Not useful" retires it), the pair's pulse, what the
+    # previous meeting agreed, and a nudge when the report's agenda is only status updates.
+    question_key: str | None = None
+    pulse: PulseView | None = None
+    last_time: LastTime | None = None
+    status_nudge: StatusNudge | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,10 @@ def build_agenda(
         ],
         question=question.text if question else None,
         while_away=_while_away(session, meeting),
+        question_key=question.key if question else None,
+        pulse=pulse_view(session, pair, viewer, meeting, now),
+        last_time=last_time_of(session, pair, viewer, meeting, now),
+        status_nudge=status_nudge(session, pair, viewer, meeting),
     )
 
 
@@ -182,4 +197,4 @@ def _report_id(pair: Pair) -> int | None:
 
 
 def _line(topic: Topic, by_id: dict[int, str]) -> TopicLine:
-    return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link)
+    return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link, topic.kind, topic.held_back)

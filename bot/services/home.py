@@ -15,6 +15,7 @@ from bot.services import series as series_service
 from bot.services.agenda import ActionLine, AgendaView, build_agenda
 from bot.services.pairs import Actor
 from bot.services.people import FALLBACK_TIMEZONE
+from bot.services.pulse import PulseView
 from bot.services.series import MeetingChange
 from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
@@ -59,6 +60,7 @@ class HomePair:
     skipped: int = 0
     missed: int = 0
     to_summarise: int | None = None  # the meeting "Write the summary" is for
+    pulse: PulseView | None = None  # the pair's pulse trend (issue 14)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,7 @@ def _pair_line(
         skipped=health[MeetingStatus.SKIPPED],
         missed=health[MeetingStatus.MISSED],
         to_summarise=home_store.meeting_to_summarise(session, pair.id, now),
+        pulse=agenda.pulse,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from slack_sdk.models.blocks import ButtonElement
 
+from bot.domain.pulse import SCALE, Feeling
 from bot.slack.payloads import parse_id
 
 T = TypeVar("T")
@@ -38,6 +39,19 @@ def _two_ids(action_id: str) -> Button[tuple[int, int]]:
         return None if a is None or b is None else (a, b)
 
     return Button(action_id, lambda pair: f"{pair[0]}:{pair[1]}", decode)
+
+
+def _pulse_tap() -> Button[tuple[int, Feeling, int]]:
+    def decode(value: Any) -> tuple[int, Feeling, int] | None:
+        parts = str(value or "").split(":")
+        if len(parts) != 3 or parts[1] not in Feeling.__members__.values():
+            return None
+        meeting_id, score = parse_id(parts[0]), parse_id(parts[2])
+        if meeting_id is None or score not in SCALE:
+            return None
+        return meeting_id, Feeling(parts[1]), score
+
+    return Button("pulse_tap", lambda tap: f"{tap[0]}:{tap[1].value}:{tap[2]}", decode)
 
 
 COMMAND = "/1on1"  # the slash command, as the manifest declares it
@@ -67,6 +81,12 @@ SUMMARY_ADD_ACTION = _one_id("summary_add_action")  # meeting id: one more actio
 # The notice that someone is away for a meeting (issue 13).
 AWAY_RESCHEDULE = _one_id("away_reschedule")  # meeting id: offer new times for it
 AWAY_SKIP = _one_id("away_skip")  # meeting id: record it as skipped
+# Coaching depth (issue 14).
+PULSE_TAP = _pulse_tap()  # (meeting id, feeling, score): one tap of the pre-meeting pulse
+QUESTION_NOT_USEFUL = _one_id("question_not_useful")  # meeting id: retire its question for the pair
+TOPIC_SHARE = _one_id("topic_share")  # topic id: its author shares a held-back concern before the meeting
+HISTORY_OPEN = _one_id("history_open")  # pair id: the pair's history in a modal
+HISTORY_PAGE = _two_ids("history_page")  # (pair id, page): another page of it (the words are in metadata)
 
 # Shortcuts, as the manifest declares them.
 SCHEDULE_SHORTCUT = "schedule_1on1"  # global: "Schedule a 1:1"
@@ -76,6 +96,8 @@ ADD_TO_AGENDA_SHORTCUT = "add_to_1on1_agenda"  # on a message: "Add to 1:1 agend
 ADD_TOPIC_MODAL = "add_topic_modal"
 TOPIC_BLOCK = "topic"
 TOPIC_INPUT = "topic_text"
+TOPIC_KIND_BLOCK = "topic_kind"  # its template (a static select; action id "value")
+TOPIC_SHARE_BLOCK = "topic_share_early"  # a concern: share it before the meeting (a checkbox)
 
 SUMMARY_MODAL = "summary_modal"
 KEY_POINTS = "key_points"
@@ -90,6 +112,12 @@ CALENDAR_MODAL = "calendar_modal"  # the feed's address; submitting it makes a n
 RESCHEDULE_MODAL = "reschedule_modal"  # private_metadata: the pair id
 AGENDA_MODAL = "agenda_modal"  # read only (no submit)
 MESSAGE_TOPIC_MODAL = "message_topic_modal"  # private_metadata: JSON of the message's channel and ts
+HISTORY_MODAL = "history_modal"  # private_metadata: JSON of the pair id, the words searched and the page
+
+
+def outcome_block(topic_id: int, step: str) -> str:
+    """The block id of a templated topic's step (e.g. GROW's "will") in the summary modal."""
+    return f"outcome_{topic_id}_{step}"
 
 
 def action_block(index: int, part: str) -> str:

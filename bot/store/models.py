@@ -25,6 +25,7 @@ from bot.domain.agenda import TopicStatus, Visibility
 from bot.domain.cadence import Cadence
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import DeliveryStatus
+from bot.domain.templates import TopicKind
 from bot.store.base import Base
 
 
@@ -78,6 +79,10 @@ class Person(Base):
     status_away_until: Mapped[datetime | None]
     # Their name as Slack shows it (users.info, user_change): what a calendar feed calls them.
     display_name: Mapped[str | None] = mapped_column(String(80))
+    # The pulse check-in in their prompts (issue 14): offered in 1:1s they don't lead unless they turn it
+    # off, and in 1:1s they lead only if they turn it on.
+    pulse_as_report: Mapped[bool] = mapped_column(default=True, server_default=true())
+    pulse_as_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
@@ -207,6 +212,12 @@ class Topic(Base):
     source: Mapped[str | None] = mapped_column(String(100), unique=True)
     # A topic made from a Slack message ("Add to 1:1 agenda"): the message's permalink.
     link: Mapped[str | None] = mapped_column(String(500))
+    # Its template (issue 14): a plain line, or a GROW, career, feedback or concern conversation.
+    kind: Mapped[TopicKind] = mapped_column(
+        _enum(TopicKind, "topic_kind"), default=TopicKind.PLAIN, server_default=TopicKind.PLAIN.value
+    )
+    # Shown to its author alone until its meeting starts (a performance concern not yet shared).
+    held_back: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
@@ -353,3 +364,47 @@ class BusyInterval(Base):
     ends_at: Mapped[datetime]
     # An all-day event marked out of office (or free-busy OOF): a meeting on it counts as time away.
     out_of_office: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class PulseCheck(Base):
+    """One person's pulse before one meeting: each feeling on SCALE, None until tapped. The pair's alone."""
+
+    __tablename__ = "pulse_check"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    happy: Mapped[int | None]
+    challenged: Mapped[int | None]
+    stressed: Mapped[int | None]
+    engaged: Mapped[int | None]
+    updated_at: Mapped[datetime]
+
+
+class TemplateOutcome(Base):
+    """What the two recorded for one step of a templated topic (e.g. GROW's "will") in a summary."""
+
+    __tablename__ = "template_outcome"
+    __table_args__ = (UniqueConstraint("summary_id", "topic_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(ForeignKey("summary.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class QuestionRetired(Base):
+    """A question of the bank one of the pair found not useful: never suggested to that pair again."""
+
+    __tablename__ = "question_retired"
+    __table_args__ = (UniqueConstraint("pair_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(64))
+    retired_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    retired_at: Mapped[datetime]

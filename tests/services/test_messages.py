@@ -263,6 +263,7 @@ def test_a_prompt_shows_the_agenda_as_its_recipient_sees_it_with_the_meetings_qu
             ActionLine(today, "Send notes", BOB, date(2026, 11, 30), False),
         ],
         question=question.text,
+        question_key=question.key,
     )
     set_zone(sessions, weekly.alice_id, None)
     to_alice = load(sessions, load_prompt, MessageKind.PROMPT, NOW, to=weekly.alice_id)

@@ -170,7 +170,7 @@ def test_each_1on1_soonest_first_with_its_next_meeting_topics_and_buttons(
         bob_pair, carol_pair = pair_id(session, ALICE, BOB), pair_id(session, ALICE, CAROL)
         bob_series = session.scalar(select(Meeting.series_id).where(Meeting.pair_id == bob_pair))
     buttons = [(a, v) for a, v, _ in home_buttons(view)]
-    assert buttons[:9] == [
+    assert buttons[:10] == [
         ("schedule_open", ""),
         ("settings_open", ""),
         ("calendar_open", ""),
@@ -179,6 +179,7 @@ def test_each_1on1_soonest_first_with_its_next_meeting_topics_and_buttons(
         ("home_skip_next", str(bob_pair)),
         ("home_reschedule_next", str(bob_pair)),
         ("series_edit", str(bob_series)),
+        ("history_open", str(bob_pair)),
         ("home_add_topic", str(carol_pair)),
     ]
     assert "summary_open" not in dict(buttons)  # nothing has ended yet

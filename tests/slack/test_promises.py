@@ -430,6 +430,7 @@ def test_every_subcommands_reply_is_visible_only_to_the_person_who_typed_it(
         "calendar",  # feeds are off here (no PUBLIC_URL): says so, to Alice alone
         "away 2026-12-07",
         "back",
+        "history",
     ]
     assert {c.split()[0] for c in commands if c} == {row.name for row in SUBCOMMANDS}  # every one of them
     for command in commands:

@@ -6,21 +6,23 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.services.agenda import ActionLine, AgendaView, TopicLine
 from bot.slack import ids
-from bot.slack.blocks.common import Message, bullets, context, section, to_dicts
+from bot.slack.blocks import last_time, pulse, questions, templates
+from bot.slack.blocks.common import Message, bullets, section, to_dicts
 from bot.slack.dates import slack_date, slack_day
-from bot.slack.text import escape, link_target, mention
+from bot.slack.text import escape, mention
 
 
 def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
-    blocks: list[Block] = [section(_topics(view))]
+    blocks: list[Block] = [*last_time.last_time_blocks(view), section(_topics(view))]
     if view.carried_over:
         blocks.append(
             section(bullets("*Carried over from last time*", [_topic(t) for t in view.carried_over]))
         )
     if view.actions:
         blocks.append(section(bullets("*Open action items*", [action_line(a) for a in view.actions])))
-    if view.question:
-        blocks.append(context(f":thought_balloon: *Something to think about:* _{escape(view.question)}_"))
+    blocks.extend(pulse.trend_blocks(view))
+    blocks.extend(last_time.nudge_blocks(view))
+    blocks.extend(questions.question_blocks(view))
     if with_button and view.meeting_id is not None:
         blocks.append(ActionsBlock(elements=[ids.ADD_TOPIC.element("Add a topic", view.meeting_id)]))
     return blocks
@@ -57,6 +59,7 @@ def prompt_blocks(view: AgendaView) -> list[Block]:
             "Reply in this thread (each message becomes a topic) or use *Add a topic*."
         ),
         *while_away_blocks(view),
+        *pulse.check_in_blocks(view),
         DividerBlock(),
         *agenda_blocks(view),
     ]
@@ -94,8 +97,7 @@ def _topics(view: AgendaView) -> str:
 
 
 def _topic(topic: TopicLine) -> str:
-    line = f"{escape(topic.text)} — {mention(topic.author_user_id)}"
-    return line + (f" (<{link_target(topic.link)}|message>)" if topic.link else "")
+    return templates.topic_text(topic)
 
 
 def action_line(action: ActionLine) -> str:

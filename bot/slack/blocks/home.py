@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from bot.services.agenda import ActionLine
 from bot.services.home import HomePair, HomeView
 from bot.slack import ids
+from bot.slack.blocks import pulse
 from bot.slack.blocks.agenda import action_line
 from bot.slack.blocks.common import Message, bullets, context, section
 from bot.slack.dates import slack_date, weekly_slot
@@ -70,6 +71,7 @@ def _pair_blocks(pair: HomePair, timezone: str) -> list[Block]:
     if pair.my_actions or pair.their_actions:
         blocks.append(section(_actions(pair)))
     blocks.append(context(_history(pair, timezone)))
+    blocks.extend(pulse.home_blocks(pair.pulse))
     blocks.append(_buttons(*_pair_buttons(pair, timezone)))
     blocks.append(DividerBlock())
     return blocks
@@ -138,6 +140,7 @@ def _pair_buttons(pair: HomePair, timezone: str) -> list[ButtonElement]:
         buttons.append(ids.HOME_RESCHEDULE_NEXT.element("Reschedule next", pair.pair_id))
     if pair.series is not None:
         buttons.append(ids.SERIES_EDIT.element("Edit", pair.series.series_id))
+    buttons.append(ids.HISTORY_OPEN.element("History", pair.pair_id))
     return buttons
 
 

@@ -20,6 +20,7 @@ from bot.slack.subcommands import (
     calendar,
     cancel,
     done,
+    history,
     listing,
     note,
     reschedule,
@@ -56,6 +57,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     calendar.ROW,
     away.AWAY,
     away.BACK,
+    history.ROW,
     whoami.ROW,
 )
 _BY_NAME = {r.name: r for r in SUBCOMMANDS}

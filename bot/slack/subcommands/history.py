@@ -1,0 +1,43 @@
+"""`/1on1 history [@person] [words…]`: the pair's past meetings, newest first, or those the words find."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.services.pairs import Actor
+from bot.slack.blocks import replies
+from bot.slack.deps import Deps
+from bot.slack.subcommands import grammar as g
+from bot.slack.text import from_slack
+
+NAME = "history"
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    person: str | None
+    words: str  # "" lists the history; anything else searches it
+
+
+def parse_history(sub: str) -> Callable[[list[str], str], HistoryQuery]:
+    def parse(args: list[str], raw: str) -> HistoryQuery:
+        person, _ = g.take_person(args, sub, required=False)
+        parts = raw.strip().split(None, 1 + (person is not None))
+        words = from_slack(parts[-1]).strip() if len(parts) > 1 + (person is not None) else ""
+        return HistoryQuery(person, words)
+
+    return parse
+
+
+def handle(deps: Deps, actor: Actor, parsed: HistoryQuery) -> replies.Reply:
+    return replies.problem_reply("History is being built (issue 14, part 4).")
+
+
+ROW = g.Subcommand(
+    NAME,
+    "history [@person] [words…]",
+    "your past 1:1s with that person, newest first; with words, the meetings that mention them",
+    parse_history(NAME),
+    handle,
+)
