@@ -106,7 +106,24 @@ def _block(raw: Any, pointer: str) -> tuple[Block | None, list[str]]:
         return None, [_parse_message(exc, pointer)]
     if block is None:  # GUESS: Slack's wording for a type it does not know
         return None, [f"[ERROR] unsupported block type: {raw['type']} [json-pointer:{pointer}/type]"]
-    return block, _object_errors(block, raw, pointer)
+    return block, _object_errors(block, raw, pointer) + _repeated_action_ids(raw, pointer)
+
+
+def _repeated_action_ids(raw: dict[str, Any], pointer: str) -> list[str]:
+    """Block Kit: an element's action_id "should be unique among all other action_ids in the containing
+    block"; Slack refuses a block that repeats one (GUESS: its wording)."""
+    seen: set[str] = set()
+    problems = []
+    elements = raw.get("elements")
+    for j, element in enumerate(elements if isinstance(elements, list) else []):
+        action_id = element.get("action_id") if isinstance(element, dict) else None
+        if isinstance(action_id, str):
+            if action_id in seen:
+                problems.append(
+                    f"[ERROR] action_id must be unique in a block [json-pointer:{pointer}/elements/{j}]"
+                )
+            seen.add(action_id)
+    return problems
 
 
 def _object_errors(obj: JsonObject, raw: Any, pointer: str, skip: frozenset[str] = frozenset()) -> list[str]:

@@ -502,6 +502,10 @@ INVALID_BLOCKS = {
         [{"type": "actions", "elements": [_button(action_id=f"b{i}") for i in range(26)]}],
         "[ERROR] no more than 25 items allowed [json-pointer:/blocks/0/elements]",
     ),
+    "two buttons of one block with one action_id": (
+        [{"type": "actions", "elements": [_button(action_id="tap"), _button(action_id="tap")]}],
+        "[ERROR] action_id must be unique in a block [json-pointer:/blocks/0/elements/1]",
+    ),
     "unknown block type": (
         [{"type": "sektion", "text": {"type": "mrkdwn", "text": "x"}}],
         "[ERROR] unsupported block type: sektion [json-pointer:/blocks/0/type]",
