@@ -1,6 +1,6 @@
-"""A person's own settings: working days and hours, how long before a 1:1 they are asked for topics, and
-whether they get the question suggestion. Defaults, the rules a choice must keep, and whether an instant
-falls inside someone's working hours.
+"""A person's own settings: working days and hours, how long before a 1:1 they are asked for topics,
+whether they get the question suggestion and the pulse check-in. Defaults, the rules a choice must keep,
+and whether an instant falls inside someone's working hours.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Field(StrEnum):
     AWAY_FROM = "settings_away_from"
     AWAY_TO = "settings_away_to"
     BUSY_URL = "settings_busy_url"  # the secret iCal address of their own calendar
+    PULSE = "settings_pulse"  # the pulse check-in: in 1:1s they don't lead, in 1:1s they lead
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ class PersonalSettings:
     hours: WorkingHours = DEFAULT_HOURS
     lead_minutes: int | None = None  # None: each 1:1's own lead time
     question_suggestions: bool = True
+    # The pulse check-in (bot/domain/pulse.py): offered in 1:1s they don't lead unless turned off, and in
+    # 1:1s they lead only once turned on.
+    pulse_as_report: bool = True
+    pulse_as_manager: bool = False
 
 
 def days_from_digits(digits: str | None) -> frozenset[int]:
@@ -86,17 +91,28 @@ def settings_of(
     end: time | None,
     lead_minutes: int | None,
     question_suggestions: bool | None,
+    pulse_as_report: bool | None = None,
+    pulse_as_manager: bool | None = None,
 ) -> PersonalSettings:
     """Stored values (None where never set) with the defaults filled in."""
     return PersonalSettings(
         WorkingHours(days_from_digits(days), start or DEFAULT_START, end or DEFAULT_END),
         lead_minutes,
         True if question_suggestions is None else question_suggestions,
+        True if pulse_as_report is None else pulse_as_report,
+        False if pulse_as_manager is None else pulse_as_manager,
     )
 
 
 def validated(
-    days: frozenset[int], start: time | None, end: time | None, lead_minutes: int | None, questions: bool
+    days: frozenset[int],
+    start: time | None,
+    end: time | None,
+    lead_minutes: int | None,
+    questions: bool,
+    *,
+    pulse_as_report: bool = True,
+    pulse_as_manager: bool = False,
 ) -> PersonalSettings:
     """The settings as chosen, or an InvalidField naming the first field that breaks a rule."""
     if not days:
@@ -121,7 +137,9 @@ def validated(
         )
     if lead_minutes is not None and not MIN_LEAD <= lead_minutes <= MAX_LEAD:
         raise InvalidField(Field.LEAD, "Pick one of the choices for when you are asked for topics.")
-    return PersonalSettings(WorkingHours(days, start, end), lead_minutes, questions)
+    return PersonalSettings(
+        WorkingHours(days, start, end), lead_minutes, questions, pulse_as_report, pulse_as_manager
+    )
 
 
 def own_prompt_time(starts_at: datetime, series_lead: timedelta, own_lead_minutes: int | None) -> datetime:

@@ -6,7 +6,7 @@ effect from the next prompt, and a prompt already queued stays as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
@@ -43,6 +43,10 @@ class SettingsInput:
     away_to: date | None = None
     busy_url: str | None = None
     has_calendar_fields: bool = False  # False: a form from before these fields: they are left as they are
+    # Issue 14, the pulse check-in: in 1:1s they don't lead, in 1:1s they lead. None: a form from before
+    # the field, which leaves both as they are.
+    pulse_as_report: bool | None = None
+    pulse_as_manager: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,15 @@ def save_settings(
     sessions: SessionFactory, now: datetime, actor: Actor, form: SettingsInput, *, allow_private: bool = False
 ) -> SettingsForm:
     """Store the person's choice (nothing on a refusal) and return it as the form now shows it."""
-    chosen = validated(form.days, form.start, form.end, form.lead_minutes, form.question_suggestions)
+    chosen = validated(
+        form.days,
+        form.start,
+        form.end,
+        form.lead_minutes,
+        form.question_suggestions,
+        pulse_as_report=form.pulse_as_report is not False,
+        pulse_as_manager=form.pulse_as_manager is True,
+    )
     if form.has_calendar_fields:
         place = _holiday_place(form.holidays)
         with sessions() as session:
@@ -79,6 +91,8 @@ def save_settings(
         team = people.workspace(session, actor.team_id, now)
         me = people.person(session, team.id, actor.user_id, now)
         lead_changed = me.prompt_lead_minutes != chosen.lead_minutes
+        if form.pulse_as_report is None or form.pulse_as_manager is None:
+            chosen = replace(chosen, pulse_as_report=me.pulse_as_report, pulse_as_manager=me.pulse_as_manager)
         store.store(me, chosen)
         if form.has_calendar_fields:
             me.holiday_country, me.holiday_region = place

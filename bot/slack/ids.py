@@ -83,6 +83,10 @@ AWAY_RESCHEDULE = _one_id("away_reschedule")  # meeting id: offer new times for 
 AWAY_SKIP = _one_id("away_skip")  # meeting id: record it as skipped
 # Coaching depth (issue 14).
 PULSE_TAP = _pulse_tap()  # (meeting id, feeling, score): one tap of the pre-meeting pulse
+# Slack refuses an actions block whose buttons share an action id: each score of a feeling's row has its own.
+PULSE_TAPS = tuple(
+    Button(f"{PULSE_TAP.action_id}_{score}", PULSE_TAP.encode, PULSE_TAP.decode) for score in SCALE
+)
 QUESTION_NOT_USEFUL = _one_id("question_not_useful")  # meeting id: retire its question for the pair
 TOPIC_SHARE = _one_id("topic_share")  # topic id: its author shares a held-back concern before the meeting
 HISTORY_OPEN = _one_id("history_open")  # pair id: the pair's history in a modal

@@ -28,9 +28,20 @@ from sqlalchemy.orm.attributes import get_history, instance_state
 
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import DeliveryStatus, MessageKind, outbox_key
+from bot.domain.pulse import Feeling
 from bot.store import outbox
 from bot.store.inserts import dialect_insert
-from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person, Series, Summary, Topic
+from bot.store.models import (
+    ActionItem,
+    Meeting,
+    OutboxMessage,
+    Pair,
+    Person,
+    PulseCheck,
+    Series,
+    Summary,
+    Topic,
+)
 
 # How many rows of one person may wait at once: one not yet claimed, the others being delivered by
 # senders that claimed them (the web's and the clock's). More in flight at once take a one-off key.
@@ -45,15 +56,25 @@ DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
 # always does). Not the clock's bookkeeping (prompt_queued_at, followup_queued_at, nudges, offered
 # slots, materialised_until), so its routine work over thousands of meetings publishes nothing.
 _WATCHED: dict[type[Any], frozenset[str]] = {
-    Topic: frozenset({"status", "meeting_id", "visibility", "text", "author_id"}),
+    Topic: frozenset({"status", "meeting_id", "visibility", "text", "author_id", "held_back", "kind"}),
     ActionItem: frozenset({"done_at", "text", "due_date", "owner_id"}),
     Summary: frozenset(),
     Meeting: frozenset({"status", "starts_at"}),
     Series: frozenset({"active", "cadence", "weekday", "local_time", "duration_minutes", "timezone"}),
     Pair: frozenset({"manager_id"}),
     Person: frozenset(
-        {"timezone", "work_days", "work_start", "work_end", "prompt_lead_minutes", "question_suggestions"}
+        {
+            "timezone",
+            "work_days",
+            "work_start",
+            "work_end",
+            "prompt_lead_minutes",
+            "question_suggestions",
+            "pulse_as_report",
+            "pulse_as_manager",
+        }
     ),
+    PulseCheck: frozenset(feeling.value for feeling in Feeling),  # a tap: the trend both Home tabs show
 }
 _CHANGES = "home_changes"  # the session.info key of what this transaction changed so far
 

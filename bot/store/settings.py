@@ -23,6 +23,8 @@ def settings_of_person(person: Person | None) -> PersonalSettings:
         person.work_end,
         person.prompt_lead_minutes,
         person.question_suggestions,
+        person.pulse_as_report,
+        person.pulse_as_manager,
     )
 
 
@@ -36,6 +38,8 @@ def store(person: Person, chosen: PersonalSettings) -> None:
     person.work_end = chosen.hours.end
     person.prompt_lead_minutes = chosen.lead_minutes
     person.question_suggestions = chosen.question_suggestions
+    person.pulse_as_report = chosen.pulse_as_report
+    person.pulse_as_manager = chosen.pulse_as_manager
 
 
 def unprompted_meetings(session: Session, series_ids: Sequence[int], now: datetime) -> list[Meeting]:

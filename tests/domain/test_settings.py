@@ -145,3 +145,12 @@ def test_each_person_is_asked_at_their_own_lead_else_the_1on1s() -> None:
     assert own_prompt_time(starts, day, None) == starts - day
     assert own_prompt_time(starts, day, 3 * 24 * 60) == starts - timedelta(days=3)
     assert own_prompt_time(starts, day, 120) == starts - timedelta(hours=2)  # shorter than the 1:1's: later
+
+
+def test_the_pulse_check_in_is_on_in_1on1s_one_doesnt_lead_and_off_in_those_one_leads_until_chosen() -> None:
+    assert (PersonalSettings().pulse_as_report, PersonalSettings().pulse_as_manager) == (True, False)
+    assert settings_of(None, None, None, None, None) == PersonalSettings()
+    chosen = settings_of(None, None, None, None, None, pulse_as_report=False, pulse_as_manager=True)
+    assert (chosen.pulse_as_report, chosen.pulse_as_manager) == (False, True)
+    kept = validated(WEEKDAYS, time(9), time(17), None, True, pulse_as_report=False, pulse_as_manager=True)
+    assert (kept.pulse_as_report, kept.pulse_as_manager) == (False, True)

@@ -26,6 +26,7 @@ from tests.reliability_report import record
 from tests.slack.helpers import (
     NEW_TOPIC,
     answer_in_thread,
+    buttons,
     opened_form,
     reply_text,
     snapshot,
@@ -138,7 +139,7 @@ def test_a_form_stays_open_with_the_reason_and_a_second_save_stores_it_once(
 ) -> None:
     tick(sessions, settings, clock())
     prompt = wait_for_post(emulator, BOB, "add your topics")
-    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    button = buttons(prompt)["agenda_add_topic"]
     dm = emulator.dm_channel_for(BOB)
     stored = [m for m in emulator.messages(dm or "") if "Your 1:1" in m["text"]][-1]
     form = opened_form(emulator, lambda: slack.action(BOB, [button], channel_id=dm, message=stored))

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from bot.domain.cadence import Cadence
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
+from bot.domain.pulse import Feeling
 from bot.domain.questions import question_by_key
 from bot.domain.slots import Attendee, describe
 from bot.services import actions, series, summaries, topics
@@ -22,6 +23,7 @@ from bot.services.messages import after_meeting, notices
 from bot.services.messages.prompt import load_prompt
 from bot.services.messages.summary import SummaryAction, SummaryPart, SummaryView, load_summary
 from bot.services.prompts import queue_due_prompts
+from bot.services.pulse import CheckIn, PulseView
 from bot.services.rebooking import book_slot
 from bot.services.topics import DirectMessage
 from bot.store.db import SessionFactory
@@ -264,6 +266,8 @@ def test_a_prompt_shows_the_agenda_as_its_recipient_sees_it_with_the_meetings_qu
         ],
         question=question.text,
         question_key=question.key,
+        # Bob is the report: his check-in is offered, untapped, and there is no trend yet.
+        pulse=PulseView(CheckIn(weekly.meeting_ids[0], dict.fromkeys(Feeling)), 0, ()),
     )
     set_zone(sessions, weekly.alice_id, None)
     to_alice = load(sessions, load_prompt, MessageKind.PROMPT, NOW, to=weekly.alice_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -258,3 +259,23 @@ def test_a_message_may_wait_in_the_outbox_until_its_time(sessions: SessionFactor
         keys = {row.id: row.key for row in session.scalars(select(OutboxMessage))}
     assert "k:now" in [keys[i] for i in due_now] and "k:later" not in [keys[i] for i in due_now]
     assert "k:later" in [keys[i] for i in due_later]
+
+
+# --- the pulse check-in (issue 14) -------------------------------------------------------------------
+
+
+def test_the_pulse_check_in_choice_is_stored_and_a_form_from_before_the_field_leaves_it(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    assert settings_form(sessions, AS_BOB).settings.pulse_as_report is True  # on as a report by default
+    assert settings_form(sessions, AS_ALICE).settings.pulse_as_manager is False  # off where one leads
+    chosen = replace(choice(), pulse_as_report=False, pulse_as_manager=True)
+    saved = save_settings(sessions, SET_UP, AS_ALICE, chosen)
+    assert (saved.settings.pulse_as_report, saved.settings.pulse_as_manager) == (False, True)
+    with sessions() as session:
+        alice = session.scalars(select(Person).where(Person.slack_user_id == ALICE)).one()
+        assert (alice.pulse_as_report, alice.pulse_as_manager) == (False, True)
+    # A modal opened before the field existed has no pulse value: what she chose stays as it is.
+    save_settings(sessions, SET_UP, AS_ALICE, choice(lead=2 * 60))
+    again = settings_form(sessions, AS_ALICE).settings
+    assert (again.lead_minutes, again.pulse_as_report, again.pulse_as_manager) == (2 * 60, False, True)

@@ -23,6 +23,7 @@ from tests.reliability_report import record
 from tests.slack.helpers import (
     NEW_TOPIC,
     answer_in_thread,
+    buttons,
     opened_form,
     posts_to,
     reply_text,
@@ -323,7 +324,7 @@ def test_add_a_topic_button_opens_a_modal_whose_submission_lands_on_that_meeting
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     tick(sessions, settings, clock())
     prompt = wait_for_post(emulator, BOB, PROMPT)
-    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    button = buttons(prompt)["agenda_add_topic"]
     form = bobs_add_topic_form(slack, emulator, button)
     assert form.view["title"]["text"] == "Add a topic"
 
@@ -360,7 +361,7 @@ def test_a_modal_for_someone_elses_meeting_is_refused(
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     tick(sessions, settings, clock())
     prompt = wait_for_post(emulator, BOB, PROMPT)
-    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    button = buttons(prompt)["agenda_add_topic"]
     form = bobs_add_topic_form(slack, emulator, button).fill(NEW_TOPIC, "Snooping")
     # Forged: Carol sends the form Bob opened, as a hand-crafted client could.
     refused = slack.submit(CAROL, form.view, form.state_values())

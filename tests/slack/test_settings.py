@@ -38,13 +38,15 @@ SECOND_START = FIRST_START + timedelta(weeks=1)
 PROMPT = "add your topics"  # in every pre-meeting prompt's text
 QUESTION = "Something to think about"  # the question suggestion in a prompt
 
-DAYS, STARTS, ENDS, LEAD, SUGGESTION = (
+DAYS, STARTS, ENDS, LEAD, SUGGESTION, PULSE = (
     "Working days",
     "Working day starts",
     "Working day ends",
     "Ask me for topics",
     "Question suggestion",
+    "Pulse check-in",
 )
+AS_REPORT = "Offer me the pulse check-in in 1:1s with my manager"  # on by default; "…in 1:1s I lead" off
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -72,6 +74,7 @@ def shown(form: ModalForm) -> dict[str, Any]:
         ENDS: form.field(ENDS).value,
         LEAD: form.field(LEAD).value["text"]["text"],
         SUGGESTION: bool(form.field(SUGGESTION).value),
+        PULSE: [option["text"]["text"] for option in form.field(PULSE).value],
     }
 
 
@@ -141,6 +144,7 @@ def test_the_command_opens_the_modal_with_the_defaults_and_the_persons_zone(
         ENDS: "17:00",
         LEAD: "Each 1:1's own setting (1 day before)",
         SUGGESTION: True,
+        PULSE: [AS_REPORT],
     }
     assert "America/New_York" in hints(form)
     assert [c for c in emulator.calls("chat.postMessage") if c.args.get("channel") == ALICE] == []
@@ -164,6 +168,7 @@ def test_the_home_tabs_button_opens_it_with_what_was_saved(
     text = text_of({"blocks": saved["view"]["blocks"]})
     assert "Saved" in text and "Tuesday to Thursday" in text and "12:00 to 20:00 (America/New_York)" in text
     assert "3 days before each 1:1" in text and "Question suggestion: off" in text
+    assert "Pulse check-in: in 1:1s with your manager" in text
     again = open_from_home(slack, emulator, ALICE)
     assert shown(again) == {
         DAYS: ["Tuesday", "Wednesday", "Thursday"],
@@ -171,6 +176,7 @@ def test_the_home_tabs_button_opens_it_with_what_was_saved(
         ENDS: "20:00",
         LEAD: "3 days before",
         SUGGESTION: False,
+        PULSE: [AS_REPORT],
     }
     alice = person(sessions, ALICE)
     stored = (alice.work_days, alice.work_start, alice.work_end)

@@ -1,5 +1,5 @@
-"""The Settings modal (working days and hours, when I am asked for topics, the question suggestion), and
-what it turns into once saved."""
+"""The Settings modal (working days and hours, when I am asked for topics, the question suggestion, the
+pulse check-in, public holidays, time away, a busy calendar), and what it turns into once saved."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.slack.ids import SETTINGS_MODAL
 VALUE = "value"  # each input's action id, as in the other modals
 OWN_LEAD = "series"  # the lead option "each 1:1's own setting"
 QUESTION_ON = "on"  # the question checkbox's one option
+PULSE_AS_REPORT, PULSE_AS_MANAGER = "report", "manager"  # the pulse checkboxes' options
 TITLE = "Settings"
 
 
@@ -76,6 +77,7 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
                 initial_options=[question] if current.question_suggestions else None,
             ),
         ),
+        _pulse_block(current),
         InputBlock(
             block_id=Field.HOLIDAYS,
             label="Public holidays",
@@ -134,6 +136,7 @@ def settings_saved(form: SettingsForm) -> dict[str, Any]:
         f"Working hours: {current.hours.start:%H:%M} to {current.hours.end:%H:%M} ({zone})",
         f"Asked for topics: {_lead_choice(current, form)}",
         f"Question suggestion: {'on' if current.question_suggestions else 'off'}",
+        f"Pulse check-in: {_pulse_words(current)}",
         f"Public holidays: {form.holiday_place or 'none'}",
         f"Time away: {_stretch_words(form.away)}",
         f"Busy calendar: {'set' if form.busy_url else 'none'}",
@@ -148,6 +151,34 @@ def settings_saved(form: SettingsForm) -> dict[str, Any]:
             context("Change them any time from the Home tab or with `/1on1 settings`."),
         ],
     ).to_dict()
+
+
+def _pulse_block(current: PersonalSettings) -> InputBlock:
+    options = [
+        Option(value=PULSE_AS_REPORT, text="Offer me the pulse check-in in 1:1s with my manager"),
+        Option(value=PULSE_AS_MANAGER, text="…in 1:1s I lead"),
+    ]
+    chosen = [current.pulse_as_report, current.pulse_as_manager]
+    return InputBlock(
+        block_id=Field.PULSE,
+        label="Pulse check-in",
+        optional=True,
+        hint="A one-tap check-in before each 1:1 on how happy, challenged, stressed and engaged you feel. "
+        "Only you and the other person of that 1:1 see it, as a trend.",
+        element=CheckboxesElement(
+            action_id=VALUE,
+            options=options,
+            initial_options=[option for option, on in zip(options, chosen, strict=True) if on] or None,
+        ),
+    )
+
+
+def _pulse_words(current: PersonalSettings) -> str:
+    places = [
+        *(["in 1:1s with your manager"] if current.pulse_as_report else []),
+        *(["in 1:1s you lead"] if current.pulse_as_manager else []),
+    ]
+    return " and ".join(places) if places else "off"
 
 
 def _day(stretch: Any, end: int) -> str | None:

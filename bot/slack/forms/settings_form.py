@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.errors import InvalidField
 from bot.domain.settings import Field
 from bot.services.settings import SettingsInput
-from bot.slack.blocks.settings_modal import OWN_LEAD, QUESTION_ON, VALUE
+from bot.slack.blocks.settings_modal import OWN_LEAD, PULSE_AS_MANAGER, PULSE_AS_REPORT, QUESTION_ON, VALUE
 from bot.slack.forms.state import input_state
 from bot.slack.payloads import parse_id
 
@@ -25,6 +25,9 @@ def read_settings(view: dict[str, Any]) -> SettingsInput:
             raise InvalidField(Field.DAYS, "Pick working days from the list.")
         days.add(day)
     questions = _state(view, Field.QUESTION).get("selected_options") or []
+    values = (view.get("state") or {}).get("values") or {}
+    picked = _state(view, Field.PULSE).get("selected_options") or []
+    pulse = {str(option.get("value")) for option in picked if isinstance(option, dict)}
     return SettingsInput(
         days=frozenset(days),
         start=_time(view, Field.START),
@@ -36,7 +39,10 @@ def read_settings(view: dict[str, Any]) -> SettingsInput:
         away_to=_date(view, Field.AWAY_TO),
         busy_url=_text(view, Field.BUSY_URL),
         # A form opened before these fields existed leaves them as they are (no blank overwrites them).
-        has_calendar_fields=Field.HOLIDAYS in ((view.get("state") or {}).get("values") or {}),
+        has_calendar_fields=Field.HOLIDAYS in values,
+        # A form from before the pulse field leaves it as it is (None).
+        pulse_as_report=PULSE_AS_REPORT in pulse if Field.PULSE in values else None,
+        pulse_as_manager=PULSE_AS_MANAGER in pulse if Field.PULSE in values else None,
     )
 
 
