@@ -11,7 +11,7 @@ from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
 from bot.domain.cadence import Cadence, to_local
 from bot.domain.meetings import MeetingStatus
 from bot.domain.questions import question_by_key
-from bot.domain.templates import TopicKind
+from bot.domain.templates import TopicKind, shown_to_both
 from bot.services import away
 from bot.services.last_time import LastTime, StatusNudge, last_time_of, status_nudge
 from bot.services.pairs import Actor, resolve_pair
@@ -20,6 +20,7 @@ from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
 from bot.store import meetings as meeting_store
 from bot.store import people
+from bot.store import questions as questions_store
 from bot.store import series as series_store
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Note, Pair, Person, Topic
@@ -103,13 +104,17 @@ def build_agenda(
 ) -> AgendaView:
     report_id = _report_id(pair)
     by_id = {pair.member_a.id: pair.member_a.slack_user_id, pair.member_b.id: pair.member_b.slack_user_id}
-    topics = agenda_store.topics_for(session, pair.id, meeting, viewer.id)
+    topics = agenda_store.topics_for(session, pair.id, meeting, viewer.id, now)
+    # A held-back concern shows to both once the meeting has started: then it is held back no longer.
+    started = shown_to_both(meeting.starts_at if meeting else None, now)
     # The report's meeting: their topics lead (stable sort keeps each side in the order added).
     ordered = sorted(topics, key=lambda topic: topic.author_id != report_id)
     today = to_local(now, timezone).date()
     # The question suggestion is the pair's, but each person may turn it off for themselves (Settings).
     asked = meeting is not None and meeting.question_key and viewer.question_suggestions
     question = question_by_key(meeting.question_key) if asked and meeting and meeting.question_key else None
+    if question is not None and question.key in questions_store.retired_keys(session, pair.id):
+        question = None  # "Not useful" was said of it: not even this meeting's agenda shows it again
     return AgendaView(
         viewer_user_id=viewer.slack_user_id,
         other_user_id=pair.other(viewer.id).slack_user_id,
@@ -117,9 +122,10 @@ def build_agenda(
         meeting_id=meeting.id if meeting else None,
         starts_at=meeting.starts_at if meeting else None,
         timezone=timezone,
-        topics=[_line(topic, by_id) for topic in ordered],
+        topics=[_line(topic, by_id, started) for topic in ordered],
         carried_over=[
-            _line(t, by_id) for t in agenda_store.carried_over(session, pair.id, meeting, viewer.id)
+            _line(t, by_id, started)
+            for t in agenda_store.carried_over(session, pair.id, meeting, viewer.id, now)
         ],
         actions=[
             ActionLine(
@@ -196,5 +202,6 @@ def _report_id(pair: Pair) -> int | None:
     return pair.member_b_id if pair.manager_id == pair.member_a_id else pair.member_a_id
 
 
-def _line(topic: Topic, by_id: dict[int, str]) -> TopicLine:
-    return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link, topic.kind, topic.held_back)
+def _line(topic: Topic, by_id: dict[int, str], started: bool) -> TopicLine:
+    held_back = topic.held_back and not started
+    return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link, topic.kind, held_back)

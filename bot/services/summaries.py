@@ -11,6 +11,7 @@ from bot.domain.agenda import NOTE_MAX_CHARS, TOPIC_MAX_CHARS, clean_text, witho
 from bot.domain.errors import DomainError, InvalidField
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
+from bot.domain.templates import step_of
 from bot.services.agenda import TopicLine
 from bot.services.pairs import Actor, own_meeting
 from bot.services.summary_thread import reply_rows
@@ -37,6 +38,16 @@ class ActionInput:
 
 
 @dataclass(frozen=True)
+class OutcomeInput:
+    """What was written for one step of a templated topic (e.g. GROW's "will")."""
+
+    field: str  # the form field it came from, for error messages
+    topic_id: int
+    step: str
+    text: str
+
+
+@dataclass(frozen=True)
 class SummaryInput:
     meeting_id: int
     source: str  # the submitted view's id
@@ -44,23 +55,31 @@ class SummaryInput:
     actions: list[ActionInput] = field(default_factory=list)
     covered_topic_ids: list[int] = field(default_factory=list)
     note: str = ""
+    outcomes: list[OutcomeInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SummaryForm:
-    """What the summary modal offers: the meeting's open topics to tick off."""
+    """What the summary modal offers: the meeting's open topics to tick off, and its templated topics (oldest
+    first) whose steps' outcomes it records."""
 
     meeting_id: int
     other_user_id: str
     actor_user_id: str
     starts_at: datetime
     topics: list[TopicLine]
+    templated: list[TopicLine] = field(default_factory=list)
 
 
-def summary_form(sessions: SessionFactory, actor: Actor, meeting_id: int) -> SummaryForm:
+def summary_form(
+    sessions: SessionFactory, actor: Actor, meeting_id: int, now: datetime | None = None
+) -> SummaryForm:
+    """As the actor sees the meeting at `now`: a concern held back by the other person shows once the meeting
+    has started (without `now`, it stays hidden)."""
     with sessions() as session:
         meeting, pair, me = own_meeting(session, actor, meeting_id)
-        topics = agenda_store.topics_for(session, pair.id, meeting, me.id)
+        topics = agenda_store.topics_for(session, pair.id, meeting, me.id, now)
+        templated = agenda_store.templated_topics(session, pair.id, meeting, me.id, now)
         by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
         return SummaryForm(
             meeting_id=meeting.id,
@@ -68,6 +87,7 @@ def summary_form(sessions: SessionFactory, actor: Actor, meeting_id: int) -> Sum
             actor_user_id=me.slack_user_id,
             starts_at=meeting.starts_at,
             topics=[TopicLine(t.id, t.text, by_id[t.author_id]) for t in topics],
+            templated=[TopicLine(t.id, t.text, by_id[t.author_id], kind=t.kind) for t in templated],
         )
 
 
@@ -85,12 +105,15 @@ def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: 
         if agenda_store.summary_from(session, form.source) is not None:
             return  # the same submission, delivered again
         actions = [_action(pair, item) for item in form.actions if item.text.strip()]
-        if not key_points and not actions:
+        outcomes = _outcomes(session, meeting, pair, me, now, form.outcomes)
+        if not key_points and not actions and not outcomes:
             raise SummaryInvalid("key_points", "Write a few key points or at least one action item.")
         summary = Summary(
             meeting_id=meeting.id, author_id=me.id, key_points=key_points, source=form.source, created_at=now
         )
         session.add(summary)
+        session.flush()
+        agenda_store.add_outcomes(session, summary.id, outcomes, now)
         for text, owner, due in actions:
             agenda_store.add_action_item(
                 session,
@@ -136,6 +159,25 @@ def _action(pair: Pair, item: ActionInput) -> tuple[str, Person, date | None]:
     if item.owner_user_id not in members:
         raise SummaryInvalid(item.owner_field or item.field, "Pick one of the two of you as the owner.")
     return text, members[item.owner_user_id], item.due
+
+
+def _outcomes(
+    session: Session, meeting: Meeting, pair: Pair, me: Person, now: datetime, given: list[OutcomeInput]
+) -> list[tuple[int, str, str]]:
+    """(topic id, step, text) for each step written: only of the templated topics the writer's form shows
+    (a forged block id for any other topic, or a step its kind lacks, is ignored), each within a topic's
+    limit (or refused on its field). The same step given twice counts once: the last one."""
+    kinds = {t.id: t.kind for t in agenda_store.templated_topics(session, pair.id, meeting, me.id, now)}
+    written: dict[tuple[int, str], str] = {}
+    for item in given:
+        kind = kinds.get(item.topic_id)
+        if kind is None or step_of(kind, item.step) is None or not item.text.strip():
+            continue
+        try:
+            written[item.topic_id, item.step] = clean_text(item.text, what="outcome", limit=TOPIC_MAX_CHARS)
+        except DomainError as error:
+            raise SummaryInvalid(item.field, error.message) from None
+    return [(topic_id, step, text) for (topic_id, step), text in written.items()]
 
 
 def _publish(session: Session, meeting: Meeting, pair: Pair, summary: Summary, now: datetime) -> None:

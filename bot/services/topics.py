@@ -11,6 +11,7 @@ from bot.domain.agenda import TOPIC_MAX_CHARS, clean_topic, without_controls
 from bot.domain.errors import DomainError, InvalidField
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
+from bot.domain.templates import TopicKind, check_may_add, held_back_when_added, parse_kind
 from bot.services.pairs import Actor, own_meeting, resolve_pair
 from bot.store import agenda as agenda_store
 from bot.store import meetings as meeting_store
@@ -31,6 +32,8 @@ class TopicAdded:
     text: str
     other_user_id: str
     meeting_starts_at: datetime | None  # None: no meeting scheduled yet
+    kind: TopicKind = TopicKind.PLAIN
+    held_back: bool = False  # a concern only its author sees until the meeting starts
 
 
 @dataclass(frozen=True)
@@ -51,24 +54,77 @@ class DirectMessage:
 def add_topic(
     sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, text: str
 ) -> TopicAdded:
-    cleaned = clean_topic(text)
+    """`add-topic`: a leading `grow:`, `career:`, `feedback:` or `concern:` picks the topic's template."""
+    kind, cleaned = parse_kind(clean_topic(text))
     with sessions.begin() as session:
         me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        return _add(session, now, me, pair, cleaned)
+        return _add(session, now, me, pair, cleaned, kind=kind)
 
 
 def add_topic_to_meeting(
-    sessions: SessionFactory, now: datetime, actor: Actor, meeting_id: int, text: str, source: str
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    meeting_id: int,
+    text: str,
+    source: str,
+    *,
+    kind: TopicKind = TopicKind.PLAIN,
+    share: bool = False,
+    kind_field: str | None = None,
 ) -> None:
-    """From the prompt's "Add a topic" modal: the meeting must be one of the caller's own.
+    """From the "Add a topic" modal: the meeting must be one of the caller's own. The kind is picked in the
+    form (its text is taken as typed, keyword or not); a refusal of the kind names `kind_field`.
 
     `source` names the submission, so the same form delivered twice adds the topic once.
     """
     cleaned = clean_topic(text)
     with sessions.begin() as session:
         meeting, pair, me = own_meeting(session, actor, meeting_id)
+        try:
+            check_may_add(kind, adder_leads=pair.manager_id == me.id)
+        except DomainError as error:
+            raise (InvalidField(kind_field, error.message) if kind_field else error) from None
         if not agenda_store.source_taken(session, source):
-            _add(session, now, me, pair, cleaned, meeting=meeting, source=source)
+            _add(session, now, me, pair, cleaned, kind=kind, share=share, meeting=meeting, source=source)
+
+
+@dataclass(frozen=True)
+class AddTopicForm:
+    """What the add-topic modal offers: a performance concern only to the 1:1's manager."""
+
+    meeting_id: int
+    leads: bool
+
+
+def add_topic_form(sessions: SessionFactory, actor: Actor, meeting_id: int) -> AddTopicForm:
+    """Reads only, and refuses nothing: any id opens a form (its submission is checked), but only the
+    manager of that meeting's 1:1 is offered a concern."""
+    with sessions() as session:
+        meeting = session.get(Meeting, meeting_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        me = people.find_person(session, actor.team_id, actor.user_id)
+        leads = pair is not None and me is not None and pair.manager_id == me.id
+        return AddTopicForm(meeting_id, leads)
+
+
+@dataclass(frozen=True)
+class TopicShared:
+    other_user_id: str
+    text: str
+
+
+def share_topic(sessions: SessionFactory, now: datetime, actor: Actor, topic_id: int) -> TopicShared:
+    """*Share now*: the author of a held-back concern shows it to the other person before the meeting.
+    Anyone else (the other person too) gets the same answer as for a 1:1 that isn't theirs."""
+    with sessions.begin() as session:
+        topic = topic_store.topic_to_change(session, topic_id)
+        me = people.find_person(session, actor.team_id, actor.user_id)
+        pair = session.get(Pair, topic.pair_id) if topic else None
+        if topic is None or pair is None or me is None or topic.author_id != me.id:
+            raise DomainError("That 1:1 isn't one of yours.")
+        topic.held_back = False  # the Home tabs' counts follow (bot/store/home.py watches it)
+        return TopicShared(pair.other(me.id).slack_user_id, topic.text)
 
 
 def topic_from_dm(sessions: SessionFactory, now: datetime, message: DirectMessage) -> None:
@@ -108,27 +164,31 @@ def choose_meeting_for_pending(
             raise DomainError("That topic was already added, or it isn't yours.")
         if pair is None or me.id not in (pair.member_a_id, pair.member_b_id):
             raise DomainError("That 1:1 isn't one of yours.")
-        added = _add(session, now, me, pair, pending.text, source=pending.source)
+        # The pending text is the DM as written: its keyword is read now that the 1:1 and its lead are known.
+        kind, text = parse_kind(pending.text)
+        added = _add(session, now, me, pair, text, kind=kind, source=pending.source)
         session.delete(pending)
         return added
 
 
 def _route_dm(session: Session, now: datetime, me: Person | None, message: DirectMessage, text: str) -> None:
+    """A DM may start with a template's keyword, as `add-topic` may (`grow: …`)."""
     if me is None:
         raise DomainError(_NO_1ON1S)
+    kind, topic = parse_kind(text)
     if message.thread_ts:
         meeting = _meeting_of_thread(session, message)
         if meeting is not None:
             pair = session.get(Pair, meeting.pair_id)
             if pair is not None and me.id in (pair.member_a_id, pair.member_b_id):
-                added = _add(session, now, me, pair, text, meeting=meeting, source=message.source)
+                added = _add(session, now, me, pair, topic, kind=kind, meeting=meeting, source=message.source)
                 _reply(session, now, message, MessageKind.TOPIC_CONFIRMED, topic_id=added.topic_id)
                 return
     pairs = people.pairs_of(session, me)
     if not pairs:
         raise DomainError(_NO_1ON1S)
     if len(pairs) == 1:
-        added = _add(session, now, me, pairs[0], text, source=message.source)
+        added = _add(session, now, me, pairs[0], topic, kind=kind, source=message.source)
         _reply(session, now, message, MessageKind.TOPIC_CONFIRMED, topic_id=added.topic_id)
         return
     pending = PendingTopic(author_id=me.id, text=text, source=message.source, created_at=now)
@@ -144,9 +204,12 @@ def _add(
     pair: Pair,
     text: str,
     *,
+    kind: TopicKind = TopicKind.PLAIN,
+    share: bool = False,
     meeting: Meeting | None = None,
     source: str | None = None,
 ) -> TopicAdded:
+    check_may_add(kind, adder_leads=pair.manager_id == me.id)
     # A meeting that is over (or was skipped) no longer takes topics: they go to the next one.
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now:
         meeting = meeting_store.next_meeting(session, pair.id, now)
@@ -155,6 +218,8 @@ def _add(
         meeting_id=meeting.id if meeting else None,
         author_id=me.id,
         text=text,
+        kind=kind,
+        held_back=held_back_when_added(kind, share=share),
         source=source,
         created_at=now,
     )
@@ -165,6 +230,8 @@ def _add(
         text=text,
         other_user_id=pair.other(me.id).slack_user_id,
         meeting_starts_at=meeting.starts_at if meeting else None,
+        kind=kind,
+        held_back=topic.held_back,
     )
 
 

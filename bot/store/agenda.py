@@ -5,24 +5,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import TopicStatus, Visibility
-from bot.store.models import ActionItem, Meeting, Note, PendingTopic, Summary, Topic
+from bot.domain.templates import TopicKind, shown_to_both
+from bot.store.models import ActionItem, Meeting, Note, PendingTopic, Summary, TemplateOutcome, Topic
 
 
-def _visible_open_topics(pair_id: int, viewer_id: int) -> Select[tuple[Topic]]:
+def _visible_open_topics(pair_id: int, viewer_id: int, shown: ColumnElement[bool]) -> Select[tuple[Topic]]:
     return select(Topic).where(
         Topic.pair_id == pair_id,
         Topic.status == TopicStatus.OPEN,
-        or_(Topic.visibility == Visibility.SHARED, Topic.author_id == viewer_id),
+        _visible(viewer_id, shown),
     )
 
 
-def topics_for(session: Session, pair_id: int, meeting: Meeting | None, viewer_id: int) -> Sequence[Topic]:
-    """Topics on this meeting's agenda, plus ones added before any meeting was scheduled."""
-    query = _visible_open_topics(pair_id, viewer_id)
+def _visible(viewer_id: int, shown: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A topic the viewer may see: shared (or theirs), and not held back from them (`shown`: its meeting
+    has started, when held-back topics show to both)."""
+    return and_(
+        or_(Topic.visibility == Visibility.SHARED, Topic.author_id == viewer_id),
+        or_(Topic.held_back.is_(False), Topic.author_id == viewer_id, shown),
+    )
+
+
+def _shown(meeting: Meeting | None, now: datetime | None) -> ColumnElement[bool]:
+    # Decided for the agenda's meeting as a whole: a concern carried over from a skipped meeting waits
+    # for the start of the meeting it is now on. Without `now`, held back (never shown early).
+    return true() if shown_to_both(meeting.starts_at if meeting else None, now) else false()
+
+
+def topics_for(
+    session: Session, pair_id: int, meeting: Meeting | None, viewer_id: int, now: datetime | None = None
+) -> Sequence[Topic]:
+    """Topics on this meeting's agenda, plus ones added before any meeting was scheduled, as the viewer
+    sees them at `now` (a held-back concern of the other person's only once the meeting has started)."""
+    query = _visible_open_topics(pair_id, viewer_id, _shown(meeting, now))
     on_this = (
         Topic.meeting_id.is_(None)
         if meeting is None
@@ -31,12 +50,38 @@ def topics_for(session: Session, pair_id: int, meeting: Meeting | None, viewer_i
     return session.scalars(query.where(on_this).order_by(Topic.id)).all()
 
 
-def carried_over(session: Session, pair_id: int, meeting: Meeting | None, viewer_id: int) -> Sequence[Topic]:
+def carried_over(
+    session: Session, pair_id: int, meeting: Meeting | None, viewer_id: int, now: datetime | None = None
+) -> Sequence[Topic]:
     """Open topics of earlier meetings of the pair: not covered, so they come along."""
-    query = _visible_open_topics(pair_id, viewer_id).join(Meeting, Meeting.id == Topic.meeting_id)
+    query = _visible_open_topics(pair_id, viewer_id, _shown(meeting, now))
+    query = query.join(Meeting, Meeting.id == Topic.meeting_id)
     if meeting is not None:
         query = query.where(Meeting.id != meeting.id, Meeting.starts_at < meeting.starts_at)
     return session.scalars(query.order_by(Meeting.starts_at, Topic.id)).all()
+
+
+def templated_topics(
+    session: Session, pair_id: int, meeting: Meeting, viewer_id: int, now: datetime | None
+) -> Sequence[Topic]:
+    """The templated topics a summary of `meeting` records outcomes for, oldest first: those on its agenda
+    still open, and those it covered already (the other person's summary ticked them), as the viewer sees
+    them at `now`."""
+    on_this = or_(
+        Topic.meeting_id == meeting.id,
+        and_(Topic.meeting_id.is_(None), Topic.status == TopicStatus.OPEN),
+    )
+    return session.scalars(
+        select(Topic)
+        .where(
+            Topic.pair_id == pair_id,
+            Topic.kind != TopicKind.PLAIN,
+            Topic.status != TopicStatus.DROPPED,
+            on_this,
+            _visible(viewer_id, _shown(meeting, now)),
+        )
+        .order_by(Topic.id)
+    ).all()
 
 
 def open_actions(session: Session, pair_id: int) -> Sequence[ActionItem]:
@@ -121,3 +166,26 @@ def meeting_record(
         .order_by(Topic.id)
     )
     return summaries.all(), actions.all(), covered.all()
+
+
+def add_outcomes(
+    session: Session, summary_id: int, outcomes: Sequence[tuple[int, str, str]], now: datetime
+) -> None:
+    """A summary's template outcomes: (topic id, step key, text) each, checked by the caller."""
+    session.add_all(
+        TemplateOutcome(summary_id=summary_id, topic_id=topic_id, step=step, text=text, created_at=now)
+        for topic_id, step, text in outcomes
+    )
+
+
+def meeting_outcomes(session: Session, meeting_id: int) -> Sequence[tuple[Topic, TemplateOutcome, int]]:
+    """What the meeting's summaries recorded per template step: (topic, outcome, the summary's author id),
+    by topic, then in the order the summaries were written."""
+    rows = session.execute(
+        select(Topic, TemplateOutcome, Summary.author_id)
+        .join(TemplateOutcome, TemplateOutcome.topic_id == Topic.id)
+        .join(Summary, Summary.id == TemplateOutcome.summary_id)
+        .where(Summary.meeting_id == meeting_id)
+        .order_by(Topic.id, Summary.id, TemplateOutcome.id)
+    )
+    return [(topic, outcome, author_id) for topic, outcome, author_id in rows]

@@ -22,3 +22,8 @@ def set_link(session: Session, topic_id: int, link: str) -> bool:
         return False
     topic.link = link
     return True
+
+
+def topic_to_change(session: Session, topic_id: int) -> Topic | None:
+    """The topic, locked for this transaction (two clicks at once change it one after the other)."""
+    return session.get(Topic, topic_id, with_for_update=True)

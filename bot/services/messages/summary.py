@@ -1,15 +1,18 @@
-"""The meeting's summary as posted to the pair: every part written, the action items, what was covered."""
+"""The meeting's summary as posted to the pair: every part written, the template outcomes per step, the
+action items, what was covered."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.templates import TopicKind, steps_of
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import agenda as agenda_store
-from bot.store.models import Meeting, OutboxMessage, Pair, Person
+from bot.store.models import Meeting, OutboxMessage, Pair, Person, TemplateOutcome, Topic
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,23 @@ class SummaryAction:
 
 
 @dataclass(frozen=True)
+class StepOutcome:
+    """What was written for one step: (author's Slack id, text) per summary that wrote it."""
+
+    step: str  # its key in the topic's template
+    written: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TopicOutcomes:
+    """A templated topic's outcomes, its steps in the template's order."""
+
+    kind: TopicKind
+    text: str
+    steps: tuple[StepOutcome, ...]
+
+
+@dataclass(frozen=True)
 class SummaryView:
     meeting_id: int
     starts_at: datetime
@@ -36,6 +56,7 @@ class SummaryView:
     parts: tuple[SummaryPart, ...]
     actions: tuple[SummaryAction, ...]
     covered: tuple[str, ...]
+    outcomes: tuple[TopicOutcomes, ...] = ()
 
 
 def load_summary(session: Session, row: OutboxMessage, now: datetime) -> SummaryView | None:
@@ -56,4 +77,28 @@ def load_summary(session: Session, row: OutboxMessage, now: datetime) -> Summary
             SummaryAction(a.id, a.text, by_id[a.owner_id], a.due_date, a.done_at is not None) for a in actions
         ),
         covered=tuple(covered),
+        outcomes=_outcomes(agenda_store.meeting_outcomes(session, meeting.id), by_id),
     )
+
+
+def _outcomes(
+    rows: Sequence[tuple[Topic, TemplateOutcome, int]], by_id: dict[int, str]
+) -> tuple[TopicOutcomes, ...]:
+    topics: dict[int, Topic] = {}
+    written: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for topic, outcome, author_id in rows:
+        topics[topic.id] = topic
+        written.setdefault((topic.id, outcome.step), []).append((by_id[author_id], outcome.text))
+    found = (
+        TopicOutcomes(
+            topic.kind,
+            topic.text,
+            tuple(
+                StepOutcome(step.key, tuple(written[topic.id, step.key]))
+                for step in steps_of(topic.kind)
+                if (topic.id, step.key) in written
+            ),
+        )
+        for topic in topics.values()
+    )
+    return tuple(outcomes for outcomes in found if outcomes.steps)  # a step no template has: not shown

@@ -18,6 +18,7 @@ def agenda_blocks(view: AgendaView, *, with_button: bool = True) -> list[Block]:
         blocks.append(
             section(bullets("*Carried over from last time*", [_topic(t) for t in view.carried_over]))
         )
+    blocks.extend(templates.share_blocks(view))
     if view.actions:
         blocks.append(section(bullets("*Open action items*", [action_line(a) for a in view.actions])))
     blocks.extend(pulse.trend_blocks(view))

@@ -3,15 +3,20 @@ item row and topic box the form grew to; and the meeting a meeting's form (summa
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from bot.domain.errors import DomainError, InvalidField
-from bot.services.summaries import ActionInput, SummaryInput
+from bot.domain.templates import STEP_KEY_MAX_CHARS
+from bot.services.summaries import ActionInput, OutcomeInput, SummaryInput
 from bot.slack import ids
-from bot.slack.blocks.summary_modal import action_rows, covered_blocks
+from bot.slack.blocks.summary_modal import MAX_VIEW_BLOCKS, action_rows, covered_blocks
 from bot.slack.forms.state import input_state
 from bot.slack.payloads import parse_id
+
+# ids.outcome_block(topic_id, step): which topics and steps are real is the service's to check.
+_OUTCOME_BLOCK = re.compile(rf"outcome_([0-9]{{1,10}})_([a-z-]{{1,{STEP_KEY_MAX_CHARS}}})")
 
 
 def read_summary(view: dict[str, Any]) -> SummaryInput:
@@ -37,6 +42,7 @@ def read_summary(view: dict[str, Any]) -> SummaryInput:
         actions=actions,
         covered_topic_ids=[i for i in (parse_id(o.get("value")) for o in covered) if i is not None],
         note=input_state(view, ids.NOTE).get("value") or "",
+        outcomes=_outcomes(view),
     )
 
 
@@ -46,6 +52,19 @@ def meeting_of(view: dict[str, Any]) -> int:
     if meeting_id is None:
         raise DomainError("This form lost track of its meeting; open it again from the agenda.")
     return meeting_id
+
+
+def _outcomes(view: dict[str, Any]) -> list[OutcomeInput]:
+    """Every template step written, as submitted (a crafted form: no more than a modal's blocks)."""
+    values = (view.get("state") or {}).get("values") or {}
+    found = []
+    for block in list(values)[: MAX_VIEW_BLOCKS * 2]:
+        match = _OUTCOME_BLOCK.fullmatch(str(block))
+        topic_id = parse_id(match.group(1)) if match else None
+        text = input_state(view, block).get("value")
+        if match and topic_id is not None and isinstance(text, str) and text.strip():
+            found.append(OutcomeInput(block, topic_id, match.group(2), text))
+    return found[:MAX_VIEW_BLOCKS]
 
 
 def _selected(view: dict[str, Any], block: str) -> list[dict[str, Any]]:

@@ -44,7 +44,8 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _open_add_topic(deps: Deps, actor: Actor, meeting_id: int) -> ClickAnswer:
-    return OpenModal(add_topic_modal(meeting_id))
+    form = topics.add_topic_form(deps.sessions, actor, meeting_id)
+    return OpenModal(add_topic_modal(form.meeting_id, leads=form.leads))
 
 
 def _choose_pair(deps: Deps, actor: Actor, pending_and_pair: tuple[int, int]) -> ClickAnswer:
@@ -57,7 +58,7 @@ def _confirm_cancel(deps: Deps, actor: Actor, series_id: int) -> ClickAnswer:
 
 
 def _open_summary(deps: Deps, actor: Actor, meeting_id: int) -> ClickAnswer:
-    return OpenModal(summary_modal(summaries.summary_form(deps.sessions, actor, meeting_id)))
+    return OpenModal(summary_modal(summaries.summary_form(deps.sessions, actor, meeting_id, deps.clock())))
 
 
 def _not_held(deps: Deps, actor: Actor, meeting_id: int) -> ClickAnswer:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from slack_bolt import App
 
 from bot.domain.errors import DomainError, InvalidField
-from bot.services import home
+from bot.services import home, topics
 from bot.services.pairs import Actor
 from bot.slack import ids
 from bot.slack.blocks.agenda_modal import agenda_modal
@@ -46,7 +46,9 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _open_add_topic(deps: Deps, actor: Actor, pair_id: int) -> ClickAnswer:
-    return OpenModal(add_topic_modal(home.next_meeting_of_pair(deps.sessions, deps.clock(), actor, pair_id)))
+    meeting_id = home.next_meeting_of_pair(deps.sessions, deps.clock(), actor, pair_id)
+    form = topics.add_topic_form(deps.sessions, actor, meeting_id)  # whether they may raise a concern
+    return OpenModal(add_topic_modal(form.meeting_id, leads=form.leads))
 
 
 def _open_agenda(deps: Deps, actor: Actor, pair_id: int) -> ClickAnswer:

@@ -21,7 +21,7 @@ from bot.services import summaries
 from bot.services.summaries import SummaryForm
 from bot.slack import ids
 from bot.slack.blocks.clicks import click_problem
-from bot.slack.blocks.summary_modal import action_rows, max_rows, summary_modal, topic_blocks
+from bot.slack.blocks.summary_modal import action_rows, extra_blocks, max_rows, summary_modal
 from bot.slack.deps import Deps
 from bot.slack.payloads import actor_of
 from bot.slack.rim import BAD_VALUE
@@ -43,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
         if form is None or not isinstance(view, dict) or not view.get("id"):
             return  # refused, or not clicked in a summary form: nothing to grow
         rows = action_rows(view)
-        if rows >= max_rows(topic_blocks(len(form.topics))):
+        if rows >= max_rows(extra_blocks(form)):
             return  # a stale click: the form is as long as it gets (its button is gone)
         deps.later.run(lambda: _grow(client, view, form, rows), f"summary_add_action by {body['user']['id']}")
 
@@ -56,7 +56,7 @@ def _form_of(
     try:
         if meeting_id is None:
             raise DomainError(BAD_VALUE)
-        return summaries.summary_form(deps.sessions, actor_of(body), meeting_id)
+        return summaries.summary_form(deps.sessions, actor_of(body), meeting_id, deps.clock())
     except DomainError as error:
         user = body["user"]["id"]
         logger.info("summary form of meeting %s: add-row click refused for user %s", meeting_id, user)
