@@ -1,7 +1,8 @@
 """The question bank: one open-ended question per pre-meeting prompt, never repeated to a pair within a round.
 
-Keys are stored with each pair's history, so a key is never changed or reused: to retire a question,
-delete it (old keys in a history are then ignored); to add one, give it a new key.
+Keys are stored with each pair's history and with the questions a pair found not useful, so a key is never
+changed or reused: to drop a question from the bank, delete it (old keys in a history are then ignored); to
+add one, give it a new key. Every theme holds the same number of questions, so none dominates a round.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
+
+from bot.domain.pulse import SCALE, rising_streak
 
 
 class Theme(StrEnum):
@@ -58,6 +62,8 @@ BANK: tuple[Question, ...] = (
         ("mot-more-of", "If you could spend more of your week on one kind of work, what would it be?"),
         ("mot-hard-days", "What keeps you going on the hard days?"),
         ("mot-belonging", "When do you feel most part of the team, and when least?"),
+        ("mot-why-here", "What first drew you to this work, and does it still draw you?"),
+        ("mot-best-work", "What conditions help you do your best work?"),
     ),
     *_theme(
         Theme.GROWTH,
@@ -77,6 +83,8 @@ BANK: tuple[Question, ...] = (
         ("grw-teach", "What do you know well that you could teach others?"),
         ("grw-out-of-depth", "When did you last feel out of your depth, and how did you handle it?"),
         ("grw-experiment", "What would you try if you knew it was fine for it not to work?"),
+        ("grw-improved-most", "Which skill have you improved most in the past few months, and how?"),
+        ("grw-new-habit", "What is one habit you'd like to build that would help you grow?"),
     ),
     *_theme(
         Theme.FEEDBACK,
@@ -95,6 +103,11 @@ BANK: tuple[Question, ...] = (
         (
             "fb-self-view",
             "How do you think your work has gone lately, and does that match what you hear from others?",
+        ),
+        ("fb-keep-doing", "What is one thing I do that helps you and that I should keep doing?"),
+        (
+            "fb-my-feedback",
+            "Was any feedback I gave you lately unclear or unfair? How could I have put it better?",
         ),
     ),
     *_theme(
@@ -115,6 +128,8 @@ BANK: tuple[Question, ...] = (
             "wb-outside-work",
             "Is anything outside work weighing on you that you'd be comfortable telling me about?",
         ),
+        ("wb-recharge", "What helps you recharge, and are you getting enough of it?"),
+        ("wb-ask-for-help", "Is there anything you'd like help with but haven't felt able to ask for?"),
     ),
     *_theme(
         Theme.STRATEGY,
@@ -128,6 +143,11 @@ BANK: tuple[Question, ...] = (
         ("str-other-teams", "Which other team do you wish we worked with more closely, and why?"),
         ("str-missed-chance", "What opportunity do you think we're missing?"),
         ("str-missing-info", "What information would help you do your job that you aren't getting?"),
+        ("str-year-from-now", "What would success for our team look like a year from now, in your eyes?"),
+        (
+            "str-how-we-decide",
+            "How well do you understand how decisions get made here? What would make it clearer?",
+        ),
     ),
     *_theme(
         Theme.CAREER,
@@ -147,6 +167,8 @@ BANK: tuple[Question, ...] = (
         ("car-missing-experience", "What skills or experience are you missing for the role you'd like next?"),
         ("car-paths", "Are you drawn to leading people, going deeper as a specialist, or something else?"),
         ("car-ideal-job", "If you could design your ideal job, what would you spend your days doing?"),
+        ("car-mentor", "Who could mentor or sponsor you, and how could I help you connect with them?"),
+        ("car-look-back", "Looking back at your career so far, which move taught you the most?"),
     ),
     *_grow(
         GrowStep.GOAL,
@@ -190,39 +212,70 @@ _BY_KEY: dict[str, Question] = {question.key: question for question in BANK}
 if len(_BY_KEY) != len(BANK):  # a duplicate key would corrupt every pair's history
     raise RuntimeError("question keys must be unique")
 
+STRESS_RISING = 2  # meetings in a row the report's stress went up (three checks) before wellbeing leads
+STRESS_HIGH = max(SCALE) - 1  # 4 or 5: "quite" or "very" stressed
+# Only pulse checks made this recently count: an old worry, from before the report stopped tapping, would
+# otherwise put wellbeing first for good. A quarter still holds three checks of a monthly 1:1.
+PULSE_RECENT = timedelta(days=92)
+
 
 def question_by_key(key: str) -> Question | None:
     return _BY_KEY.get(key)
 
 
-def pick_question(history: Sequence[str], *, seed: int) -> Question:
-    """A question this pair has not seen in the current round; deterministic for `seed` and `history`.
+def theme_for_pulse(stress: Sequence[int | None]) -> Theme | None:
+    """The theme the next question should come from, given the report's stress in their recent pulse
+    checks (oldest first, None where they left it out): wellbeing when it keeps rising or is high now."""
+    if not stress:
+        return None
+    latest = stress[-1]
+    if rising_streak(stress) >= STRESS_RISING or (latest is not None and latest >= STRESS_HIGH):
+        return Theme.WELLBEING
+    return None
+
+
+def pick_question(
+    history: Sequence[str],
+    *,
+    seed: int,
+    prefer: Theme | None = None,
+    retired: frozenset[str] = frozenset(),
+) -> Question | None:
+    """A question this pair has not seen in the current round; deterministic for its arguments.
 
     `history` is every key already shown to the pair, oldest first; `seed` is the pair's id. A round
     ends once every question has been shown, and the next one starts afresh. Themes take turns so
-    that consecutive questions differ in theme whenever an unseen question allows it.
+    that consecutive questions differ in theme whenever an unseen question allows it; `prefer` (the
+    pulse's wish) goes first while it has an unseen question. `retired` keys (the pair found them not
+    useful) are never picked and count as seen, so a round still ends. None once all are retired.
     """
-    round_number, seen = _current_round(history)
-    unseen = [question for question in BANK if question.key not in seen]
+    out = frozenset(key for key in retired if key in _BY_KEY)
+    round_number, seen = _current_round(history, out)
+    unseen = [question for question in BANK if question.key not in seen and question.key not in out]
+    if not unseen:  # every question is retired for this pair
+        return None
     last = question_by_key(history[-1]) if history else None
-    theme = _next_theme(unseen, avoid=last.theme if last else None, seed=seed, round_number=round_number)
+    if prefer is not None and any(question.theme is prefer for question in unseen):
+        theme = prefer
+    else:
+        theme = _next_theme(unseen, avoid=last.theme if last else None, seed=seed, round_number=round_number)
     choices = [question for question in unseen if question.theme is theme]
     # A string seed is hashed with SHA-512, so the choice is the same in every process.
     return random.Random(f"{seed}:{round_number}:{len(seen)}").choice(choices)
 
 
-def _current_round(history: Sequence[str]) -> tuple[int, set[str]]:
+def _current_round(history: Sequence[str], out: frozenset[str]) -> tuple[int, set[str]]:
     """How many rounds are complete, and the keys seen since the last one ended.
 
     Counting distinct known keys, rather than slicing by len(BANK), keeps rounds right when the
-    bank grows or a question is retired.
+    bank grows or a question is dropped; the pair's retired keys (`out`) count as seen in every round.
     """
     rounds = 0
     seen: set[str] = set()
     for key in history:
-        if key in _BY_KEY:
+        if key in _BY_KEY and key not in out:
             seen.add(key)
-        if len(seen) == len(BANK):
+        if len(seen) + len(out) == len(BANK):
             rounds, seen = rounds + 1, set()
     return rounds, seen
 

@@ -2,7 +2,8 @@
 
 This runs every minute and may find 10,000 meetings due at once (everyone's Tuesday 10:00), so it
 reads plain rows (bot/store/prompts.py) and writes with a few set-based statements per batch instead
-of loading ORM objects.
+of loading ORM objects. The question each meeting gets is the pair's next from the bank (bot/domain/
+questions.py): never one they retired, and a wellbeing one when the report's stress is rising.
 
 A meeting is due at the earliest either person wants to be asked (bot/store/series.prompt_lead); each
 person's prompt then waits in the outbox for their own time: their own lead (Settings), else the 1:1's.
@@ -11,6 +12,7 @@ person's prompt then waits in the outbox for their own time: their own lead (Set
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
-from bot.domain.questions import pick_question
+from bot.domain.questions import PULSE_RECENT, pick_question, theme_for_pulse
 from bot.domain.settings import own_prompt_time
 from bot.services.away import hold_back
 from bot.services.summary_thread import still_open_rows
@@ -42,7 +44,8 @@ def queue_due_prompts(sessions: SessionFactory, now: datetime) -> int:
 def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
     if not batch:
         return 0
-    history = prompt_store.question_history(session, {meeting.pair_id for meeting in batch})
+    questions = _Questions.read(session, {meeting.pair_id for meeting in batch}, now)
+    prompted: list[int] = []
     asked: dict[int, str] = {}  # meeting id -> the question shown
     pair_of = {meeting.id: meeting.pair_id for meeting in batch}
     not_asked: list[int] = []
@@ -55,15 +58,50 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
         if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now or meeting.id in away:
             not_asked.append(meeting.id)
             continue
-        key = pick_question(history[meeting.pair_id], seed=meeting.pair_id).key
-        history[meeting.pair_id].append(key)
-        asked[meeting.id] = key
+        prompted.append(meeting.id)
+        key = questions.next_for(meeting.pair_id)
+        if key is not None:
+            asked[meeting.id] = key
         rows.extend(_prompt_rows(meeting, now, own_times.get(meeting.id, {})))
-    meetings.mark_prompted(session, now, asked, not_asked)
+    # A meeting prompted without a question (its pair retired them all) is marked queued like the others.
+    meetings.mark_prompted(session, now, asked, [*not_asked, *(m for m in prompted if m not in asked)])
     prompt_store.record_shown(session, [(pair_of[meeting_id], key) for meeting_id, key in asked.items()], now)
     # What the last meeting left open, said again in its summary's thread as this one's prompt goes out.
-    rows.extend(still_open_rows(session, [(meeting_id, pair_of[meeting_id]) for meeting_id in asked], now))
+    rows.extend(still_open_rows(session, [(meeting_id, pair_of[meeting_id]) for meeting_id in prompted], now))
     return outbox.enqueue_many(session, rows)
+
+
+@dataclass
+class _Questions:
+    """What a batch's pairs were shown, found not useful, and how their reports' stress went: each pair's
+    next question. Read with one query each for the whole batch (10,000 meetings can be due at once)."""
+
+    history: dict[int, list[str]]
+    retired: dict[int, frozenset[str]]
+    stress: dict[int, list[int | None]]
+
+    @classmethod
+    def read(cls, session: Session, pair_ids: set[int], now: datetime) -> _Questions:
+        return cls(
+            prompt_store.question_history(session, pair_ids),
+            prompt_store.retired_questions(session, pair_ids),
+            prompt_store.report_stress(session, pair_ids, since=now - PULSE_RECENT),
+        )
+
+    def next_for(self, pair_id: int) -> str | None:
+        """The pair's next question (None once they retired every one), remembered as shown: a pair with
+        several meetings in the batch gets a new one for each."""
+        question = pick_question(
+            self.history[pair_id],
+            seed=pair_id,
+            # The question follows the pulse: the report's stress rising, or high, puts wellbeing first.
+            prefer=theme_for_pulse(self.stress.get(pair_id, [])),
+            retired=self.retired.get(pair_id, frozenset()),
+        )
+        if question is None:
+            return None
+        self.history[pair_id].append(question.key)
+        return question.key
 
 
 def _own_times(session: Session, batch: Sequence[Row[Any]], now: datetime) -> dict[int, dict[int, datetime]]:

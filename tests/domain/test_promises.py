@@ -12,9 +12,9 @@ from bot.domain.slots import Attendee, find_slots
 HALF_HOUR = timedelta(minutes=30)
 
 
-def test_the_question_bank_holds_72_open_ended_questions() -> None:
-    """README "Before each meeting": "one question from a bank of 72 open-ended questions"."""
-    assert len(BANK) == 72
+def test_the_question_bank_holds_84_open_ended_questions() -> None:
+    """README "Before each meeting": "one question from a bank of 84 open-ended questions"."""
+    assert len(BANK) == 84
     assert all(question.text.endswith("?") for question in BANK)
 
 
