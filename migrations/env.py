@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.store import models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.store.base import Base
 from bot.store.db import CONNECT_TIMEOUT_SECONDS, make_engine
+from bot.store.search import include_name
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -25,7 +26,13 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=Base.metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=Base.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_name=include_name,  # the search index is the migrations' alone (0015)
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -55,7 +62,12 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     if sqlite:
         _sqlite_foreign_keys(connection, on=False)
     try:
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=True,
+            include_name=include_name,  # the search index is the migrations' alone (0015)
+        )
         with context.begin_transaction():
             context.run_migrations()
     finally:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.services import history
 from bot.services.pairs import Actor
+from bot.services.people import timezone_of
 from bot.slack.blocks import replies
+from bot.slack.blocks.history import history_reply
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
 from bot.slack.text import from_slack
@@ -31,7 +34,9 @@ def parse_history(sub: str) -> Callable[[list[str], str], HistoryQuery]:
 
 
 def handle(deps: Deps, actor: Actor, parsed: HistoryQuery) -> replies.Reply:
-    return replies.problem_reply("History is being built (issue 14, part 4).")
+    now = deps.clock()
+    zone = timezone_of(deps.sessions, deps.directory, now, actor)
+    return history_reply(history.history(deps.sessions, now, actor, parsed.person, parsed.words, zone))
 
 
 ROW = g.Subcommand(

@@ -1,0 +1,292 @@
+"""A pair's history (issue 14, part 4): its past meetings newest first, a page at a time, or those that
+words find, each as the viewer may see it.
+
+Both people see the key points, action items and template outcomes; each sees their own private notes
+and private topics only, and a held-back concern only once its meeting has begun. Pulse scores are never
+part of it. Only the two people of the pair get anything at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.agenda import TopicStatus, without_controls
+from bot.domain.errors import DomainError
+from bot.domain.meetings import MeetingStatus
+from bot.domain.templates import TopicKind
+from bot.services.pairs import Actor, resolve_pair
+from bot.services.people import FALLBACK_TIMEZONE
+from bot.store import history as history_store
+from bot.store import people
+from bot.store import search as search_store
+from bot.store.db import SessionFactory
+from bot.store.models import Meeting, Pair, Person, Topic
+
+PAGE_SIZE = 5  # meetings a page: a reply stays well within Slack's 50 blocks
+WORDS_MAX_CHARS = 500
+NOT_YOURS = "That 1:1 isn't one of yours."  # the same for a missing pair and someone else's
+
+
+@dataclass(frozen=True)
+class KeyPoints:
+    author_user_id: str
+    text: str
+    matched: bool = False
+
+
+@dataclass(frozen=True)
+class PastAction:
+    text: str
+    owner_user_id: str
+    due: date | None
+    done: bool
+    matched: bool = False
+
+
+@dataclass(frozen=True)
+class PastTopic:
+    text: str
+    author_user_id: str
+    covered: bool
+    matched: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a summary recorded for one step of a templated topic (e.g. GROW's "will")."""
+
+    topic_text: str
+    kind: TopicKind
+    step: str
+    text: str
+
+
+@dataclass(frozen=True)
+class OwnNote:
+    text: str
+    matched: bool = False
+
+
+@dataclass(frozen=True)
+class PastMeeting:
+    meeting_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: MeetingStatus
+    key_points: list[KeyPoints] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    actions: list[PastAction] = field(default_factory=list)
+    my_notes: list[OwnNote] = field(default_factory=list)  # the viewer's own, never the other's
+    topics: list[PastTopic] = field(default_factory=list)  # only those words found
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    pair_id: int
+    viewer_user_id: str
+    other_user_id: str
+    timezone: str  # the viewer's
+    words: str  # "" for the whole history
+    page: int  # 0 is the newest
+    total: int  # meetings in all (that the words found, when searching)
+    meetings: list[PastMeeting]
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.words)
+
+    @property
+    def pages(self) -> int:
+        return pages_of(self.total)
+
+    @property
+    def first_shown(self) -> int:
+        """The 1-based position of the page's first meeting among them all."""
+        return self.page * PAGE_SIZE + 1
+
+
+def pages_of(total: int) -> int:
+    """How many pages `total` meetings fill (an empty history is one empty page)."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def history(
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    other_user_id: str | None,
+    words: str,
+    timezone: str,
+    page: int = 0,
+) -> HistoryView:
+    """`/1on1 history [@person] [words…]`: the caller's pair with that person (their only one if none)."""
+    words = clean_words(words)
+    with sessions() as session:
+        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
+        return _history(session, now, me, pair, words, page, timezone)
+
+
+def history_of_pair(
+    sessions: SessionFactory, now: datetime, actor: Actor, pair_id: int, words: str, page: int
+) -> HistoryView:
+    """The *History* view from the Home tab (and its pages): the pair must be one of the caller's."""
+    words = clean_words(words)
+    with sessions() as session:
+        me, pair = _own_pair(session, actor, pair_id)
+        return _history(session, now, me, pair, words, page, me.timezone or FALLBACK_TIMEZONE)
+
+
+def clean_words(words: str) -> str:
+    """Search words as typed, on one line; refused past WORDS_MAX_CHARS."""
+    cleaned = " ".join(without_controls(words).split())
+    if len(cleaned) > WORDS_MAX_CHARS:
+        raise DomainError(
+            f"Search with fewer words: that was {len(cleaned):,} characters, the limit is {WORDS_MAX_CHARS}."
+        )
+    return cleaned
+
+
+def _own_pair(session: Session, actor: Actor, pair_id: int) -> tuple[Person, Pair]:
+    pair = session.get(Pair, pair_id)
+    me = people.find_person(session, actor.team_id, actor.user_id)
+    # A pair no series ever made is no 1:1 (see resolve_pair).
+    if (
+        pair is None
+        or me is None
+        or pair.manager_id is None
+        or me.id not in (pair.member_a_id, pair.member_b_id)
+    ):
+        raise DomainError(NOT_YOURS)
+    return me, pair
+
+
+def _history(
+    session: Session, now: datetime, me: Person, pair: Pair, words: str, page: int, timezone: str
+) -> HistoryView:
+    found = history_store.search(session, pair, me.id, search_store.terms(words)) if words else None
+    among = found.meeting_ids if found is not None else None
+    meetings, total = _page(session, pair.id, now, page, among)
+    if page >= pages_of(total):  # past the end (an old button, a crafted one): the last page
+        page = pages_of(total) - 1
+        meetings, total = _page(session, pair.id, now, page, among)
+    return HistoryView(
+        pair_id=pair.id,
+        viewer_user_id=me.slack_user_id,
+        other_user_id=pair.other(me.id).slack_user_id,
+        timezone=timezone,
+        words=words,
+        page=page,
+        total=total,
+        meetings=_records(session, pair, me, meetings, found, now),
+    )
+
+
+def _page(
+    session: Session, pair_id: int, now: datetime, page: int, among: set[int] | None
+) -> tuple[list[Meeting], int]:
+    if among is not None and not among:
+        return [], 0
+    meetings, total = history_store.past_meetings(
+        session, pair_id, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE, among=among
+    )
+    return list(meetings), total
+
+
+def _records(
+    session: Session,
+    pair: Pair,
+    me: Person,
+    meetings: list[Meeting],
+    found: history_store.Found | None,
+    now: datetime,
+) -> list[PastMeeting]:
+    """Each meeting with what was recorded of it, as `me` may see it; the lines `found` marked."""
+    if not meetings:
+        return []
+    user = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+    hits = found or history_store.Found()
+    key_points = _key_points(session, meetings, user, hits)
+    outcomes = _outcomes(session, meetings, me)
+    actions = _actions(session, pair, meetings, user, hits)
+    notes = _notes(session, pair, me, meetings, hits)
+    topics = _topics(session, pair, me, meetings, user, hits, now) if hits.topics else {}
+    return [
+        PastMeeting(
+            meeting_id=m.id,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            status=m.status,
+            key_points=key_points.get(m.id, []),
+            outcomes=outcomes.get(m.id, []),
+            actions=actions.get(m.id, []),
+            my_notes=notes.get(m.id, []),
+            topics=topics.get(m.id, []),
+        )
+        for m in meetings
+    ]
+
+
+def _key_points(
+    session: Session, meetings: list[Meeting], user: dict[int, str], hits: history_store.Found
+) -> dict[int, list[KeyPoints]]:
+    found: dict[int, list[KeyPoints]] = defaultdict(list)
+    for summary in history_store.summaries_of(session, [m.id for m in meetings]):
+        if summary.key_points.strip():  # a summary may hold only action items
+            matched = summary.id in hits.summaries
+            found[summary.meeting_id].append(KeyPoints(user[summary.author_id], summary.key_points, matched))
+    return found
+
+
+def _outcomes(session: Session, meetings: list[Meeting], me: Person) -> dict[int, list[Outcome]]:
+    found: dict[int, list[Outcome]] = defaultdict(list)
+    for outcome, topic, meeting_id in history_store.outcomes_of(session, me.id, [m.id for m in meetings]):
+        found[meeting_id].append(Outcome(topic.text, topic.kind, outcome.step, outcome.text))
+    return found
+
+
+def _actions(
+    session: Session, pair: Pair, meetings: list[Meeting], user: dict[int, str], hits: history_store.Found
+) -> dict[int, list[PastAction]]:
+    found: dict[int, list[PastAction]] = defaultdict(list)
+    for item, meeting_id in history_store.actions_of(session, pair.id, meetings):
+        done, matched = item.done_at is not None, item.id in hits.actions
+        found[meeting_id].append(PastAction(item.text, user[item.owner_id], item.due_date, done, matched))
+    return found
+
+
+def _notes(
+    session: Session, pair: Pair, me: Person, meetings: list[Meeting], hits: history_store.Found
+) -> dict[int, list[OwnNote]]:
+    found: dict[int, list[OwnNote]] = defaultdict(list)
+    for note, meeting_id in history_store.own_notes_of(session, pair.id, me.id, meetings):
+        found[meeting_id].append(OwnNote(note.text, note.id in hits.notes))
+    return found
+
+
+def _topics(
+    session: Session,
+    pair: Pair,
+    me: Person,
+    meetings: list[Meeting],
+    user: dict[int, str],
+    hits: history_store.Found,
+    now: datetime,
+) -> dict[int, list[PastTopic]]:
+    """The topics the words found (a page shows no others: the key points say what was discussed)."""
+    starts = {meeting.id: meeting.starts_at for meeting in meetings}
+    found: dict[int, list[PastTopic]] = defaultdict(list)
+    for topic, meeting_id in history_store.topics_of(session, pair.id, me.id, meetings):
+        if topic.id in hits.topics and _shown(topic, me, starts[meeting_id], now):
+            covered = topic.status is TopicStatus.COVERED
+            found[meeting_id].append(PastTopic(topic.text, user[topic.author_id], covered, matched=True))
+    return found
+
+
+def _shown(topic: Topic, me: Person, meeting_starts_at: datetime, now: datetime) -> bool:
+    """A held-back concern is its author's alone until its meeting begins (history holds only meetings that
+    have begun, so this holds there; said here so the rule stands on its own)."""
+    return not topic.held_back or topic.author_id == me.id or meeting_starts_at <= now
