@@ -86,6 +86,14 @@ ACTION_IDS = (
     "away_reschedule",
     "away_skip",
     "calendar_open",
+    # Coaching depth (issue 14): the pulse's taps (one id per score, and the bare one), "Not useful",
+    # sharing a held-back concern, and the history modal.
+    "pulse_tap",
+    *(f"pulse_tap_{score}" for score in range(1, 6)),
+    "question_not_useful",
+    "topic_share",
+    "history_open",
+    "history_page",
 )
 
 
@@ -1031,8 +1039,10 @@ ONE_MEETING = (
     "summary_add_action",
     "away_reschedule",
     "away_skip",
+    "question_not_useful",
 )
-ONE_PAIR = ("agenda_open", "home_skip_next", "home_reschedule_next", "home_add_topic")
+ONE_PAIR = ("agenda_open", "home_skip_next", "home_reschedule_next", "home_add_topic", "history_open")
+PULSE_TAPS = ("pulse_tap", *(f"pulse_tap_{score}" for score in range(1, 6)))
 # Buttons that point at nothing of anyone's: each opens its (empty) form for whoever clicks.
 OPENS_A_FORM = {
     "schedule_open": "schedule_modal",
@@ -1052,6 +1062,7 @@ class Theirs:
     series: tuple[int, ...]
     pending_onto: tuple[int, ...]
     pairs: tuple[int, ...]
+    topics: tuple[int, ...]
 
 
 def theirs(world: World, clicker: str) -> Theirs:
@@ -1062,10 +1073,16 @@ def theirs(world: World, clicker: str) -> Theirs:
             (world.cd_series,),
             (world.cd_pair, world.ab_pair),
             (world.cd_pair,),
+            world.cd_topics,
         )
     if clicker == CAROL:  # her own pending topic, onto a pair she is not in (bot/services/topics.py)
         return Theirs(
-            world.ab_meetings, world.ab_actions, (world.ab_series,), (world.ab_pair,), (world.ab_pair,)
+            world.ab_meetings,
+            world.ab_actions,
+            (world.ab_series,),
+            (world.ab_pair,),
+            (world.ab_pair,),
+            world.ab_topics,
         )
     return Theirs(
         world.ab_meetings + world.cd_meetings,
@@ -1073,6 +1090,7 @@ def theirs(world: World, clicker: str) -> Theirs:
         (world.ab_series, world.cd_series),
         (world.ab_pair, world.cd_pair),
         (world.ab_pair, world.cd_pair),
+        world.ab_topics + world.cd_topics,
     )
 
 
@@ -1088,6 +1106,17 @@ def real_value(world: World, clicker: str, action_id: str) -> SearchStrategy[str
         return st.sampled_from(their.pairs).map(str)
     if action_id in ("series_cancel_confirm", "series_cancel_keep", "series_edit"):
         return st.sampled_from(their.series).map(str)
+    if action_id == "topic_share":  # a topic of theirs: only its author may share it
+        return st.sampled_from(their.topics).map(str)
+    if action_id in PULSE_TAPS:  # (meeting id, feeling, score)
+        return st.builds(
+            lambda meeting, feeling, score: f"{meeting}:{feeling}:{score}",
+            st.sampled_from(their.meetings),
+            st.sampled_from(["happy", "challenged", "stressed", "engaged"]),
+            st.integers(1, 5),
+        )
+    if action_id == "history_page":  # (pair id, page)
+        return st.builds(lambda pair, page: f"{pair}:{page}", st.sampled_from(their.pairs), st.integers(0, 9))
     if action_id in OPENS_A_FORM:
         return st.just("")
     if action_id == "pending_topic_choose":  # (pending topic id, pair id)

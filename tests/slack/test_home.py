@@ -600,4 +600,5 @@ def test_a_1on1_more_often_dropped_than_held_is_flagged_and_one_with_no_series_o
         "settings_open",
         "calendar_open",
         "agenda_open",
+        "history_open",
     ]

@@ -246,6 +246,7 @@ def test_every_button_id_is_among_those_an_outsider_clicks_in_the_fuzz_tests() -
     from tests.slack.test_fuzz import ACTION_IDS
 
     made = {value.action_id for value in vars(ids).values() if isinstance(value, ids.Button)}
+    made |= {button.action_id for button in ids.PULSE_TAPS}  # a row of buttons, one id per score
     assert made == set(ACTION_IDS)
 
 
@@ -306,7 +307,7 @@ def test_a_topic_of_500_typed_characters_is_taken_and_501_refused_by_dm_and_by_t
 
     tick(sessions, settings, clock())
     prompt = wait_for_post(emulator, BOB, PROMPT)
-    add = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    add = buttons(prompt)["agenda_add_topic"]
     message = bot_messages(emulator, BOB, PROMPT)[-1]
     form = opened_form(emulator, lambda: click(slack, emulator, BOB, add, message))
     too_long = ModalForm(form.view).fill(NEW_TOPIC, typed(501))
@@ -526,7 +527,7 @@ def test_actions_lists_each_open_item_with_its_number_and_a_done_button_that_clo
 
 
 # ------------------------------------------------------------------------------------------------------
-# "Before each meeting ... one question from a bank of 72 open-ended questions that the pair has not seen
+# "Before each meeting ... one question from a bank of 84 open-ended questions that the pair has not seen
 # yet" (the bank's size: tests/domain/test_promises.py).
 
 
@@ -587,7 +588,7 @@ def test_questions_a_rebooked_meetings_prompts_showed_are_not_shown_again_before
 ) -> None:
     """README "one question ... that the pair has not seen yet" and "Picking a slot ... asks for topics
     again": the first 1:1 is missed and rebooked twice, so the pair is asked three times, each with a new
-    question; in the weekly prompts after it no question comes round again before all 72 were shown."""
+    question; in the weekly prompts after it no question comes round again before all 84 were shown."""
     alice_leads_bob(slack)
     tick(sessions, settings, clock())
     shown = [question_shown(latest_prompt(emulator, BOB))]
