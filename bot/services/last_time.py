@@ -62,7 +62,11 @@ def status_nudge(session: Session, pair: Pair, viewer: Person, meeting: Meeting 
     if meeting is None or pair.manager_id is None:
         return None
     report = pair.other(pair.manager_id)
-    topics = agenda_store.topics_for(session, pair.id, meeting, viewer.id)
+    # Carried-over topics are on the agenda too: a GROW topic left from last time is not status.
+    topics = [
+        *agenda_store.topics_for(session, pair.id, meeting, viewer.id),
+        *agenda_store.carried_over(session, pair.id, meeting, viewer.id),
+    ]
     if not only_status_updates((t.text, t.kind) for t in topics if t.author_id == report.id):
         return None
     # Someone who turned question suggestions off (Settings) still hears the kind word, without a question.

@@ -130,6 +130,7 @@ def submit_summary(sessions: SessionFactory, now: datetime, actor: Actor, form: 
                 Note(pair_id=pair.id, meeting_id=meeting.id, author_id=me.id, text=note, created_at=now)
             )
         agenda_store.cover_topics(session, pair.id, form.covered_topic_ids)
+        agenda_store.release_held_back(session, meeting.id)
         meeting.status = MeetingStatus.HELD
         meeting.offered_slots = None
         session.flush()

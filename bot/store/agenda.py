@@ -147,6 +147,16 @@ def cover_topics(session: Session, pair_id: int, topic_ids: list[int]) -> None:
         )
 
 
+def release_held_back(session: Session, meeting_id: int) -> None:
+    """A meeting was held: its held-back concerns were before both of them, and stay shown from now on."""
+    session.execute(
+        update(Topic)
+        .where(Topic.meeting_id == meeting_id, Topic.held_back.is_(True))
+        .values(held_back=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def summary_from(session: Session, source: str) -> int | None:
     """The summary a submission already stored, if it was delivered before."""
     return session.scalar(select(Summary.id).where(Summary.source == source))

@@ -155,7 +155,8 @@ def test_topics_not_covered_are_those_the_viewer_may_see(sessions: SessionFactor
     summarise(sessions, weekly, 0, "Talked")
     bob, alice = seen_by(sessions, AS_BOB).last_time, seen_by(sessions, AS_ALICE).last_time
     assert bob is not None and alice is not None
-    assert bob.not_covered == ["Budget", "Bob's own reminder"]
+    # Bob's private topic is his alone; Alice's concern was before both of them in the held meeting.
+    assert bob.not_covered == ["Budget", "Bob's own reminder", "Alice's concern"]
     assert alice.not_covered == ["Budget", "Alice's concern"]
 
 
@@ -207,6 +208,21 @@ def test_a_templated_topic_of_the_report_lifts_the_nudge_the_managers_does_not(
     with sessions.begin() as session:
         session.execute(update(Topic).where(Topic.author_id == weekly.bob_id).values(kind=TopicKind.GROW))
     assert seen_by(sessions, AS_BOB, NOW).status_nudge is None
+
+
+def test_a_reports_growth_topic_carried_over_from_last_time_lifts_the_nudge(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    add(sessions, AS_BOB, "grow: Becoming a tech lead")
+    summarise(sessions, weekly, 0, "Talked")  # held; the GROW topic was not ticked: it carries over
+    add(sessions, AS_BOB, "Status of PAY-12")
+    view = seen_by(sessions, AS_BOB)
+    assert [t.text for t in view.carried_over] == ["Becoming a tech lead"]
+    assert view.status_nudge is None  # the agenda holds more than status: last time's GROW topic
+    with sessions.begin() as session:
+        session.execute(update(Topic).where(Topic.kind == TopicKind.GROW).values(kind=TopicKind.PLAIN))
+        session.execute(update(Topic).where(Topic.text == "Becoming a tech lead").values(text="Deploy done"))
+    assert seen_by(sessions, AS_BOB).status_nudge is not None
 
 
 def test_the_meetings_own_question_is_suggested_when_it_is_of_those_themes(

@@ -202,6 +202,23 @@ def test_a_concern_carried_over_from_a_skipped_meeting_waits_for_the_next_ones_s
         assert [t.text for t in bob_sees] == ["deadlines"]
 
 
+def test_a_concern_left_open_in_a_held_meeting_stays_shown_on_the_next_ones_agenda(
+    sessions: SessionFactory, weekly: Weekly
+) -> None:
+    concern = topics.add_topic(sessions, NOW, AS_ALICE, BOB, "concern: deadlines").topic_id
+    summaries.submit_summary(
+        sessions, AFTER, AS_ALICE, SummaryInput(weekly.meeting_ids[0], "view:S1", "Talked")
+    )
+    with sessions() as session:
+        second = session.get(Meeting, weekly.meeting_ids[1])
+        bob_sees = agenda_store.carried_over(session, weekly.pair_id, second, weekly.bob_id, AFTER)
+        assert [t.text for t in bob_sees] == ["deadlines"]  # both saw it in the meeting: no longer held back
+        assert session.get(Topic, concern).held_back is False
+    # Nor is it marked "only you until the meeting" for Alice any more.
+    lines = agenda.show_agenda(sessions, AFTER, AS_ALICE, BOB, BERLIN).carried_over
+    assert [(t.text, t.held_back) for t in lines] == [("deadlines", False)]
+
+
 def test_share_now_shows_it_at_once_and_only_its_author_may(sessions: SessionFactory, weekly: Weekly) -> None:
     concern = topics.add_topic(sessions, NOW, AS_ALICE, BOB, "concern: deadlines").topic_id
     for outsider in (AS_BOB, AS_CAROL, AS_DAVE):

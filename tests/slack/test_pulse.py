@@ -271,8 +271,9 @@ def test_a_tap_replaces_the_prompt_with_itself_the_score_shown_chosen_and_can_ch
     added = [text for text in block_texts(replaced) if text not in block_texts(prompt)]
     value = tap_button(prompt, Feeling.STRESSED, 4)["value"]
     assert len(gone) == 1 and f'["4", "{value}", null]' in gone[0]  # the row tapped, as it was
-    assert len(added) == 2 and f'["4", "{value}", "primary"]' in added[0]
-    assert "Your pulse" in added[1] and "stressed `▆`" in added[1]
+    # The trend in the agenda, then the tapped row in the check-in below it.
+    assert len(added) == 2 and f'["4", "{value}", "primary"]' in added[1]
+    assert "Your pulse" in added[0] and "stressed `▆`" in added[0]
     assert [b["type"] for b in replaced["blocks"] if b["type"] != "context"] == [
         b["type"] for b in prompt["blocks"] if b["type"] != "context"
     ]

@@ -60,9 +60,9 @@ def prompt_blocks(view: AgendaView) -> list[Block]:
             "Reply in this thread (each message becomes a topic) or use *Add a topic*."
         ),
         *while_away_blocks(view),
-        *pulse.check_in_blocks(view),
         DividerBlock(),
-        *agenda_blocks(view),
+        *agenda_blocks(view),  # it opens with last time
+        *pulse.check_in_blocks(view),
     ]
 
 

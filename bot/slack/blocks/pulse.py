@@ -6,7 +6,7 @@ a summary or a channel.
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 
 from bot.domain.pulse import SCALE, Feeling, sparkline
 from bot.services.agenda import AgendaView
@@ -30,7 +30,8 @@ def check_in_blocks(view: AgendaView) -> list[Block]:
     if check_in is None:
         return []
     blocks: list[Block] = [
-        section(f":wave: *How are you doing?* One tap each, from 1 (not at all) to 5 (very).\n_{WHO_SEES}_")
+        DividerBlock(),  # after the agenda: the prompt opens with last time and the topics
+        section(f":wave: *How are you doing?* One tap each, from 1 (not at all) to 5 (very).\n_{WHO_SEES}_"),
     ]
     for feeling in Feeling:
         blocks.append(context(QUESTIONS[feeling]))
