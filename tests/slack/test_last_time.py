@@ -161,7 +161,7 @@ def suggested(message: dict[str, Any]) -> str:
         return quoted.group(1)
     assert nudge.endswith("Maybe start with the question below.")
     below = [b for b in message["blocks"] if "Something to think about" in str(b)]
-    found = re.search(r"_(.+)_", below[0]["elements"][0]["text"])
+    found = re.search(r"about:\* _(.+)_$", below[0]["elements"][0]["text"])
     assert found
     return found.group(1)
 
