@@ -8,6 +8,7 @@ add one, give it a new key. Every theme holds the same number of questions, so n
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -289,7 +290,7 @@ def _next_theme(unseen: Sequence[Question], *, avoid: Theme | None, seed: int, r
     """
     order = list(Theme)
     random.Random(f"{seed}:{round_number}:themes").shuffle(order)
-    remaining = {theme: sum(1 for question in unseen if question.theme is theme) for theme in order}
+    remaining = Counter(question.theme for question in unseen)  # one pass, not one per theme
     candidates = [theme for theme in order if remaining[theme] and theme is not avoid]
     if not candidates:  # only the theme just shown has questions left
         candidates = [theme for theme in order if remaining[theme]]

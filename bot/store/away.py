@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.domain.away import AwayCalendar, merged, status_days
 from bot.domain.cadence import to_local
 from bot.domain.meetings import MeetingStatus
+from bot.store.batches import among
 from bot.store.models import BusyInterval, Meeting, Person, TimeAway
 
 FALLBACK_TIMEZONE = "UTC"  # bot/services/people.py's: the store may not import services
@@ -35,12 +36,12 @@ def calendars(
             Person.holiday_country,
             Person.holiday_region,
             Person.status_away_until,
-        ).where(Person.id.in_(ids))
+        ).where(among(session, Person.id, ids))
     ).all()
     ranges: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for person_id, first, last in session.execute(
         select(TimeAway.person_id, TimeAway.first_day, TimeAway.last_day).where(
-            TimeAway.person_id.in_(ids), TimeAway.last_day >= since
+            among(session, TimeAway.person_id, ids), TimeAway.last_day >= since
         )
     ):
         ranges[person_id].append((first, last))
@@ -49,7 +50,7 @@ def calendars(
     starting = datetime.combine(since - timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
     for person_id, starts_at, ends_at in session.execute(
         select(BusyInterval.person_id, BusyInterval.starts_at, BusyInterval.ends_at).where(
-            BusyInterval.person_id.in_(ids),
+            among(session, BusyInterval.person_id, ids),
             BusyInterval.out_of_office.is_(True),
             BusyInterval.ends_at > starting,
         )
