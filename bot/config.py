@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -13,6 +14,7 @@ from bot.store.space import DEFAULT_MIN_FREE_MB
 
 DEFAULT_DATABASE_URL = "sqlite:///oneonone.db"
 DEFAULT_PORT = 3000
+DEFAULT_UNINSTALL_RETENTION_DAYS = 30  # then an uninstalled workspace's data is deleted
 
 
 class ConfigError(Exception):
@@ -33,6 +35,10 @@ class Settings:
     public_url: str | None = None
     # Tests only: fetch busy calendars from plain http and private, loopback or link-local addresses.
     calendar_fetch_private: bool = False
+    # A workspace that uninstalled the app has its data deleted this many days later (issue 15).
+    uninstall_retention_days: int = DEFAULT_UNINSTALL_RETENTION_DAYS
+    # Meeting content older than this many months is deleted by the clock; None keeps everything.
+    content_retention_months: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +63,10 @@ class Settings:
             min_free_mb=int(min_free_text),
             public_url=_public_url(env.get("PUBLIC_URL")),
             calendar_fetch_private=(env.get("CALENDAR_FETCH_PRIVATE") or "").lower() in ("1", "true", "yes"),
+            uninstall_retention_days=_whole(
+                env, "UNINSTALL_RETENTION_DAYS", DEFAULT_UNINSTALL_RETENTION_DAYS, "days"
+            ),
+            content_retention_months=_whole(env, "CONTENT_RETENTION_MONTHS", None, "months", least=1),
         )
 
     @property
@@ -101,6 +111,16 @@ def _api_url(value: str | None) -> str | None:
         return None
     # slack-sdk joins base_url and method name by plain concatenation.
     return value if value.endswith("/") else value + "/"
+
+
+def _whole(env: Mapping[str, str], name: str, default: int | None, unit: str, least: int = 0) -> Any:
+    """A whole number of `unit` from the environment (at least `least`), or `default` when unset."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) < least:
+        raise ConfigError(f"{name} must be a whole number of {unit} (at least {least}), got {text!r}")
+    return int(text)
 
 
 def _public_url(value: str | None) -> str | None:

@@ -62,6 +62,13 @@ class MessageKind(StrEnum):
     ACTION_DONE = "action_done"  # thread reply under the summary: an item was marked done
     STILL_OPEN = "still_open"  # thread reply under the last summary before the next 1:1: what is open
     AWAY_NOTICE = "away_notice"  # to the other person: a 1:1 won't happen, someone is away (Reschedule, Skip)
+    # People own their data (issue 15).
+    EXPORT = "export"  # a person's export: two files uploaded to their DM (files.getUploadURLExternal …)
+    PARTNER_LEFT = "partner_left"  # to the other person: a Slack account was deactivated, the 1:1 is paused
+    PARTNER_BACK = "partner_back"  # to the other person: the account is back, the 1:1 resumes
+    PARTNER_ERASED = "partner_erased"  # to the other person: someone deleted their data, the 1:1 ended
+    HANDOFF_ASKED = "handoff_asked"  # to the report: confirm moving the 1:1's history to a new manager
+    HANDOFF_DONE = "handoff_done"  # to each of the three: the history moved (or the report declined)
 
 
 # Older key prefixes that differ from their kind's value. Stored rows hold them and a key is what makes

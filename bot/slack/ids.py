@@ -91,6 +91,9 @@ QUESTION_NOT_USEFUL = _one_id("question_not_useful")  # meeting id: retire its q
 TOPIC_SHARE = _one_id("topic_share")  # topic id: its author shares a held-back concern before the meeting
 HISTORY_OPEN = _one_id("history_open")  # pair id: the pair's history in a modal
 HISTORY_PAGE = _two_ids("history_page")  # (pair id, page): another page of it (the words are in metadata)
+# People own their data (issue 15).
+HANDOFF_CONFIRM = _one_id("handoff_confirm")  # handoff request id: the report agrees
+HANDOFF_DECLINE = _one_id("handoff_decline")  # handoff request id: the report says no
 
 # Shortcuts, as the manifest declares them.
 SCHEDULE_SHORTCUT = "schedule_1on1"  # global: "Schedule a 1:1"
@@ -116,6 +119,7 @@ CALENDAR_MODAL = "calendar_modal"  # the feed's address; submitting it makes a n
 RESCHEDULE_MODAL = "reschedule_modal"  # private_metadata: the pair id
 AGENDA_MODAL = "agenda_modal"  # read only (no submit)
 MESSAGE_TOPIC_MODAL = "message_topic_modal"  # private_metadata: JSON of the message's channel and ts
+DELETE_MY_DATA_MODAL = "delete_my_data_modal"  # says what goes and what stays; submitting deletes
 HISTORY_MODAL = "history_modal"  # private_metadata: JSON of the pair id, the words searched and the page
 
 

@@ -18,12 +18,16 @@ from sqlalchemy.orm import Session
 from bot.domain.outbox import MessageKind
 from bot.now import Clock
 from bot.services.home import load_home
-from bot.services.messages import after_meeting, notices, summary_thread
+from bot.services.messages import after_meeting, erasure, export, handoff, leaving, notices, summary_thread
 from bot.services.messages.away import load_away_notice
 from bot.services.messages.prompt import load_prompt
 from bot.services.messages.series_changed import load_series_changed
 from bot.services.messages.summary import load_summary
 from bot.slack.blocks import after_meeting as after_meeting_blocks
+from bot.slack.blocks import erasure as erasure_blocks
+from bot.slack.blocks import export as export_blocks
+from bot.slack.blocks import handoff as handoff_blocks
+from bot.slack.blocks import leaving as leaving_blocks
 from bot.slack.blocks import notices as notice_blocks
 from bot.slack.blocks import summary_thread as thread_blocks
 from bot.slack.blocks.agenda import prompt_message
@@ -69,6 +73,13 @@ KINDS: dict[MessageKind, Kind[Any]] = {
     MessageKind.ACTION_DONE: Kind(summary_thread.load_action_done, thread_blocks.action_done_message),
     MessageKind.STILL_OPEN: Kind(summary_thread.load_still_open, thread_blocks.still_open_message),
     MessageKind.AWAY_NOTICE: Kind(load_away_notice, away_notice_message),
+    # People own their data (issue 15).
+    MessageKind.EXPORT: Kind(export.load_export, export_blocks.export_message),
+    MessageKind.PARTNER_LEFT: Kind(leaving.load_partner_left, leaving_blocks.partner_left_message),
+    MessageKind.PARTNER_BACK: Kind(leaving.load_partner_back, leaving_blocks.partner_back_message),
+    MessageKind.PARTNER_ERASED: Kind(erasure.load_partner_erased, erasure_blocks.partner_erased_message),
+    MessageKind.HANDOFF_ASKED: Kind(handoff.load_handoff_asked, handoff_blocks.handoff_asked_message),
+    MessageKind.HANDOFF_DONE: Kind(handoff.load_handoff_done, handoff_blocks.handoff_done_message),
 }
 
 

@@ -40,6 +40,9 @@ class Workspace(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime]
+    # The app was uninstalled or its tokens revoked (issue 15): nothing is sent there any more, and its data
+    # is deleted by the clock once the operator's retention period has passed.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class Person(Base):
@@ -83,6 +86,12 @@ class Person(Base):
     # off, and in 1:1s they lead only if they turn it on.
     pulse_as_report: Mapped[bool] = mapped_column(default=True, server_default=true())
     pulse_as_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Their Slack account was deactivated (user_change `deleted`, or `account_inactive` from the API): their
+    # series are paused and nothing is sent to them; cleared when the account comes back (issue 15).
+    deactivated_at: Mapped[datetime | None]
+    # They deleted their data (`/1on1 delete-my-data`): this row is now an anonymous placeholder, "a former
+    # participant", that the other person's copy of shared history still points at.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -138,6 +147,8 @@ class Series(Base):
     ended_at: Mapped[datetime | None]
     # Raised on every change of its terms: the calendar feed's SEQUENCE for the series' event.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Paused while one of the two is deactivated in Slack (issue 15): no prompts, nudges or new meetings.
+    paused_at: Mapped[datetime | None]
 
 
 class Meeting(Base):
@@ -408,3 +419,18 @@ class QuestionRetired(Base):
     question_key: Mapped[str] = mapped_column(String(64))
     retired_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     retired_at: Mapped[datetime]
+
+
+class HandoffRequest(Base):
+    """A manager's request to hand a report's 1:1 history over to a new manager, until the report answers."""
+
+    __tablename__ = "handoff_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    new_manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    # When the report confirmed or declined; None while waiting.
+    decided_at: Mapped[datetime | None]
+    accepted: Mapped[bool | None]

@@ -432,6 +432,9 @@ def test_every_subcommands_reply_is_visible_only_to_the_person_who_typed_it(
         "away 2026-12-07",
         "back",
         "history",
+        "export",
+        "delete-my-data",
+        f"handoff <@{BOB}> to <@{CAROL}>",
     ]
     assert {c.split()[0] for c in commands if c} == {row.name for row in SUBCOMMANDS}  # every one of them
     for command in commands:

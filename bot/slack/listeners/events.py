@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.domain.agenda import without_controls
-from bot.services import away, people
+from bot.services import away, leaving, people, workspaces
 from bot.services.pairs import Actor
 from bot.services.topics import DirectMessage, topic_from_dm
 from bot.slack.deps import Deps
@@ -34,6 +34,16 @@ def register(app: App, deps: Deps) -> None:
         if isinstance(user, dict) and user.get("id") and team:
             away.learn_status(deps.sessions, deps.clock(), team, str(user["id"]), user.get("profile") or {})
             people.learn_name(deps.sessions, team, str(user["id"]), user)
+            # Deactivated, back again, a guest now, another zone (issue 15).
+            leaving.user_changed(deps.sessions, deps.clock(), team, user)
+
+    @app.event("app_uninstalled")
+    @app.event("tokens_revoked")
+    def on_workspace_left(event: dict[str, Any], body: dict[str, Any]) -> None:
+        # Nothing is sent there any more; its data goes after the operator's retention period (issue 15).
+        team = body.get("team_id")
+        if team:
+            workspaces.workspace_left(deps.sessions, deps.clock(), str(team), str(event.get("type")))
 
     # Events we subscribe to but don't act on (Slack adds fields and types over time): a 200, so
     # Slack neither retries them nor counts them as failures against the app.

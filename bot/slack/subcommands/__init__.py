@@ -19,7 +19,10 @@ from bot.slack.subcommands import (
     away,
     calendar,
     cancel,
+    delete_my_data,
     done,
+    export,
+    handoff,
     history,
     listing,
     note,
@@ -58,6 +61,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     away.AWAY,
     away.BACK,
     history.ROW,
+    export.ROW,
+    delete_my_data.ROW,
+    handoff.ROW,
     whoami.ROW,
 )
 _BY_NAME = {r.name: r for r in SUBCOMMANDS}

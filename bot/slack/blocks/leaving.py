@@ -1,0 +1,15 @@
+"""Renderers of issue 15's outgoing messages for leaving (filled in by its part)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.blocks.common import Message
+
+
+def partner_left_message(data: Any) -> Message:
+    raise NotImplementedError("issue 15")
+
+
+def partner_back_message(data: Any) -> Message:
+    raise NotImplementedError("issue 15")
