@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from emulator.blocks import checked_message_blocks, refusal
 from emulator.faults import Faults, RateLimiting
 from emulator.ids import APP_TOKEN, BOT_TOKEN
+from emulator.methods.files import UPLOAD_PATH
 from emulator.socket_mode import SocketModeServer
 from emulator.waiting import wait_until
 from emulator.workspace import ApiError, fail, truthy
@@ -116,6 +117,7 @@ class WebApiServer(Faults, RateLimiting):
     _server: _Server | None
     _thread: threading.Thread | None
     _handlers: dict[str, Handler]
+    _upload_post: Callable[[str, bytes], tuple[int, str]]  # emulator/methods/files.py
 
     def _reset_server(self) -> None:
         self.valid_tokens: set[str] = {BOT_TOKEN}
@@ -249,6 +251,9 @@ class WebApiServer(Faults, RateLimiting):
             hold = self._hold_for(method, bool(body.get("ok")))
             if hold is not None:
                 hold.release.wait(60)
+        elif parts.path.startswith(UPLOAD_PATH):  # a file's bytes, to the URL files.getUploadURLExternal gave
+            status, text = self._upload_post(parts.path, raw)
+            data, ctype = text.encode(), "text/plain; charset=utf-8"
         elif parts.path.startswith("/response/"):
             status, text = self._response_post(parts.path, raw)
             data, ctype = text.encode(), "text/plain; charset=utf-8"

@@ -32,7 +32,7 @@ This module assembles :class:`SlackEmulator` from its parts:
 * emulator/workspace.py: its members and conversations, and Slack's error answers;
 * emulator/server.py: the HTTP server, the tokens it checks, and the recorded calls and response_url posts;
 * emulator/faults.py: injected faults, held answers and the opt-in rate limits;
-* emulator/methods/: the Web API methods, a module per family (users, conversations, chat, views).
+* emulator/methods/: the Web API methods, a module per family (users, conversations, chat, views, files).
 """
 
 from __future__ import annotations
@@ -46,13 +46,14 @@ from emulator.faults import RateLimits  # noqa: F401
 from emulator.ids import APP_ID, APP_TOKEN, BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME  # noqa: F401
 from emulator.methods.chat import ChatMethods
 from emulator.methods.conversations import ConversationMethods
+from emulator.methods.files import FileMethods, SharedFile  # noqa: F401
 from emulator.methods.users import UserMethods
 from emulator.methods.views import ViewMethods
 from emulator.server import Call, ResponsePost, WebApiServer  # noqa: F401
 from emulator.socket_mode import SocketModeServer
 
 
-class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods, ViewMethods):
+class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods, ViewMethods, FileMethods):
     """Slack Web API emulator on 127.0.0.1, serving ``/api/<method>`` and ``/response/<id>``.
 
     It listens on ``port``, or on a free port when that is 0 (the default); Socket Mode takes a free one.
@@ -78,6 +79,9 @@ class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.upload": self._files_upload,  # retired: method_deprecated
         }
         self.reset()
 
@@ -89,6 +93,7 @@ class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods,
             self._reset_workspace()
             self._reset_chat()
             self._reset_views()
+            self._reset_files()
             self._reset_faults()
             self._reset_rate_limits()
             self._cond.notify_all()

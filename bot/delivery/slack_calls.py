@@ -1,5 +1,5 @@
-"""Calling Slack for one job: post, update, open a group DM first, or publish a Home tab; every answer
-becomes an `Outcome`.
+"""Calling Slack for one job: post, update, open a group DM first, publish a Home tab, or upload files (an
+export); every answer becomes an `Outcome`.
 
 Retries are the outbox's job, not the HTTP client's: a 429 reschedules the row for after its
 Retry-After instead of sleeping inside the call as slack-sdk's RateLimitErrorRetryHandler would
@@ -28,6 +28,8 @@ def build_delivery_client(token: str | None, base_url: str | None) -> WebClient:
 def send(client: WebClient, job: Job) -> Outcome:
     if job.publish:
         return _publish(client, job)
+    if "file_uploads" in job.content:
+        return _upload(client, job)
     channel = job.target
     method = "chat.postMessage"
     try:
@@ -64,6 +66,30 @@ def _publish(client: WebClient, job: Job) -> Outcome:
     except Exception as exc:
         return replace(classify(exc, job), method=job.method)
     return Outcome("sent", method=job.method)
+
+
+def _upload(client: WebClient, job: Job) -> Outcome:
+    """Files (an export) to the person's DM with files_upload_v2: getUploadURLExternal and an upload per
+    file, then one completeUploadExternal that shares them all. A failure anywhere is retried as a whole
+    (the files are written afresh): nothing is shared until the completion goes through, so they arrive once.
+    """
+    content = {key: value for key, value in job.content.items() if key != "close"}
+    method = "files.getUploadURLExternal"
+    try:
+        channel = job.channel
+        if channel is None:  # the DM's id is not known yet: files are shared in a channel, not to a user
+            method = "conversations.open"
+            channel = str(client.conversations_open(users=job.users[0])["channel"]["id"])
+        method = "files.completeUploadExternal"
+        client.files_upload_v2(channel=channel, **content)
+    except Exception as exc:
+        if isinstance(exc, SlackApiError):  # which of the three calls Slack answered so
+            method = exc.response.api_url.rsplit("/", 1)[-1] or method
+        return replace(classify(exc, job), method=method, target=job.target)
+    finally:
+        job.content.get("close", lambda: None)()
+    learned = channel if job.channel is None else None
+    return Outcome("sent", channel=channel, dm_channel=learned, method=method, target=channel)
 
 
 def _open(client: WebClient, job: Job) -> str | Outcome:
