@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.calendar import feed as ics
 from bot.calendar.token import feed_path, new_token, token_hash
+from bot.domain.names import is_placeholder
 from bot.services.pairs import Actor
 from bot.store import calendar_feed as store
 from bot.store import people
@@ -93,6 +94,8 @@ def title(role: str, other_name: str | None = None) -> str:
 
 
 def description(other_user_id: str, team_id: str) -> str:
+    if is_placeholder(other_user_id):  # they deleted their data: no link to a Slack id that is gone
+        return "Your 1:1 with a former participant. Topics, notes and summaries stay in Slack."
     # slack://user opens a DM with them in the Slack app: who it is, one click away. No topics, ever.
     return (
         f"Your 1:1 in Slack. The other person: slack://user?team={team_id}&id={other_user_id}\n"

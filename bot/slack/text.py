@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from bot.domain.errors import DomainError
+from bot.domain.names import FORMER_PARTICIPANT, is_placeholder
 
 # Mentions we keep in stored text. Slack's ids are upper-case letters and digits.
 _STORED_MENTION = re.compile(r"<(?:@[UW]|#C)[A-Z0-9]+>")
@@ -106,7 +107,8 @@ def _pieces(text: str) -> list[str]:
 
 
 def mention(slack_user_id: str) -> str:
-    return f"<@{slack_user_id}>"
+    """A live mention; someone who deleted their data is "a former participant", in words (no id)."""
+    return FORMER_PARTICIPANT if is_placeholder(slack_user_id) else f"<@{slack_user_id}>"
 
 
 def plain(text: str) -> str:

@@ -1,19 +1,20 @@
-"""`/1on1 delete-my-data`: a form says what goes and what stays; submitting it deletes (issue 15, part 2)."""
+"""`/1on1 delete-my-data`: a form says what goes and what stays; submitting it deletes (issue 15, part 2;
+bot/slack/listeners/erasure.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from bot.services import erasure
 from bot.services.pairs import Actor
-from bot.slack.blocks import replies
+from bot.slack.blocks.erasure_modal import erasure_modal
 from bot.slack.deps import Deps
+from bot.slack.rim import OpenModal
 from bot.slack.subcommands import grammar as g
 
 NAME = "delete-my-data"
 
 
-def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> Any:
-    return replies.problem_reply("Deleting your data is being built (issue 15, part 2).")
+def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> OpenModal:
+    return OpenModal(erasure_modal(erasure.erasure_form(deps.sessions, actor)))
 
 
 ROW = g.Subcommand(
