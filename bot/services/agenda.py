@@ -103,7 +103,7 @@ def build_agenda(
     session: Session, pair: Pair, viewer: Person, meeting: Meeting | None, now: datetime, timezone: str
 ) -> AgendaView:
     report_id = _report_id(pair)
-    by_id = {pair.member_a.id: pair.member_a.slack_user_id, pair.member_b.id: pair.member_b.slack_user_id}
+    by_id = people.SlackIds(session, pair)
     topics = agenda_store.topics_for(session, pair.id, meeting, viewer.id, now)
     # A held-back concern shows to both once the meeting has started: then it is held back no longer.
     started = shown_to_both(meeting.starts_at if meeting else None, now)

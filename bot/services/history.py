@@ -207,7 +207,7 @@ def _records(
     """Each meeting with what was recorded of it, as `me` may see it; the lines `found` marked."""
     if not meetings:
         return []
-    user = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+    user = people.SlackIds(session, pair)
     hits = found or history_store.Found()
     key_points = _key_points(session, meetings, user, hits)
     outcomes = _outcomes(session, meetings, me)

@@ -17,7 +17,7 @@ from bot.services.pairs import Actor, own_meeting
 from bot.services.summary_thread import reply_rows
 from bot.store import agenda as agenda_store
 from bot.store import followups as followup_store
-from bot.store import outbox
+from bot.store import outbox, people
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Note, Pair, Person, Summary
 
@@ -80,7 +80,7 @@ def summary_form(
         meeting, pair, me = own_meeting(session, actor, meeting_id)
         topics = agenda_store.topics_for(session, pair.id, meeting, me.id, now)
         templated = agenda_store.templated_topics(session, pair.id, meeting, me.id, now)
-        by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+        by_id = people.SlackIds(session, pair)
         return SummaryForm(
             meeting_id=meeting.id,
             other_user_id=pair.other(me.id).slack_user_id,

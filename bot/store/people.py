@@ -150,3 +150,19 @@ def remember_statuses(session: Session, team_id: str, until: Mapping[str, dateti
         someone = find_person(session, team_id, user_id)
         if someone is not None:
             someone.status_away_until = away_until
+
+
+class SlackIds(dict[int, str]):
+    """Person ids as Slack ids: the pair's two, and anyone else its record names (a manager who handed the
+    1:1 over wrote summaries and owned action items in the meetings that moved with it), read when asked."""
+
+    def __init__(self, session: Session, pair: Pair) -> None:
+        super().__init__(
+            {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+        )
+        self._session = session
+
+    def __missing__(self, person_id: int) -> str:
+        person = self._session.get(Person, person_id)
+        self[person_id] = found = person.slack_user_id if person else ""
+        return found

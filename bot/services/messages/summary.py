@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.templates import TopicKind, steps_of
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import agenda as agenda_store
+from bot.store import people
 from bot.store.models import Meeting, OutboxMessage, Pair, Person, TemplateOutcome, Topic
 
 
@@ -64,7 +65,7 @@ def load_summary(session: Session, row: OutboxMessage, now: datetime) -> Summary
     pair = session.get(Pair, meeting.pair_id) if meeting else None
     if meeting is None or pair is None:
         return None
-    by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+    by_id = people.SlackIds(session, pair)
     summaries, actions, covered = agenda_store.meeting_record(session, meeting.id)
     recipient = session.get(Person, row.recipient_id) if row.recipient_id else pair.member_a
     return SummaryView(

@@ -16,6 +16,7 @@ from bot.services.agenda import ActionLine
 from bot.services.messages.common import acting_user_id
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import agenda as agenda_store
+from bot.store import people
 from bot.store.models import ActionItem, Meeting, OutboxMessage, Pair, Person
 
 
@@ -50,7 +51,7 @@ def load_still_open(session: Session, row: OutboxMessage, now: datetime) -> Stil
     still_open = [item for item in items if item.done_at is None]
     if not still_open:
         return None  # all done since the prompt was queued: nothing to remind of
-    by_id = {pair.member_a_id: pair.member_a.slack_user_id, pair.member_b_id: pair.member_b.slack_user_id}
+    by_id = people.SlackIds(session, pair)
     # A person's own copy reads in their zone; the group DM's in the first member's (Slack shows each
     # reader the date token in their own zone anyway).
     parent = session.get(OutboxMessage, row.params.get("thread_of") or 0)

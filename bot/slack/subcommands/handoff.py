@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from bot.services import handoff
 from bot.services.pairs import Actor
+from bot.services.people import timezones
 from bot.slack.blocks import replies
+from bot.slack.blocks.handoff import handoff_asked_reply
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
 
@@ -34,8 +36,21 @@ def parse_handoff(sub: str) -> Callable[[list[str], str], Handoff]:
     return parse
 
 
-def handle(deps: Deps, actor: Actor, parsed: Handoff) -> Any:
-    return replies.problem_reply("Hand-over is being built (issue 15, part 3).")
+def handle(deps: Deps, actor: Actor, parsed: Handoff) -> replies.Reply:
+    now = deps.clock()
+    # Slack says first whether the new manager is a person (not a bot, not deactivated): nothing is stored
+    # for someone who can't lead a 1:1.
+    timezones(
+        deps.sessions,
+        deps.directory,
+        now,
+        actor.team_id,
+        [parsed.new_manager],
+        people_only=[parsed.new_manager],
+    )
+    return handoff_asked_reply(
+        handoff.request_handoff(deps.sessions, now, actor, parsed.report, parsed.new_manager)
+    )
 
 
 ROW = g.Subcommand(
