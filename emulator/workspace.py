@@ -139,6 +139,15 @@ class Workspace:
             rec["updated"] = int(self.clock())
             return self._user_object(rec)
 
+    def set_deleted(self, user_id: str, deleted: bool = True) -> dict[str, Any]:
+        """The member's account is deactivated (or reactivated); returns the user object as a
+        ``user_change`` event carries it. Posting into their DM then answers ``account_inactive``."""
+        with self._cond:
+            rec = self._known_user(user_id)
+            rec["deleted"] = deleted
+            rec["updated"] = int(self.clock())
+            return self._user_object(rec)
+
     def user_object(self, user_id: str) -> dict[str, Any]:
         """A member as users.info (and the ``user_change`` event) shows them."""
         with self._cond:
@@ -239,8 +248,15 @@ class Workspace:
     def _resolve_channel(self, channel: Any, *, allow_user_id: bool = True) -> Conversation:
         conv = self._convs.get(str(channel)) if channel else None
         if conv is not None:
+            if conv.kind == "im" and self._member_deactivated(conv):
+                # GUESS (issue 15): the DM of a deactivated member answers account_inactive; a user id of one
+                # stays channel_not_found below, as chat.postMessage's reference says.
+                raise fail("account_inactive")
             return conv
         user = self._users.get(str(channel)) if channel and allow_user_id else None
         if user is not None and not user["deleted"]:
             return self._open([user["id"]])[0]  # a user id posts to the app's DM with that user
         raise fail("channel_not_found")
+
+    def _member_deactivated(self, conv: Conversation) -> bool:
+        return any(self._users[user]["deleted"] for user in conv.members or () if user in self._users)

@@ -151,7 +151,7 @@ def test_the_clock_process_tick_queues_delivers_and_says_so(
         emulator.add_user(user_id, name=user_id.lower(), tz="Europe/Berlin")
     request = series.ScheduleRequest(BOB, "weekly", 1, time(10))  # Tuesday 10:00, the day of START
     series.schedule(sessions, clock(), Actor("T0001", ALICE), request, "Europe/Berlin")  # queues its notice
-    emulator.fail_next("chat.postMessage", status=200, error="account_inactive")  # the oldest fails for good
+    emulator.fail_next("chat.postMessage", status=200, error="invalid_blocks")  # the oldest fails for good
     tick = _ticker(settings, sessions, clock)
     passed, log_line = threading.Event(), tick.deliverer.on_pass
     assert log_line is not None

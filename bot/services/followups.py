@@ -16,6 +16,7 @@ from bot.services.pairs import Actor, own_meeting
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import followups as store
 from bot.store import outbox, people, settings
+from bot.store import series as series_store
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, Person
 
@@ -27,11 +28,14 @@ def queue_followups(sessions: SessionFactory, now: datetime) -> int:
     while True:
         with sessions.begin() as session:
             batch = store.followups_due(session, now)
+            paused = store.paused_among(session, {meeting.series_id for meeting, _ in batch})
             rows = []  # one INSERT for the batch: 10,000 meetings can end at 10:30 together
             for meeting, pair in batch:
                 due = due_now(_after(meeting), now)
                 meeting.followup_queued_at = now  # also for one settled before its end: nothing to ask
-                if due is Due.ASK:
+                if meeting.series_id in paused:
+                    _skip_paused(session, meeting)
+                elif due is Due.ASK:
                     # The end time is in the key (as in a prompt's): a missed meeting rebooked to a new
                     # time is asked about again instead of colliding with its first "How did it go?".
                     ended = int(meeting.ends_at.timestamp())
@@ -52,9 +56,12 @@ def chase_unrecorded(sessions: SessionFactory, now: datetime) -> int:
     while True:
         with sessions.begin() as session:
             batch = store.unrecorded(session, quiet_since=now - GRACE)
+            paused = store.paused_among(session, {meeting.series_id for meeting, _ in batch})
             for meeting, pair in batch:
                 due = due_now(_after(meeting), now)
-                if due is Due.NUDGE and not away.someone_away_now(session, pair, now):
+                if meeting.series_id in paused:
+                    _skip_paused(session, meeting)
+                elif due is Due.NUDGE and not away.someone_away_now(session, pair, now):
                     # Nobody away is nudged: it waits until they are back (or becomes missed).
                     nudged += nudge(session, meeting, pair, now)
                 elif due is Due.MISSED:
@@ -109,6 +116,15 @@ def _after(meeting: Meeting) -> AfterMeeting:
         nudge_count=meeting.nudge_count,
         last_nudged_at=meeting.last_nudged_at,
     )
+
+
+def _skip_paused(session: Session, meeting: Meeting) -> None:
+    """A meeting of a paused series (someone's Slack account is deactivated) went by: it didn't happen, and
+    nobody is asked or chased about it. Its agenda waits for the pair's next meeting."""
+    if meeting.status is MeetingStatus.SCHEDULED:
+        meeting.status = MeetingStatus.SKIPPED
+        meeting.offered_slots = None
+        series_store.move_agenda(session, meeting.id, None)
 
 
 def _count_missed(meeting: Meeting) -> None:

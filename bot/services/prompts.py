@@ -50,12 +50,14 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
     pair_of = {meeting.id: meeting.pair_id for meeting in batch}
     not_asked: list[int] = []
     own_times = _own_times(session, batch, now)
-    scheduled = [m for m in batch if m.status is MeetingStatus.SCHEDULED and m.ends_at > now]
+    # A paused series (someone's Slack account is deactivated) is passed over: marked queued, nothing sent;
+    # resuming it makes its meetings still ahead due again (bot/services/leaving.py).
+    askable = {meeting.id for meeting in batch if _askable(meeting, now)}
     # On either person's away day: recorded away, not prompted; the other person is told instead.
-    away, rows = hold_back(session, scheduled, now)
+    away, rows = hold_back(session, [meeting for meeting in batch if meeting.id in askable], now)
     for meeting in batch:
-        # Over, skipped or cancelled before its prompt was due (or someone is away): nothing to ask.
-        if meeting.status is not MeetingStatus.SCHEDULED or meeting.ends_at <= now or meeting.id in away:
+        # Over, skipped or cancelled before its prompt was due (or someone is away, or gone): nothing to ask.
+        if meeting.id not in askable or meeting.id in away:
             not_asked.append(meeting.id)
             continue
         prompted.append(meeting.id)
@@ -69,6 +71,10 @@ def _queue(session: Session, batch: Sequence[Row[Any]], now: datetime) -> int:
     # What the last meeting left open, said again in its summary's thread as this one's prompt goes out.
     rows.extend(still_open_rows(session, [(meeting_id, pair_of[meeting_id]) for meeting_id in prompted], now))
     return outbox.enqueue_many(session, rows)
+
+
+def _askable(meeting: Row[Any], now: datetime) -> bool:
+    return meeting.status is MeetingStatus.SCHEDULED and meeting.ends_at > now and meeting.paused_at is None
 
 
 @dataclass

@@ -10,10 +10,23 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.meetings import HEALTH_WINDOW, MeetingStatus
+from bot.store.batches import among
 from bot.store.meetings import due_batch
-from bot.store.models import Meeting, OutboxMessage, Pair
+from bot.store.models import Meeting, OutboxMessage, Pair, Series
 
 BATCH = 1000
+
+
+def paused_among(session: Session, series_ids: set[int]) -> set[int]:
+    """Which of a batch's series are paused (someone's Slack account is deactivated): one query, and none
+    when the batch is empty (the idle tick)."""
+    if not series_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Series.id).where(among(session, Series.id, series_ids), Series.paused_at.is_not(None))
+        )
+    )
 
 
 def followups_due(session: Session, now: datetime) -> Sequence[tuple[Meeting, Pair]]:

@@ -35,6 +35,7 @@ _DUE_COLUMNS = (
     Pair.manager_id,
     Series.people_lead_minutes,
     Series.cadence,  # time away longer than two cycles pauses the series (one notice for the span)
+    Series.paused_at,  # someone's Slack account is deactivated: not prompted (bot/services/leaving.py)
 )
 
 

@@ -65,7 +65,8 @@ def add_meetings(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def series_to_extend(session: Session, before: datetime, limit: int) -> list[Series]:
-    """Active series whose meetings run out before `before`, the shortest first.
+    """Active series whose meetings run out before `before`, the shortest first; a paused one waits (it
+    starts again from its resumption, never the past).
 
     The order is ix_series_to_extend's own, so each batch reads `limit` index entries instead of
     sorting every series still due (which made materialising 100,000 series quadratic).
@@ -73,7 +74,7 @@ def series_to_extend(session: Session, before: datetime, limit: int) -> list[Ser
     return list(
         session.scalars(
             select(Series)
-            .where(Series.active.is_(True), Series.materialised_until < before)
+            .where(Series.active.is_(True), Series.materialised_until < before, Series.paused_at.is_(None))
             .order_by(Series.materialised_until, Series.id)
             .limit(limit)
         )
