@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 BUSY_READ_SECONDS = 60  # each run reads the calendars due (none is read more often than every 15 minutes)
+RETENTION_SECONDS = 3600  # a run that finds nothing due costs a few small reads
 
 
 def schedule_ticks(scheduler: BaseScheduler, tick: Callable[[], object], clock: Clock) -> None:
@@ -29,6 +30,12 @@ def schedule_ticks(scheduler: BaseScheduler, tick: Callable[[], object], clock: 
 def schedule_busy_reads(scheduler: BaseScheduler, read: Callable[[], object], clock: Clock) -> None:
     """People's own calendars are read by a job of their own: a slow calendar server never delays a tick."""
     _every(scheduler, BUSY_READ_SECONDS, "busy-calendars", _guarded(read, "reading busy calendars"), clock)
+
+
+def schedule_retention(scheduler: BaseScheduler, run: Callable[[], object], clock: Clock) -> None:
+    """What the operator's retention settings say must go (bot/services/retention.py), every hour, by a job
+    of its own: a big deletion never delays a tick."""
+    _every(scheduler, RETENTION_SECONDS, "retention", _guarded(run, "deleting by retention"), clock)
 
 
 def _every(scheduler: BaseScheduler, seconds: int, name: str, job: Callable[[], None], clock: Clock) -> None:

@@ -14,7 +14,7 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import ClockTick, schedule_busy_reads, schedule_ticks
+from bot.clock import ClockTick, schedule_busy_reads, schedule_retention, schedule_ticks
 from bot.config import ConfigError, Settings
 from bot.delivery.background import BackgroundDeliverer, Waiter
 from bot.delivery.passes import deliver_all_due
@@ -22,6 +22,7 @@ from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_calls import build_delivery_client
 from bot.now import Clock, system_clock
 from bot.services.calendar_busy import read_due_calendars
+from bot.services.retention import run_retention
 from bot.services.tick import TickReport, run_tick
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
@@ -86,6 +87,7 @@ def clock(settings: Settings) -> int:
     scheduler = BlockingScheduler(timezone="UTC")
     schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
     schedule_busy_reads(scheduler, _busy_reader(settings, sessions), system_clock)
+    schedule_retention(scheduler, _retention(settings, sessions), system_clock)
     logger.info("clock started: one tick every minute")
     scheduler.start()
     return 0
@@ -175,6 +177,13 @@ def _busy_reader(
     return lambda: read_due_calendars(sessions, clock(), allow_private=settings.calendar_fetch_private)
 
 
+def _retention(
+    settings: Settings, sessions: SessionFactory, clock: Clock = system_clock
+) -> Callable[[], object]:
+    """The clock's job deleting by the operator's retention settings (a left workspace, old content)."""
+    return lambda: run_retention(sessions, clock(), settings)
+
+
 def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> DeliveryReport:
     client = build_delivery_client(settings.bot_token, settings.slack_api_url)
     return deliver_all_due(sessions, client, MessageRenderer(clock), clock())
@@ -225,6 +234,7 @@ def _start_background_clock(settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
     schedule_busy_reads(scheduler, _busy_reader(settings, sessions), system_clock)
+    schedule_retention(scheduler, _retention(settings, sessions), system_clock)
     scheduler.start()
     return scheduler
 

@@ -1,8 +1,9 @@
 """What makes the emulated Slack misbehave on purpose: injected faults, held answers, opt-in rate limits.
 
 Faults come first: ``fail_next`` queues answers per method, ``set_fault_rate`` fails a seeded share of all
-calls, ``hold_after`` does a call but holds back its answer. ``enforce_rate_limits`` holds calls to Slack's
-documented limits and answers ``429`` + ``Retry-After`` past them; off by default and after ``reset()``.
+calls, ``hold_after`` does a call but holds back its answer, ``revoke_bot_token`` refuses every bot call
+from then on. ``enforce_rate_limits`` holds calls to Slack's documented limits and answers ``429`` +
+``Retry-After`` past them; off by default and after ``reset()``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Faults(Workspace):
         if getattr(self, "_hold", None) is not None:
             self._hold.release.set()  # never leave a held request hanging across tests
         self._hold: Hold | None = None
+        self._bot_token_revoked = False
 
     def fail_next(
         self,
@@ -62,6 +64,14 @@ class Faults(Workspace):
             raise ValueError("status=200 faults need an error code")
         with self._cond:
             self._faults.setdefault(method, []).extend([Fault(status, retry_after, error)] * times)
+
+    def revoke_bot_token(self) -> None:
+        """The workspace uninstalled the app (or revoked its token): from now on every call with a bot token
+        answers ``token_revoked`` ("Authentication token is for a deleted user or workspace or the app has
+        been removed"), as Slack does. Calls are still recorded, so a test sees any the app makes. Methods of
+        the app-level token (Socket Mode) keep working: that token belongs to the app, not the workspace."""
+        with self._cond:
+            self._bot_token_revoked = True
 
     def hold_after(self, method: str, count: int) -> threading.Event:
         """Do the call to ``method`` after ``count`` more successful ones, but hold back its answer.
@@ -99,6 +109,8 @@ class Faults(Workspace):
             self._rng = random.Random(seed)
 
     def _take_fault(self, method: str) -> Fault | None:
+        if self._bot_token_revoked and method != "apps.connections.open":
+            return Fault(200, 0, "token_revoked")
         for key in (method, "*"):
             queue = self._faults.get(key)
             if queue:

@@ -58,3 +58,33 @@ def test_plain_postgresql_url_uses_psycopg3() -> None:
 def test_bad_port(port: str) -> None:
     with pytest.raises(ConfigError, match="PORT"):
         Settings.from_env({"PORT": port})
+
+
+def test_retention_defaults_keep_content_and_delete_a_left_workspace_after_30_days() -> None:
+    settings = Settings.from_env({})
+    assert settings.uninstall_retention_days == 30
+    assert settings.content_retention_months is None
+
+
+def test_retention_settings_are_read() -> None:
+    settings = Settings.from_env({"UNINSTALL_RETENTION_DAYS": "0", "CONTENT_RETENTION_MONTHS": " 24 "})
+    assert settings.uninstall_retention_days == 0  # at the clock's next run
+    assert settings.content_retention_months == 24
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"UNINSTALL_RETENTION_DAYS": "-1"}, "UNINSTALL_RETENTION_DAYS must be a whole number of days"),
+        ({"UNINSTALL_RETENTION_DAYS": "thirty"}, "got 'thirty'"),
+        (
+            {"CONTENT_RETENTION_MONTHS": "0"},
+            "CONTENT_RETENTION_MONTHS must be a whole number of months (at least 1)",
+        ),
+        ({"CONTENT_RETENTION_MONTHS": "1.5"}, "got '1.5'"),
+    ],
+)
+def test_bad_retention_settings(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(env)
+    assert fragment in str(error.value)

@@ -55,6 +55,9 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     "message.im": frozenset({"im:history"}),
     "app_home_opened": frozenset(),
     "user_change": frozenset({"users:read"}),
+    # docs.slack.dev/reference/events/app_uninstalled and tokens_revoked: no scope needed.
+    "app_uninstalled": frozenset(),
+    "tokens_revoked": frozenset(),
 }
 # What Bolt's app.event("message") receives comes from the message.* subscriptions; the app acts on DMs.
 EVENT_SUBSCRIPTIONS = {"message": {"message.im"}}

@@ -4,6 +4,7 @@ listener wired out. The processes build the deliverer (bot/processes.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -13,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.now import Clock, system_clock
+from bot.services import workspaces
 from bot.slack.after_ack import AfterAck
 from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Deps, Kicker
@@ -84,6 +86,16 @@ def build_app(
     )
     verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
     app.use_store(sessions, clock, deps.outbox, deps.later, verifier)
+    comebacks = workspaces.Comebacks(sessions)
+
+    @app.middleware
+    def workspace_back(body: dict[str, Any], next: Callable[[], None]) -> None:
+        # Slack sends requests only to an installed app: one from a workspace that had left reinstalled it.
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        if isinstance(team, str) and team:
+            comebacks.heard_from(team, (body.get("event") or {}).get("type"))
+        next()
+
     deps.later.kick = deps.outbox.kick
     # The catch-all listeners (unknown buttons, other events) are registered last, in `actions` and `events`.
     for listeners in (
