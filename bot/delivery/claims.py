@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.jobs import Job, Outcome, Renderer
 from bot.domain.outbox import DeliveryStatus, MessageKind, backoff
+from bot.services import leaving
 from bot.store import home as home_store
 from bot.store import outbox as store
 from bot.store import summary_thread as thread_store
+from bot.store import workspaces as workspace_store
 from bot.store.models import OutboxMessage, Person
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ def prepare(
     row = session.get(OutboxMessage, row_id)
     if row is None or row.status != DeliveryStatus.PENDING or row.claimed_until != claimed_until:
         return None
+    if _workspace_left(session, row):
+        return Outcome("dropped", reason=workspace_store.UNINSTALLED)
     if row.kind == MessageKind.HOME:
         wait = _home_pace(session, row, now)
         if wait is not None:
@@ -59,15 +63,31 @@ def prepare(
         members = [session.get(Person, person_id) for person_id in row.params["group"]]
         if any(person is None for person in members):
             return Outcome("failed", reason="no_recipient")
-        return Job(
-            row_id, row.kind, content, None, tuple(p.slack_user_id for p in members if p), row.thread_ts
-        )
+        # Someone deactivated or erased is left out; the other still gets it (in their own DM).
+        reachable = tuple(p.slack_user_id for p in members if p and not _gone(p))
+        if not reachable:
+            return Outcome("dropped", reason="account_inactive")
+        return Job(row_id, row.kind, content, None, reachable, row.thread_ts)
     person = session.get(Person, row.recipient_id) if row.recipient_id is not None else None
     if person is None:
         return Outcome("failed", reason="no_recipient")
+    if _gone(person):  # queued by someone else's action after they left: Slack would only refuse it
+        return Outcome("dropped", reason="account_inactive")
     if row.kind == MessageKind.HOME:
         return Job(row_id, row.kind, content, None, (person.slack_user_id,), None, publish=True)
     return Job(row_id, row.kind, content, person.dm_channel_id, (person.slack_user_id,), row.thread_ts)
+
+
+def _gone(person: Person) -> bool:
+    """Deactivated in Slack, or erased (their id is a placeholder Slack doesn't know)."""
+    return person.deactivated_at is not None or person.erased_at is not None
+
+
+def _workspace_left(session: Session, row: OutboxMessage) -> bool:
+    """The row goes to a workspace that uninstalled the app: nothing is sent there any more (whatever was
+    queued meanwhile). One small read a row; its workspace is looked up only when some workspace left."""
+    left = workspace_store.left_ids(session)
+    return bool(left) and workspace_store.workspace_of(session, row) in left
 
 
 def _home_pace(session: Session, row: OutboxMessage, now: datetime) -> timedelta | None:
@@ -120,6 +140,16 @@ def record(session: Session, row_id: int, claimed_until: datetime, now: datetime
     _apply(row, now, outcome)
     if row.kind == MessageKind.HOME:
         home_store.settle(session, row)
+    if outcome.result == "failed" and outcome.reason in leaving.INACTIVE_ERRORS:
+        _recipient_left(session, row, now)
+
+
+def _recipient_left(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """Slack refused a DM because the account was deactivated: as a `user_change` `deleted` would, pause
+    their 1:1s and tell each other person once, instead of failing every message to them."""
+    person = session.get(Person, row.recipient_id) if row.recipient_id is not None else None
+    if person is not None and "group" not in row.params:
+        leaving.deactivated(session, person, now)
 
 
 def _fall_back_to_dms(session: Session, row: OutboxMessage, now: datetime) -> None:

@@ -31,7 +31,17 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.slack.subcommands import SUBCOMMANDS
 from bot.store.db import SessionFactory
-from bot.store.models import ActionItem, Meeting, Note, Pair, PendingTopic, Person, Series, Topic
+from bot.store.models import (
+    ActionItem,
+    HandoffRequest,
+    Meeting,
+    Note,
+    Pair,
+    PendingTopic,
+    Person,
+    Series,
+    Topic,
+)
 from emulator.forms import ModalForm
 from emulator.requests import SlackSender, meant_text
 from emulator.web_api import SlackEmulator
@@ -94,6 +104,9 @@ ACTION_IDS = (
     "topic_share",
     "history_open",
     "history_page",
+    # A manager's hand-over, answered by the report alone (issue 15).
+    "handoff_confirm",
+    "handoff_decline",
 )
 
 
@@ -113,6 +126,7 @@ class World:
     ab_pair: int
     cd_pair: int
     carols_pending: int  # a DM'd topic of Carol's, waiting for her to pick one of her two 1:1s
+    handoff: int  # Carol asked to hand Dave's 1:1 over to Bob: only Dave may answer
 
     def ids(self) -> list[int]:
         return [
@@ -125,6 +139,7 @@ class World:
             self.ab_series,
             self.cd_series,
             self.carols_pending,
+            self.handoff,
             self.ab_pair,
             self.cd_pair,
         ]
@@ -151,6 +166,7 @@ def world(
     reply_text(slack.command(f"add-action <@{DAVE}> Book the venue & <b>catering</b>", user_id=CAROL))
     reply_text(slack.command(f"add-action <@{DAVE}> Send the slides for <@{DAVE}>", user_id=CAROL))
     reply_text(slack.command(f"note <@{BOB}> Keep an eye on workload", user_id=ALICE))
+    reply_text(slack.command(f"handoff <@{DAVE}> to <@{BOB}>", user_id=CAROL))
     tick(sessions, settings, clock())
     carol_dm, ts = written_in_dm(emulator, CAROL, "Ask about the offsite")
     assert slack.dm(CAROL, "Ask about the offsite", channel=carol_dm, ts=ts).status_code == 200
@@ -172,6 +188,7 @@ def world(
             ab_series=session.scalars(select(Series.id).where(Series.pair_id == ab)).one(),
             cd_series=session.scalars(select(Series.id).where(Series.pair_id == cd)).one(),
             carols_pending=session.scalars(select(PendingTopic.id)).one(),
+            handoff=session.scalars(select(HandoffRequest.id)).one(),
             ab_pair=ab,
             cd_pair=cd,
         )
@@ -1106,6 +1123,8 @@ def real_value(world: World, clicker: str, action_id: str) -> SearchStrategy[str
         return st.sampled_from(their.pairs).map(str)
     if action_id in ("series_cancel_confirm", "series_cancel_keep", "series_edit"):
         return st.sampled_from(their.series).map(str)
+    if action_id in ("handoff_confirm", "handoff_decline"):  # Dave's to answer: nobody here is Dave
+        return st.just(str(world.handoff))
     if action_id == "topic_share":  # a topic of theirs: only its author may share it
         return st.sampled_from(their.topics).map(str)
     if action_id in PULSE_TAPS:  # (meeting id, feeling, score)
