@@ -80,6 +80,7 @@ class PairLine:
     held: int = 0  # of the last few meetings (HEALTH_WINDOW)
     skipped: int = 0
     missed: int = 0
+    paused: bool = False  # while one of the two is deactivated in Slack (issue 15)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[Pa
                     held=health[MeetingStatus.HELD],
                     skipped=health[MeetingStatus.SKIPPED],
                     missed=health[MeetingStatus.MISSED],
+                    paused=series is not None and series.paused_at is not None,
                 )
             )
         # Soonest first; pairs with nothing scheduled last.

@@ -39,6 +39,7 @@ class SeriesLine:
     weekday: int
     local_time: time
     timezone: str
+    paused: bool = False  # while one of the two is deactivated in Slack (issue 15)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,14 @@ def _pair_line(
 def _series_line(series: Series | None) -> SeriesLine | None:
     if series is None:
         return None
-    return SeriesLine(series.id, series.cadence, series.weekday, series.local_time, series.timezone)
+    return SeriesLine(
+        series.id,
+        series.cadence,
+        series.weekday,
+        series.local_time,
+        series.timezone,
+        paused=series.paused_at is not None,
+    )
 
 
 def _mine(session: Session, actor: Actor, pair_id: int) -> tuple[Person, Pair]:

@@ -60,7 +60,9 @@ _WATCHED: dict[type[Any], frozenset[str]] = {
     ActionItem: frozenset({"done_at", "text", "due_date", "owner_id"}),
     Summary: frozenset(),
     Meeting: frozenset({"status", "starts_at"}),
-    Series: frozenset({"active", "cadence", "weekday", "local_time", "duration_minutes", "timezone"}),
+    Series: frozenset(
+        {"active", "cadence", "weekday", "local_time", "duration_minutes", "timezone", "paused_at"}
+    ),
     Pair: frozenset({"manager_id"}),
     Person: frozenset(
         {

@@ -187,3 +187,20 @@ def test_a_guest_keeps_their_1on1s(
     tick(sessions, settings, clock())
     assert prompts_for(emulator, BOB, "Tue 01 Dec") and paused(sessions) == [False]
     assert bot_messages(emulator, ALICE, LEFT) == []
+
+
+def test_list_and_home_say_a_paused_1on1_is_paused_until_the_account_is_back(
+    slack: SlackSender, sessions: SessionFactory, settings: Settings, emulator: SlackEmulator
+) -> None:
+    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    slack.home_opened(ALICE)
+    assert "paused" not in reply_text(slack.command("list", user_id=ALICE))
+
+    assert slack.user_changed(BOB, emulator.set_deleted(BOB)).status_code == 200
+    assert "paused while a Slack account is deactivated" in reply_text(slack.command("list", user_id=ALICE))
+    tick(sessions, settings, datetime(2026, 12, 1, 9, 1, tzinfo=UTC))  # the Home tab's republish goes out
+    home = emulator.calls("views.publish")[-1].args["view"]
+    assert "paused while a Slack account is deactivated" in text_of(home)
+
+    assert slack.user_changed(BOB, emulator.set_deleted(BOB, deleted=False)).status_code == 200
+    assert "paused" not in reply_text(slack.command("list", user_id=ALICE))

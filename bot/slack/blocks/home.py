@@ -21,6 +21,7 @@ from bot.slack import ids
 from bot.slack.blocks import pulse
 from bot.slack.blocks.agenda import action_line
 from bot.slack.blocks.common import Message, bullets, context, section
+from bot.slack.blocks.replies import PAUSED
 from bot.slack.dates import slack_date, weekly_slot
 from bot.slack.text import escape_clipped, mention
 
@@ -85,6 +86,8 @@ def _summary(pair: HomePair, timezone: str) -> str:
     else:
         head += " · no longer recurring"
     head += " · you lead" if pair.i_lead else " · they lead"
+    if pair.series is not None and pair.series.paused:
+        head += f"\n:double_vertical_bar: {PAUSED}"
     if pair.next_starts_at is None:
         return head + "\n:calendar: No meeting scheduled."
     other = mention(pair.other_user_id)

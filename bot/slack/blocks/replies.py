@@ -115,6 +115,9 @@ def agenda_reply(view: AgendaView) -> Reply:
     return reply(f"Your agenda with {mention(view.other_user_id)}", *agenda_reply_blocks(view))
 
 
+PAUSED = "_paused while a Slack account is deactivated: nothing is sent until it is back_"
+
+
 def list_reply(lines: list[PairLine], timezone: str) -> Reply:
     if not lines:
         return reply(
@@ -128,6 +131,8 @@ def list_reply(lines: list[PairLine], timezone: str) -> Reply:
             text += f" — {line.cadence}, {weekly_slot(line.weekday, line.local_time, line.series_timezone)}"
         else:
             text += " — no recurring 1:1"
+        if line.paused:
+            text += f" · {PAUSED}"
         if line.next_starts_at is not None:
             text += f"\n      next: {slack_date(line.next_starts_at, timezone)}"
         if line.held or line.skipped or line.missed:
