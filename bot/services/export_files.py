@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.templates import TopicKind, template_of
 from bot.services import export as ex
 
 SPOOL_BYTES = 1024 * 1024  # beyond this a file spills to disk
@@ -122,10 +123,11 @@ class _Writer:
                 private = " (private)" if t.visibility == "private" else ""
                 self._m(f"- {_line(t.text)}{private}, by {_name(t.author)}: {t.status}\n")
             self._m("\n")
+        topics = {t.id: t for t in m.topics}
         for s in m.summaries:
             self._m(f"**Key points** (by {_name(s.author)})\n\n{_block(s.key_points)}\n\n")
             for o in s.outcomes:
-                self._m(f"- {o.step}: {_line(o.text)}\n")
+                self._m(f"- {_outcome_label(topics.get(o.topic_id), o.step)}: {_line(o.text)}\n")
             if s.outcomes:
                 self._m("\n")
         self._actions_md(m.action_items)
@@ -287,3 +289,13 @@ def _line(text: str) -> str:
 
 def _block(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def _outcome_label(topic: ex.TopicData | None, step: str) -> str:
+    """ "GROW · Goal (Becoming a tech lead)": the template's step as the summary form named it."""
+    if topic is None:
+        return step
+    template = template_of(TopicKind(topic.kind)) if topic.kind in TopicKind.__members__.values() else None
+    label = next((s.label for s in template.steps if s.key == step), step) if template else step
+    short = f"{template.short} · " if template else ""
+    return f"{short}{label} ({_line(topic.text)})"

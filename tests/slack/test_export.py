@@ -170,7 +170,9 @@ def test_alices_export_arrives_as_two_files_with_what_she_may_see_and_never_bobs
     # The Markdown is readable: headings per 1:1 and meeting, her own zone, the key points.
     assert "## 1:1 with UBOB0001" in md.text
     assert "### 2026-12-01 10:00: held" in md.text  # 10:00 in New York
-    assert "Ship the zeppelin in Q1" in md.text and "Lead the platform team" in md.text
+    assert "Ship the zeppelin in Q1" in md.text
+    # A step's outcome reads as the summary form named it: the template, the step and the topic.
+    assert "- GROW · Goal (Becoming a tech lead): Lead the platform team" in md.text
     assert "Alice wonders about the reorg" in md.text
     for secret in ("Bob fears the deadline", "Bob's private topic"):
         assert secret not in md.text and secret not in js.text
