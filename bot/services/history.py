@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain.agenda import TopicStatus, without_controls
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
-from bot.domain.templates import TopicKind
+from bot.domain.templates import TopicKind, visible_to
 from bot.services.pairs import Actor, resolve_pair
 from bot.services.people import FALLBACK_TIMEZONE
 from bot.store import history as history_store
@@ -289,4 +289,9 @@ def _topics(
 def _shown(topic: Topic, me: Person, meeting_starts_at: datetime, now: datetime) -> bool:
     """A held-back concern is its author's alone until its meeting begins (history holds only meetings that
     have begun, so this holds there; said here so the rule stands on its own)."""
-    return not topic.held_back or topic.author_id == me.id or meeting_starts_at <= now
+    return visible_to(
+        held_back=topic.held_back,
+        author_id=topic.author_id,
+        viewer_id=me.id,
+        meeting_started=meeting_starts_at <= now,
+    )
