@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint mutation
+.PHONY: run test lint mutation demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
+
+# A week of 1:1s against the bundled Slack emulator, printed as each person saw it (no Slack needed).
+demo: $(STAMP)
+	$(VENV)/bin/python -m bot demo
 
 # Every test on SQLite, then every test again on a throwaway PostgreSQL the script starts and stops.
 test: $(STAMP)

@@ -1,4 +1,4 @@
-"""`python -m bot [run|serve|clock|tick|migrate]`: parse the command line, then hand over."""
+"""`python -m bot [run|serve|clock|tick|migrate|demo]`: parse the command line, then hand over."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     tick = sub.add_parser("tick", help="do everything due at one instant, then exit")
     tick.add_argument("--at", type=_instant, help="ISO-8601 instant (default: now); naive means UTC")
     sub.add_parser("migrate", help="upgrade the database schema to the latest revision")
+    sub.add_parser("demo", help="play a week of 1:1s against the bundled Slack emulator and print it")
     return parser
 
 

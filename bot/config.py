@@ -15,6 +15,8 @@ from bot.store.space import DEFAULT_MIN_FREE_MB
 DEFAULT_DATABASE_URL = "sqlite:///oneonone.db"
 DEFAULT_PORT = 3000
 DEFAULT_UNINSTALL_RETENTION_DAYS = 30  # then an uninstalled workspace's data is deleted
+DEFAULT_HOST = "0.0.0.0"
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(Exception):
@@ -39,6 +41,16 @@ class Settings:
     uninstall_retention_days: int = DEFAULT_UNINSTALL_RETENTION_DAYS
     # Meeting content older than this many months is deleted by the clock; None keeps everything.
     content_retention_months: int | None = None
+    # Many workspaces (issue 16): Bolt's OAuth flow at /slack/install; installations kept in the database,
+    # their tokens encrypted with TOKEN_ENCRYPTION_KEY (Fernet keys, comma-separated: the first encrypts).
+    client_id: str | None = None
+    client_secret: str | None = None
+    state_secret: str | None = None
+    token_keys: tuple[str, ...] = ()
+    # The address the HTTP server listens on.
+    host: str = DEFAULT_HOST
+    # "text" (one line per record) or "json" (one JSON object per line).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,11 +79,24 @@ class Settings:
                 env, "UNINSTALL_RETENTION_DAYS", DEFAULT_UNINSTALL_RETENTION_DAYS, "days"
             ),
             content_retention_months=_whole(env, "CONTENT_RETENTION_MONTHS", None, "months", least=1),
+            client_id=env.get("SLACK_CLIENT_ID") or None,
+            client_secret=env.get("SLACK_CLIENT_SECRET") or None,
+            state_secret=env.get("SLACK_STATE_SECRET") or None,
+            token_keys=tuple(
+                k.strip() for k in (env.get("TOKEN_ENCRYPTION_KEY") or "").split(",") if k.strip()
+            ),
+            host=(env.get("HOST") or "").strip() or DEFAULT_HOST,
+            log_format=_log_format(env.get("LOG_FORMAT")),
         )
 
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
+
+    @property
+    def oauth(self) -> bool:
+        """Installed through Slack's OAuth flow, one installation per workspace (else one SLACK_BOT_TOKEN)."""
+        return self.client_id is not None or self.client_secret is not None
 
     def database(self) -> URL:
         """The parsed DATABASE_URL, or a ConfigError naming what is wrong with it."""
@@ -104,6 +129,13 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set (needed to verify Slack's HTTP requests; "
                 "or set SLACK_APP_TOKEN to use Socket Mode)"
             )
+
+
+def _log_format(value: str | None) -> str:
+    text = (value or "text").strip().lower()
+    if text not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {value!r}")
+    return text
 
 
 def _api_url(value: str | None) -> str | None:

@@ -42,7 +42,15 @@ def start(command: str, settings: Settings, *, at: datetime | None = None) -> in
         "run": run,
         "clock": clock,
         "tick": lambda s: tick(s, at),
+        "demo": demo,
     }[command](settings)
+
+
+def demo(settings: Settings) -> int:
+    """A week of 1:1s played against the bundled Slack emulator, printed as each person saw it."""
+    from bot.demo import play  # the emulator is imported only here
+
+    return play(settings)
 
 
 def migrate(settings: Settings) -> int:

@@ -39,6 +39,9 @@ class Workspace(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # The Enterprise Grid organisation the workspace belongs to, as its requests said (issue 16): an
+    # org-wide installation's token serves every workspace of the organisation.
+    slack_enterprise_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     # The app was uninstalled or its tokens revoked (issue 15): nothing is sent there any more, and its data
     # is deleted by the clock once the operator's retention period has passed.
@@ -434,3 +437,7 @@ class HandoffRequest(Base):
     # When the report confirmed or declined; None while waiting.
     decided_at: Mapped[datetime | None]
     accepted: Mapped[bool | None]
+
+
+# slack-sdk's installation and OAuth state tables, on this metadata so that the migrations create them.
+from bot.store import installation_tables  # noqa: E402, F401
