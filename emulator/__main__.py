@@ -8,6 +8,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+from emulator.ids import CLIENT_ID, CLIENT_SECRET
+from emulator.methods.oauth import AUTHORIZE_V2
 from emulator.people import add_people
 from emulator.web_api import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID, SlackEmulator
 
@@ -57,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Slack emulator: {emulator.url} (Web API; Socket Mode through apps.connections.open)")
         print(f"bot token: {BOT_TOKEN}  (bot user {BOT_USER_ID}, team {TEAM_ID})")
         print(f"app token: {APP_TOKEN}")
+        print(f"OAuth: client id {CLIENT_ID}, client secret {CLIENT_SECRET}")
+        print(f"       consent page {emulator.base}{AUTHORIZE_V2}")
         width = max((len(person.user_id) for person in people), default=0)
         for person in people:
             print(f"  {person.user_id:<{width}}  {person.name:<8} {person.tz}")

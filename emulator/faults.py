@@ -1,9 +1,10 @@
 """What makes the emulated Slack misbehave on purpose: injected faults, held answers, opt-in rate limits.
 
 Faults come first: ``fail_next`` queues answers per method, ``set_fault_rate`` fails a seeded share of all
-calls, ``hold_after`` does a call but holds back its answer, ``revoke_bot_token`` refuses every bot call
-from then on. ``enforce_rate_limits`` holds calls to Slack's documented limits and answers ``429`` +
-``Retry-After`` past them; off by default and after ``reset()``.
+calls, ``hold_after`` does a call but holds back its answer (``revoke_bot_token``, refusing a workspace's
+bot tokens from then on, is in emulator/installs.py). ``enforce_rate_limits`` holds calls to Slack's
+documented limits (per workspace) and answers ``429`` + ``Retry-After`` past them; off by default and after
+``reset()``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ class Faults(Workspace):
         if getattr(self, "_hold", None) is not None:
             self._hold.release.set()  # never leave a held request hanging across tests
         self._hold: Hold | None = None
-        self._bot_token_revoked = False
 
     def fail_next(
         self,
@@ -64,14 +64,6 @@ class Faults(Workspace):
             raise ValueError("status=200 faults need an error code")
         with self._cond:
             self._faults.setdefault(method, []).extend([Fault(status, retry_after, error)] * times)
-
-    def revoke_bot_token(self) -> None:
-        """The workspace uninstalled the app (or revoked its token): from now on every call with a bot token
-        answers ``token_revoked`` ("Authentication token is for a deleted user or workspace or the app has
-        been removed"), as Slack does. Calls are still recorded, so a test sees any the app makes. Methods of
-        the app-level token (Socket Mode) keep working: that token belongs to the app, not the workspace."""
-        with self._cond:
-            self._bot_token_revoked = True
 
     def hold_after(self, method: str, count: int) -> threading.Event:
         """Do the call to ``method`` after ``count`` more successful ones, but hold back its answer.
@@ -109,8 +101,6 @@ class Faults(Workspace):
             self._rng = random.Random(seed)
 
     def _take_fault(self, method: str) -> Fault | None:
-        if self._bot_token_revoked and method != "apps.connections.open":
-            return Fault(200, 0, "token_revoked")
         for key in (method, "*"):
             queue = self._faults.get(key)
             if queue:
@@ -193,7 +183,7 @@ class RateLimiting(Workspace):
     def _reset_rate_limits(self) -> None:
         self._limits: RateLimits | None = None
         self._limit_clock: Callable[[], float] = time.monotonic
-        self._buckets: dict[tuple[str, str], Bucket] = {}
+        self._buckets: dict[tuple[str, str, str], Bucket] = {}
 
     def enforce_rate_limits(
         self, limits: RateLimits | None = None, *, clock: Callable[[], float] = time.monotonic
@@ -238,9 +228,12 @@ class RateLimiting(Workspace):
         return None
 
     def _bucket(self, method: str, key: str, per_second: float, burst: int, now: float) -> Bucket:
-        bucket = self._buckets.get((method, key))
+        # "Rate limits are applied per app per workspace": each installation has buckets of its own.
+        grant = self._caller
+        owner = (grant.team_id or grant.enterprise_id or "") if grant is not None else ""
+        bucket = self._buckets.get((owner, method, key))
         if bucket is None:
-            bucket = self._buckets[(method, key)] = Bucket(per_second, burst, now)
+            bucket = self._buckets[(owner, method, key)] = Bucket(per_second, burst, now)
         return bucket
 
     def _channel_key(self, channel: Any) -> str:

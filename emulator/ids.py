@@ -11,3 +11,7 @@ APP_ID = "A0001"
 TEAM_ID = "T0001"
 TEAM_NAME = "Test Team"
 TEAM_DOMAIN = "testteam"
+
+# The app's OAuth credentials (oauth.v2.access checks them); "Basic Information" in the app's settings.
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "emulator-client-secret"

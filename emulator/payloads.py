@@ -3,6 +3,11 @@
 Payload shapes follow the slash-command, ``block_actions``, ``view_submission`` and Events API
 ``event_callback`` references. Text a person typed is sent escaped as Slack escapes it (:func:`slack_text`).
 Each builder returns ``(body, content type)``; emulator/requests.py delivers them to the app.
+
+Every request comes from a workspace (:class:`Origin`; ``TEAM_ID`` by default): its ids and domain, and on
+Enterprise Grid its organization (slash commands' ``enterprise_id``/``enterprise_name``, interactions'
+``enterprise`` and ``team.enterprise_id``, events' ``enterprise_id`` and ``authorizations``) and whether the
+app is installed org-wide (``is_enterprise_install``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -94,6 +100,41 @@ def _channel_name(channel_id: str) -> str:
     return {"D": "directmessage", "G": "privategroup"}.get(channel_id[:1], channel_id.lower())
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The workspace a request comes from, as the request carries it (emulator: ``request_origin``)."""
+
+    team_id: str = TEAM_ID
+    team_domain: str = TEAM_DOMAIN
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+    is_enterprise_install: bool = False  # the app is installed org-wide in the workspace's organization
+    bot_user_id: str = BOT_USER_ID  # the app's bot user there (events' authorizations)
+    bot_id: str = BOT_ID
+
+    def team(self) -> dict[str, Any]:
+        """An interaction's ``team``: a Grid workspace names its organization too."""
+        found: dict[str, Any] = {"id": self.team_id, "domain": self.team_domain}
+        if self.enterprise_id:
+            found.update(enterprise_id=self.enterprise_id, enterprise_name=self.enterprise_name)
+        return found
+
+    def enterprise(self) -> dict[str, Any] | None:
+        return {"id": self.enterprise_id, "name": self.enterprise_name} if self.enterprise_id else None
+
+    def interaction(self) -> dict[str, Any]:
+        """The fields every interaction payload carries about where it comes from."""
+        return {
+            "team": self.team(),
+            "enterprise": self.enterprise(),
+            "is_enterprise_install": self.is_enterprise_install,
+        }
+
+
+def _origin(origin: Origin | None, team_id: str) -> Origin:
+    return origin if origin is not None else Origin(team_id)
+
+
 def _user(user_id: str, team_id: str) -> dict[str, Any]:
     return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id}
 
@@ -115,15 +156,22 @@ def slash_command_body(
     channel_name: str | None = None,
     api_app_id: str = API_APP_ID,
     raw: bool = False,
+    origin: Origin | None = None,
 ) -> tuple[bytes, str]:
     """Form-encoded slash-command body. Pass ``emu.new_response_url()`` to capture replies.
 
     ``text`` is what the person typed; it is sent escaped as Slack does (:func:`slack_text`) unless ``raw``.
+    ``origin`` (else ``team_id`` alone): the workspace; a Grid one adds ``enterprise_id`` and
+    ``enterprise_name`` (slash commands reference).
     """
+    o = _origin(origin, team_id)
+    team_id = o.team_id
+    grid = {"enterprise_id": o.enterprise_id, "enterprise_name": o.enterprise_name} if o.enterprise_id else {}
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
-        "team_domain": TEAM_DOMAIN,
+        "team_domain": o.team_domain,
+        **grid,
         "channel_id": channel_id,
         "channel_name": channel_name or _channel_name(channel_id),
         "user_id": user_id,
@@ -131,7 +179,7 @@ def slash_command_body(
         "command": command,
         "text": text if raw else slack_text(text),
         "api_app_id": api_app_id,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if o.is_enterprise_install else "false",
         "response_url": response_url or _fake_response_url(team_id),
         "trigger_id": trigger_id or new_trigger_id(),
     }
@@ -151,6 +199,7 @@ def block_actions_body(
     response_url: str | None = None,
     state: dict[str, Any] | None = None,
     api_app_id: str = API_APP_ID,
+    origin: Origin | None = None,
 ) -> tuple[bytes, str]:
     """``block_actions`` interaction (form field ``payload``) from a ``message`` or from a ``view``.
 
@@ -161,6 +210,8 @@ def block_actions_body(
     and no top-level ``state`` (the block_actions reference; a Home-tab click Slack sent, as captured in a
     public project's fixture, carries none of the three).
     """
+    o = _origin(origin, team_id)
+    team_id = o.team_id
     now = f"{time.time():.6f}"
     full_actions = [
         {"type": "button", "block_id": f"b{i}", "action_ts": now, **a} for i, a in enumerate(actions)
@@ -171,13 +222,11 @@ def block_actions_body(
         "api_app_id": api_app_id,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or new_trigger_id(),
-        "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "enterprise": None,
-        "is_enterprise_install": False,
+        **o.interaction(),
         "actions": full_actions,
     }
     if view is not None:
-        payload["view"] = _full_view(view, state or {}, team_id)
+        payload["view"] = _full_view(view, state or {}, o)
         payload["container"] = container or {"type": "view", "view_id": payload["view"]["id"]}
         return _form_payload(payload | _channel(channel_id))
     payload["state"] = {"values": state or {}}
@@ -214,13 +263,13 @@ def state_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
     }
 
 
-def _full_view(view: dict[str, Any], values: dict[str, dict[str, Any]], team_id: str) -> dict[str, Any]:
+def _full_view(view: dict[str, Any], values: dict[str, dict[str, Any]], origin: Origin) -> dict[str, Any]:
     """`view` as Slack sends it back: the stored view's fields (defaults for those a test left out), with
     `values` as its state. A Home tab view has no title unless the app gave it one."""
     title = {"type": "plain_text", "text": "Modal"} if view.get("type", "modal") == "modal" else None
     return {
         "id": f"V{next(_counter):08d}",
-        "team_id": team_id,
+        "team_id": origin.team_id,
         "type": "modal",
         "blocks": [],
         "private_metadata": "",
@@ -235,8 +284,8 @@ def _full_view(view: dict[str, Any], values: dict[str, dict[str, Any]], team_id:
         "previous_view_id": None,
         "root_view_id": None,
         "app_id": API_APP_ID,
-        "app_installed_team_id": team_id,
-        "bot_id": BOT_ID,
+        "app_installed_team_id": origin.team_id,
+        "bot_id": origin.bot_id,
         **view,
         "state": {"values": state_values(values)},
     }
@@ -251,19 +300,19 @@ def view_submission_body(
     trigger_id: str | None = None,
     response_urls: list[dict[str, Any]] | None = None,
     api_app_id: str = API_APP_ID,
+    origin: Origin | None = None,
 ) -> tuple[bytes, str]:
     """``view_submission`` interaction; ``values`` as for :func:`state_values`, filled into view.state."""
+    o = _origin(origin, team_id)
     payload = {
         "type": "view_submission",
-        "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "user": _user(user_id, team_id),
+        "user": _user(user_id, o.team_id),
         "api_app_id": api_app_id,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or new_trigger_id(),
-        "view": _full_view(view, values, team_id),
+        "view": _full_view(view, values, o),
         "response_urls": response_urls or [],
-        "is_enterprise_install": False,
-        "enterprise": None,
+        **o.interaction(),
     }
     return _form_payload(payload)
 
@@ -275,17 +324,17 @@ def shortcut_body(
     team_id: str = TEAM_ID,
     trigger_id: str | None = None,
     api_app_id: str = API_APP_ID,
+    origin: Origin | None = None,
 ) -> tuple[bytes, str]:
     """A global shortcut (``type: "shortcut"``) as the shortcuts reference shows it: who, which, a trigger."""
+    o = _origin(origin, team_id)
     payload = {
         "type": "shortcut",
         "token": VERIFICATION_TOKEN,
         "action_ts": f"{time.time():.6f}",
-        "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": o.team_id},
         "api_app_id": api_app_id,
-        "is_enterprise_install": False,
-        "enterprise": None,
+        **o.interaction(),
         "callback_id": callback_id,
         "trigger_id": trigger_id or new_trigger_id(),
     }
@@ -302,19 +351,20 @@ def message_shortcut_body(
     trigger_id: str | None = None,
     response_url: str | None = None,
     api_app_id: str = API_APP_ID,
+    origin: Origin | None = None,
 ) -> tuple[bytes, str]:
     """A message shortcut (``type: "message_action"``) on ``message`` (as Slack stores it, text escaped) in
     ``channel_id``; the app need not be a member of that channel."""
+    o = _origin(origin, team_id)
+    team_id = o.team_id
     payload = {
         "type": "message_action",
         "token": VERIFICATION_TOKEN,
         "action_ts": f"{time.time():.6f}",
-        "team": {"id": team_id, "domain": TEAM_DOMAIN},
         "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id, "name": user_id.lower()},
         "channel": {"id": channel_id, "name": _channel_name(channel_id)},
         "api_app_id": api_app_id,
-        "is_enterprise_install": False,
-        "enterprise": None,
+        **o.interaction(),
         "callback_id": callback_id,
         "trigger_id": trigger_id or new_trigger_id(),
         "response_url": response_url or _fake_response_url(team_id),
@@ -359,13 +409,19 @@ def event_body(
     api_app_id: str = API_APP_ID,
     *,
     event_time: int | None = None,
+    origin: Origin | None = None,
 ) -> tuple[bytes, str]:
-    """JSON ``event_callback`` envelope around ``event``."""
+    """JSON ``event_callback`` envelope around ``event``, with its ``authorizations`` (the app's bot user in
+    the workspace; for an org-wide install ``is_enterprise_install: true``) as the Events API sends them."""
+    o = _origin(origin, team_id)
+    team_id = o.team_id
+    grid = {"enterprise_id": o.enterprise_id} if o.enterprise_id else {}
     envelope = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
+        **grid,
         "context_team_id": team_id,
-        "context_enterprise_id": None,
+        "context_enterprise_id": o.enterprise_id,
         "api_app_id": api_app_id,
         "event": event,
         "type": "event_callback",
@@ -373,11 +429,11 @@ def event_body(
         "event_time": event_time or int(time.time()),
         "authorizations": [
             {
-                "enterprise_id": None,
+                "enterprise_id": o.enterprise_id,
                 "team_id": team_id,
-                "user_id": BOT_USER_ID,
+                "user_id": o.bot_user_id,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": o.is_enterprise_install,
             }
         ],
         "is_ext_shared_channel": False,
@@ -395,8 +451,10 @@ def dm_message_event(
     *,
     parent_user_id: str | None = None,
     raw: bool = False,
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
-    """A ``message`` event a user sent in their DM with the app (``channel_type: "im"``).
+    """A ``message`` event a user (of the workspace ``team_id``) sent in their DM with the app
+    (``channel_type: "im"``).
 
     ``text`` is what the person typed, escaped as Slack does (:func:`slack_text`) unless ``raw``.
     """
@@ -408,7 +466,7 @@ def dm_message_event(
         "text": text,
         "user": user_id,
         "ts": ts,
-        "team": TEAM_ID,
+        "team": team_id,
         "channel": channel,
         "event_ts": ts,
         "channel_type": "im",

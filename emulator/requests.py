@@ -8,6 +8,7 @@ neither the Web API emulator nor ``websockets``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import time
@@ -26,6 +27,7 @@ from emulator.payloads import (
     TEAM_DOMAIN,
     TEAM_ID,
     VERIFICATION_TOKEN,
+    Origin,
     app_home_opened_event,
     block_actions_body,
     dm_message_event,
@@ -50,6 +52,7 @@ __all__ = [
     "TEAM_DOMAIN",
     "TEAM_ID",
     "VERIFICATION_TOKEN",
+    "Origin",
     "SendOptions",
     "SlackRequests",
     "SlackSender",
@@ -127,6 +130,10 @@ class SlackRequests:
     explicitly was never issued, so it opens nothing. With ``settle`` too (waits until the app's after-ack
     work is done), a command answers with what the person finally sees: the ack, or the response_url post
     that replaced it.
+
+    Requests come from the default workspace; ``team_id=`` on any of them, or a sender from
+    :meth:`as_workspace`, sends them from another (with the emulator, with that workspace's domain,
+    organization and install as it hosts them: see :class:`emulator.payloads.Origin`).
     """
 
     def __init__(
@@ -134,6 +141,33 @@ class SlackRequests:
     ) -> None:
         self.responses = responses
         self.settle = settle
+        self.origin: Origin | None = None  # None: the default workspace
+        self._borrowed = False  # a twin from as_workspace: closing it leaves the shared connection open
+
+    def as_workspace(self, team_id: str, **overrides: Any) -> Self:
+        """A sender of the same requests from the workspace ``team_id``: its ids, domain and organization,
+        and ``is_enterprise_install`` when the app is installed org-wide there (from the emulator, which
+        must host it, unless ``overrides`` give :class:`Origin`'s fields). It shares this sender's
+        connection; closing it does nothing."""
+        twin = copy.copy(self)
+        twin.origin = self._origin_of(team_id, **overrides)
+        twin._borrowed = True
+        return twin
+
+    def _origin_of(self, team_id: str, **overrides: Any) -> Origin:
+        lookup = getattr(self.responses, "request_origin", None)
+        found = lookup(team_id) if lookup is not None else None
+        # A team id the emulator doesn't host (or no emulator): only the id differs from the default's.
+        return Origin(**{**(found or {"team_id": team_id}), **overrides})
+
+    def _take_origin(self, kw: dict[str, Any]) -> Origin:
+        """The workspace a request comes from: ``origin=``, ``team_id=``, or this sender's."""
+        if "origin" in kw:
+            return kw.pop("origin")
+        team_id = kw.pop("team_id", None)
+        if team_id is None or (self.origin is not None and self.origin.team_id == team_id):
+            return self.origin or self._origin_of(TEAM_ID)
+        return self._origin_of(team_id)
 
     def __enter__(self) -> Self:
         return self
@@ -159,20 +193,22 @@ class SlackRequests:
 
     def command(self, text: str, user_id: str, **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)
+        origin = self._take_origin(kw)
         self._issue_response_url(kw)
         self._issue_trigger_id(kw, user_id)
-        response = self.send(*slash_command_body(text, user_id, **kw), options)
+        response = self.send(*slash_command_body(text, user_id, origin=origin, **kw), options)
         return self._settled(response, kw.get("response_url"))
 
     def action(self, user_id: str, actions: list[dict[str, Any]], **kw: Any) -> Any:
         """A click in a ``message=`` (it comes with a response_url) or in a ``view=`` (a modal, or the Home
         tab: see :meth:`home_action`); its trigger id remembers the view, for ``views.push``."""
         options = SendOptions.taken_from(kw)
+        origin = self._take_origin(kw)
         if kw.get("message") is not None:  # only a click in a message comes with a response_url
             self._issue_response_url(kw)
         view = kw.get("view")
         self._issue_trigger_id(kw, user_id, view.get("id") if isinstance(view, dict) else None)
-        response = self.send(*block_actions_body(user_id, actions, **kw), options)
+        response = self.send(*block_actions_body(user_id, actions, origin=origin, **kw), options)
         self._settled(response, None)
         return response
 
@@ -188,8 +224,9 @@ class SlackRequests:
         """Submit `view` with `values`; Slack then does what the app's ack asks (closes the view, updates
         it, pushes another, or shows errors and keeps it: ``SlackSide.view_answered``)."""
         options = SendOptions.taken_from(kw)
+        origin = self._take_origin(kw)
         self._issue_trigger_id(kw, user_id)
-        response = self.send(*view_submission_body(user_id, view, values, **kw), options)
+        response = self.send(*view_submission_body(user_id, view, values, origin=origin, **kw), options)
         self._check_ack(response)
         # Slack acts on the ack before the app's after-ack work runs (a late views.update finds it closed).
         if self.responses is not None and view.get("id") and response.status_code == 200:
@@ -199,17 +236,20 @@ class SlackRequests:
     def shortcut(self, user_id: str, callback_id: str, **kw: Any) -> Any:
         """A global shortcut picked from Slack's shortcut menu (it carries a trigger id, no response_url)."""
         options = SendOptions.taken_from(kw)
+        origin = self._take_origin(kw)
         self._issue_trigger_id(kw, user_id)
-        return self._settled(self.send(*shortcut_body(user_id, callback_id, **kw), options), None)
+        body = shortcut_body(user_id, callback_id, origin=origin, **kw)
+        return self._settled(self.send(*body, options), None)
 
     def message_shortcut(
         self, user_id: str, callback_id: str, message: dict[str, Any], channel_id: str, **kw: Any
     ) -> Any:
         """A message shortcut on `message` (as Slack stores it) in `channel_id`."""
         options = SendOptions.taken_from(kw)
+        origin = self._take_origin(kw)
         self._issue_response_url(kw)
         self._issue_trigger_id(kw, user_id)
-        body = message_shortcut_body(user_id, callback_id, message, channel_id, **kw)
+        body = message_shortcut_body(user_id, callback_id, message, channel_id, origin=origin, **kw)
         return self._settled(self.send(*body, options), None)
 
     def home_opened(
@@ -234,11 +274,13 @@ class SlackRequests:
         if channel is None:
             raise TypeError("without an emulator, home_opened needs the channel: the DM with the app")
         event = app_home_opened_event(user_id, channel, view, tab=tab)
-        return self._settled(self.send(*event_body(event, **kw), options), None)
+        origin = self._take_origin(kw)
+        return self._settled(self.send(*event_body(event, origin=origin, **kw), options), None)
 
     def event(self, event: dict[str, Any], **kw: Any) -> Any:
         options = SendOptions.taken_from(kw)
-        return self._settled(self.send(*event_body(event, **kw), options), None)
+        origin = self._take_origin(kw)
+        return self._settled(self.send(*event_body(event, origin=origin, **kw), options), None)
 
     def user_changed(self, user_id: str, user: dict[str, Any] | None = None, **kw: Any) -> Any:
         """A ``user_change`` event for ``user_id``: with the emulator, the user as it stores them now (set
@@ -248,12 +290,16 @@ class SlackRequests:
             if self.responses is None:
                 raise TypeError("without an emulator, user_changed needs the user object")
             user = self.responses.user_object(user_id)
-        return self._settled(self.send(*event_body(user_change_event(user), **kw), options), None)
+        origin = self._take_origin(kw)
+        body = event_body(user_change_event(user), origin=origin, **kw)
+        return self._settled(self.send(*body, options), None)
 
     def dm(self, user_id: str, text: str, **kw: Any) -> Any:
         """Shortcut: a DM ``message`` event (kwargs go to :func:`dm_message_event`)."""
         options = SendOptions.taken_from(kw)
-        return self._settled(self.send(*event_body(dm_message_event(user_id, text, **kw)), options), None)
+        origin = self._take_origin(kw)
+        event = dm_message_event(user_id, text, team_id=origin.team_id, **kw)
+        return self._settled(self.send(*event_body(event, origin=origin), options), None)
 
     def _issue_response_url(self, kw: dict[str, Any]) -> None:
         if self.responses is not None and kw.get("response_url") is None:
@@ -320,7 +366,8 @@ class SlackSender(SlackRequests):
         self.client = httpx.Client(timeout=timeout)
 
     def close(self) -> None:
-        self.client.close()
+        if not self._borrowed:
+            self.client.close()
 
     def send(self, body: bytes, content_type: str, options: SendOptions) -> httpx.Response:
         """Sign ``body`` (with the options' secret, or the app's) at their timestamp (or now) and POST it."""

@@ -20,9 +20,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from emulator.blocks import checked_message_blocks, refusal
 from emulator.faults import Faults, RateLimiting
-from emulator.ids import APP_TOKEN, BOT_TOKEN
+from emulator.ids import APP_TOKEN
 from emulator.methods.files import UPLOAD_PATH
+from emulator.methods.oauth import AUTHORIZE_V1, AUTHORIZE_V2, basic_credentials
 from emulator.socket_mode import SocketModeServer
+from emulator.teams import Grant
 from emulator.waiting import wait_until
 from emulator.workspace import ApiError, fail, truthy
 
@@ -30,6 +32,9 @@ RESPONSE_URL_MAX_POSTS = 5  # "up to 5 times within 30 minutes"
 RESPONSE_URL_TTL = 30 * 60
 # Methods that take the app-level token (xapp-) and refuse others; every other method refuses it.
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Methods that take no token: the app's client id and secret instead (HTTP Basic auth or form fields).
+_CLIENT_METHODS = frozenset({"oauth.v2.access", "oauth.v2.exchange"})
+_SECRET_ARGS = ("client_secret",)  # recorded as "<redacted>": a test reads calls, and may print them
 _STATUS_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -46,6 +51,9 @@ class Call:
     response: dict[str, Any]
     at: float
     injected: bool = False  # produced by fail_next / set_fault_rate
+    # The workspace the call was answered as: its token's, or for an org-wide token the workspace of the
+    # user or conversation it named (else the organization's id). None for a call without a bot token.
+    team_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -112,6 +120,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class WebApiServer(Faults, RateLimiting):
     """The HTTP server on 127.0.0.1 and what it recorded; ``_handlers`` maps a method to its handler."""
 
+    _basic_auth: tuple[str, str] | None
+    _authorize_page: Callable[[str, str], tuple[int, str, dict[str, str]]]  # emulator/methods/oauth.py
+    _grant_of: Callable[[str], Grant]  # emulator/installs.py
+
     port: int
     socket_mode: SocketModeServer
     _server: _Server | None
@@ -120,7 +132,6 @@ class WebApiServer(Faults, RateLimiting):
     _upload_post: Callable[[str, bytes], tuple[int, str]]  # emulator/methods/files.py
 
     def _reset_server(self) -> None:
-        self.valid_tokens: set[str] = {BOT_TOKEN}
         self.valid_app_tokens: set[str] = {APP_TOKEN}
         self.latency = 0.0  # seconds every Web API and response_url answer waits (set_latency)
         self._calls: list[Call] = []
@@ -180,9 +191,14 @@ class WebApiServer(Faults, RateLimiting):
         return self.base + path
 
     # ------------------------------------------------------------------ inspection
-    def calls(self, method: str | None = None) -> list[Call]:
+    def calls(self, method: str | None = None, *, team_id: str | None = None) -> list[Call]:
+        """Recorded calls (to ``method``, answered as the workspace ``team_id``: see ``Call.team_id``)."""
         with self._cond:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [
+                c
+                for c in self._calls
+                if (method is None or c.method == method) and (team_id is None or c.team_id == team_id)
+            ]
 
     def wait_for(
         self,
@@ -257,6 +273,9 @@ class WebApiServer(Faults, RateLimiting):
         elif parts.path.startswith("/response/"):
             status, text = self._response_post(parts.path, raw)
             data, ctype = text.encode(), "text/plain; charset=utf-8"
+        elif parts.path in (AUTHORIZE_V2, AUTHORIZE_V1) and req.command == "GET":
+            status, text, headers = self._authorize_page(parts.path, parts.query)
+            data, ctype = text.encode(), headers.pop("Content-Type", "text/plain; charset=utf-8")
         else:
             status, data, ctype = 404, b"not found", "text/plain"
         if self.latency:
@@ -284,6 +303,10 @@ class WebApiServer(Faults, RateLimiting):
                 auth = req.headers.get("Authorization", "")
                 form_token = args.pop("token", None)
                 token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else form_token
+                if method in _CLIENT_METHODS and token:
+                    # oauth.v2.exchange's ``token`` (slack_sdk sends it as a Bearer) is the one to exchange.
+                    args["token"], token = token, None
+                self._basic_auth = basic_credentials(auth) if method in _CLIENT_METHODS else None
                 handler = self._handlers.get(method)
                 if handler is None:
                     raise fail("unknown_method")
@@ -293,9 +316,10 @@ class WebApiServer(Faults, RateLimiting):
                     if fault.status == 429:
                         headers["Retry-After"] = str(fault.retry_after)
                     raise fail(fault.error or _STATUS_ERRORS.get(fault.status, "fatal_error"))
-                if not token:
-                    raise fail("not_authed")
-                self._check_token(method, token)
+                if method not in _CLIENT_METHODS:
+                    if not token:
+                        raise fail("not_authed")
+                    self._caller = self._check_token(method, token)
                 retry_after = self._retry_after(method, args)
                 if retry_after is not None:
                     status, headers["Retry-After"] = 429, str(retry_after)
@@ -305,9 +329,19 @@ class WebApiServer(Faults, RateLimiting):
                 body = exc.body
             except Exception as exc:  # an emulator bug: answer like a Slack outage, but say why
                 status, body = 500, {"ok": False, "error": "internal_error", "emulator_exception": repr(exc)}
-            self._calls.append(Call(method, args, token, status, body, time.time(), injected))
+            finally:
+                team_id = self._answered_as()
+                self._caller, self._acted_team, self._basic_auth = None, None, None
+            recorded = {k: "<redacted>" if k in _SECRET_ARGS else v for k, v in args.items()}
+            self._calls.append(Call(method, recorded, token, status, body, time.time(), injected, team_id))
             self._cond.notify_all()
         return status, body, headers
+
+    def _answered_as(self) -> str | None:
+        grant = self._caller
+        if grant is None:
+            return None
+        return self._acted_team or grant.team_id or grant.enterprise_id
 
     def _response_post(self, path: str, raw: bytes) -> tuple[int, str]:
         # Slack documents the 5-posts-in-30-minutes limit but not the answer past it. GUESS: as for incoming
@@ -353,15 +387,17 @@ class WebApiServer(Faults, RateLimiting):
             return refusal(exc)
         return None
 
-    def _check_token(self, method: str, token: str) -> None:
-        # A known token of the wrong kind answers not_allowed_token_type (apps.connections.open's reference
-        # lists it for a bot token); an unknown token invalid_auth.
-        wanted, other = (
-            (self.valid_app_tokens, self.valid_tokens)
-            if method in _APP_TOKEN_METHODS
-            else (self.valid_tokens, self.valid_app_tokens)
-        )
-        if token in other:
+    def _check_token(self, method: str, token: str) -> Grant | None:
+        """The bot token's grant (None for the app-level token), or Slack's answer for the token.
+
+        A known token of the wrong kind answers not_allowed_token_type (apps.connections.open's reference
+        lists it for a bot token); an unknown token invalid_auth; a revoked or expired bot token
+        token_revoked / token_expired (emulator/installs.py)."""
+        if method in _APP_TOKEN_METHODS:
+            if token in self.valid_app_tokens:
+                return None
+            self._grant_of(token)  # an unknown, revoked or expired bot token answers that first
             raise fail("not_allowed_token_type")
-        if token not in wanted:
-            raise fail("invalid_auth")
+        if token in self.valid_app_tokens:
+            raise fail("not_allowed_token_type")
+        return self._grant_of(token)

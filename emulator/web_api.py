@@ -23,16 +23,25 @@ Socket Mode: ``apps.connections.open`` (app-level token ``APP_TOKEN``) issues on
 WebSocket server that starts and stops with the emulator; ``emu.socket_mode`` (emulator/socket_mode.py, which
 needs the ``websockets`` package) pushes envelopes and records the app's acks.
 
+Workspaces and installs: the emulator hosts ``TEAM_ID`` (token ``BOT_TOKEN``) and any workspace
+``add_workspace`` adds (of an Enterprise Grid organization with ``enterprise_id``). A bot token belongs to one
+workspace (``add_bot_token``, or the OAuth flow: emulator/methods/oauth.py), or to every workspace of an
+organization for an org-wide install; a call is answered as that workspace, and ids of another are answered as
+ids Slack can't see. ``Call.team_id`` records which; ``calls(team_id=...)`` filters by it.
+
 Opt-in: ``enforce_rate_limits()`` makes the emulator hold calls to Slack's documented rate limits and answer
 ``429`` + ``Retry-After`` past them (see ``RateLimits``). Off by default and after ``reset()``.
 
 This module assembles :class:`SlackEmulator` from its parts:
 
-* emulator/ids.py: the workspace's ids and the tokens it accepts;
-* emulator/workspace.py: its members and conversations, and Slack's error answers;
+* emulator/ids.py: the default workspace's ids, the tokens it accepts, the app's OAuth credentials;
+* emulator/teams.py, emulator/workspace.py: the workspaces, their members and conversations, and Slack's
+  error answers; a call sees only what its token reaches;
+* emulator/installs.py: the bot tokens (one per workspace or organization), revoked, expiring, rotated;
 * emulator/server.py: the HTTP server, the tokens it checks, and the recorded calls and response_url posts;
 * emulator/faults.py: injected faults, held answers and the opt-in rate limits;
-* emulator/methods/: the Web API methods, a module per family (users, conversations, chat, views, files).
+* emulator/methods/: the Web API methods, a module per family (users, conversations, chat, views, files,
+  oauth: the consent page and oauth.v2.access).
 """
 
 from __future__ import annotations
@@ -47,14 +56,18 @@ from emulator.ids import APP_ID, APP_TOKEN, BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM
 from emulator.methods.chat import ChatMethods
 from emulator.methods.conversations import ConversationMethods
 from emulator.methods.files import FileMethods, SharedFile  # noqa: F401
+from emulator.methods.oauth import OAuthMethods
 from emulator.methods.users import UserMethods
 from emulator.methods.views import ViewMethods
 from emulator.server import Call, ResponsePost, WebApiServer  # noqa: F401
 from emulator.socket_mode import SocketModeServer
 
 
-class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods, ViewMethods, FileMethods):
-    """Slack Web API emulator on 127.0.0.1, serving ``/api/<method>`` and ``/response/<id>``.
+class SlackEmulator(
+    WebApiServer, UserMethods, ConversationMethods, ChatMethods, ViewMethods, FileMethods, OAuthMethods
+):
+    """Slack Web API emulator on 127.0.0.1, serving ``/api/<method>``, ``/response/<id>`` and the OAuth
+    consent page ``/oauth/v2/authorize``.
 
     It listens on ``port``, or on a free port when that is 0 (the default); Socket Mode takes a free one.
     """
@@ -82,15 +95,20 @@ class SlackEmulator(WebApiServer, UserMethods, ConversationMethods, ChatMethods,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
             "files.upload": self._files_upload,  # retired: method_deprecated
+            "oauth.v2.access": self._oauth_v2_access,
+            "oauth.v2.exchange": self._oauth_v2_exchange,
         }
         self.reset()
 
     def reset(self) -> None:
-        """Forget calls, faults, users (but the bot), conversations, views, response URLs; default token."""
+        """Forget calls, faults, workspaces and users (but the default one and its bot), conversations, views,
+        response URLs, tokens and installs (but ``BOT_TOKEN``)."""
         with self._cond:
             self.socket_mode.reset()
             self._reset_server()
             self._reset_workspace()
+            self._reset_installs()
+            self._reset_oauth()
             self._reset_chat()
             self._reset_views()
             self._reset_files()

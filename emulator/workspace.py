@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from emulator.ids import BOT_USER_ID, TEAM_ID
+from emulator.teams import DEFAULT_TEAM, Grant, Team, new_team
 
 _TZ_LABELS = {
     "EST": "Eastern Standard Time",
@@ -75,23 +76,74 @@ class Conversation:
     created: int
     name: str
     messages: list[dict[str, Any]]
+    team_id: str = TEAM_ID  # the workspace it belongs to: only tokens that reach it see it
 
 
 class Workspace:
-    """The workspace's members (the bot among them) and conversations, and the ids and ts it hands out."""
+    """The workspaces (``TEAM_ID`` and any :meth:`add_workspace` added), their members (the bot among them)
+    and conversations, and the ids and ts it hands out.
+
+    A Web API call is answered as the workspace its token belongs to (``_caller``, set by emulator/server.py
+    for the call): a member or conversation of another workspace is answered as Slack answers an id it does
+    not know. Test helpers (no call) see everything.
+    """
 
     clock: Callable[[], float]  # used for response_url and trigger_id expiry and message ts
     _cond: threading.Condition
 
     def _reset_workspace(self) -> None:
+        self._teams: dict[str, Team] = {TEAM_ID: DEFAULT_TEAM}
+        self._caller: Grant | None = None  # the token of the call being answered
+        self._acted_team: str | None = None  # the workspace that call turned out to be about
         self._users: dict[str, dict[str, Any]] = {}
-        self.add_user(BOT_USER_ID, "oneonone", tz="America/Los_Angeles", is_bot=True, real_name="1:1 Bot")
+        self._add_bot_user(DEFAULT_TEAM)
         self._convs: dict[str, Conversation] = {}
         self._conv_by_members: dict[frozenset[str], str] = {}
         self._seq = itertools.count(1)
         self._last_ts_us = 0
 
     # ------------------------------------------------------------------ test set-up helpers
+    def add_workspace(
+        self,
+        team_id: str,
+        name: str,
+        *,
+        domain: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+    ) -> Team:
+        """Host another workspace (of the organization ``enterprise_id``, for Enterprise Grid); the app's bot
+        user is a member of it. Tokens for it: ``add_bot_token`` or the OAuth flow."""
+        team = new_team(team_id, name, domain, enterprise_id, enterprise_name)
+        with self._cond:
+            if team_id in self._teams:
+                raise ValueError(f"workspace {team_id} exists already")
+            self._teams[team_id] = team
+            if team.bot_user_id not in self._users:  # an org's bot user is one for all its workspaces
+                self._add_bot_user(team)
+        return team
+
+    def workspace(self, team_id: str) -> Team:
+        with self._cond:
+            found = self._teams.get(team_id)
+        if found is None:
+            raise KeyError(f"unknown workspace {team_id!r}; add_workspace() first")
+        return found
+
+    def workspaces(self) -> list[Team]:
+        with self._cond:
+            return list(self._teams.values())
+
+    def _add_bot_user(self, team: Team) -> None:
+        self.add_user(
+            team.bot_user_id,
+            "oneonone",
+            tz="America/Los_Angeles",
+            is_bot=True,
+            real_name="1:1 Bot",
+            team_id=team.id,
+        )
+
     def add_user(
         self,
         user_id: str,
@@ -105,14 +157,18 @@ class Workspace:
         status_text: str = "",
         status_emoji: str = "",
         status_expiration: int = 0,
+        *,
+        team_id: str = TEAM_ID,
     ) -> dict[str, Any]:
-        """Register a workspace member; tz_label/tz_offset default to the zone's values right now. The
-        status is in the profile as Slack sends it (``status_expiration`` a Unix time, 0 for none)."""
+        """Register a member of the workspace ``team_id``; tz_label/tz_offset default to the zone's values
+        right now. The status is in the profile as Slack sends it (``status_expiration`` a Unix time, 0 for
+        none)."""
+        self.workspace(team_id)  # a KeyError for a workspace never added
         label, offset = _tz_info(tz)
         name = name or user_id.lower()
         record = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": name,
             "deleted": deleted,
             "real_name": real_name or name.title(),
@@ -153,11 +209,20 @@ class Workspace:
         with self._cond:
             return self._user_object(self._known_user(user_id))
 
-    def add_channel(self, channel_id: str, members: list[str] | None = None, name: str | None = None) -> None:
-        """Register a plain channel the bot can post to; ``members=None`` means membership is unknown."""
+    def add_channel(
+        self,
+        channel_id: str,
+        members: list[str] | None = None,
+        name: str | None = None,
+        *,
+        team_id: str = TEAM_ID,
+    ) -> None:
+        """Register a plain channel of the workspace ``team_id`` the bot can post to; ``members=None`` means
+        membership is unknown."""
+        self.workspace(team_id)
         with self._cond:
             self._convs[channel_id] = Conversation(
-                channel_id, "channel", members, int(self.clock()), name or channel_id.lower(), []
+                channel_id, "channel", members, int(self.clock()), name or channel_id.lower(), [], team_id
             )
 
     def open_dm(self, user_id: str) -> str:
@@ -213,7 +278,7 @@ class Workspace:
             "display_name": rec["name"],
             "real_name_normalized": rec["real_name"],
             "display_name_normalized": rec["name"],
-            "team": TEAM_ID,
+            "team": rec["team_id"],
         }
         status = rec.get("status") or {}
         # users.info's profile carries the status: "status_expiration" is 0 when it doesn't expire.
@@ -223,14 +288,58 @@ class Workspace:
             status_expiration=int(status.get("expiration", 0)),
         )
         record = {key: value for key, value in copy.deepcopy(rec).items() if key != "status"}
+        team = self._teams[rec["team_id"]]
+        if team.enterprise_id:  # users.info of a Grid member: "enterprise_user" (users.info reference)
+            record["enterprise_user"] = {
+                "id": rec["id"],
+                "enterprise_id": team.enterprise_id,
+                "enterprise_name": team.enterprise_name,
+                "is_admin": False,
+                "is_owner": False,
+                "teams": [team.id],
+            }
         return {**record, "profile": profile}
 
     def _known_user(self, user_id: str) -> dict[str, Any]:
-        """A member's record; Slack's ``user_not_found`` for anyone else."""
+        """A member's record; Slack's ``user_not_found`` for anyone else, or anyone of a workspace the
+        call's token does not reach."""
         rec = self._users.get(user_id)
-        if rec is None:
+        if rec is None or not self._reaches(rec["team_id"]):
             raise fail("user_not_found")
+        self._note_team(rec["team_id"])
         return rec
+
+    def _reaches(self, team_id: str) -> bool:
+        """Whether the call's token reaches the workspace: its own, or any of its organization's for an
+        org-wide install. Without a call (a test's helper), every workspace."""
+        grant = self._caller
+        if grant is None or grant.team_id == team_id:
+            return True
+        team = self._teams.get(team_id)
+        return grant.is_enterprise_install and team is not None and team.enterprise_id == grant.enterprise_id
+
+    def _note_team(self, team_id: str) -> None:
+        """The call is about this workspace (recorded in its Call; an org-wide token reaches several)."""
+        if self._caller is not None and self._acted_team is None:
+            self._acted_team = team_id
+
+    def _team_of_user(self, user_id: str) -> str:
+        """The member's workspace; the default one for an id the emulator doesn't know (a test's own)."""
+        rec = self._users.get(user_id)
+        return rec["team_id"] if rec is not None else TEAM_ID
+
+    def _bot_user_of(self, team_id: str) -> str:
+        return self._teams[team_id].bot_user_id
+
+    def _caller_bot_user(self) -> str:
+        """The bot user the call's token speaks as (the default workspace's without a call)."""
+        return BOT_USER_ID if self._caller is None else self._grant_team(self._caller).bot_user_id
+
+    def _grant_team(self, grant: Grant) -> Team:
+        """The token's workspace; for an org-wide one, the first workspace of its organization."""
+        if grant.team_id is not None:
+            return self._teams[grant.team_id]
+        return next(t for t in self._teams.values() if t.enterprise_id == grant.enterprise_id)
 
     def _open(self, user_ids: list[str]) -> tuple[Conversation, bool]:
         key = frozenset(user_ids)
@@ -239,22 +348,26 @@ class Workspace:
             return self._convs[existing], True
         kind = "im" if len(user_ids) == 1 else "mpim"
         conv_id = self._new_id("D" if kind == "im" else "G")  # docs use G... ids for mpims
-        name = user_ids[0] if kind == "im" else "mpdm-" + "--".join([BOT_USER_ID, *user_ids]).lower() + "-1"
-        conv = Conversation(conv_id, kind, [*user_ids, BOT_USER_ID], int(self.clock()), name, [])
+        team_id = self._users[user_ids[0]]["team_id"] if user_ids[0] in self._users else TEAM_ID
+        bot = self._bot_user_of(team_id)
+        name = user_ids[0] if kind == "im" else "mpdm-" + "--".join([bot, *user_ids]).lower() + "-1"
+        conv = Conversation(conv_id, kind, [*user_ids, bot], int(self.clock()), name, [], team_id)
         self._convs[conv_id] = conv
         self._conv_by_members[key] = conv_id
         return conv, False
 
     def _resolve_channel(self, channel: Any, *, allow_user_id: bool = True) -> Conversation:
         conv = self._convs.get(str(channel)) if channel else None
-        if conv is not None:
+        if conv is not None and self._reaches(conv.team_id):
+            self._note_team(conv.team_id)
             if conv.kind == "im" and self._member_deactivated(conv):
                 # GUESS (issue 15): the DM of a deactivated member answers account_inactive; a user id of one
                 # stays channel_not_found below, as chat.postMessage's reference says.
                 raise fail("account_inactive")
             return conv
         user = self._users.get(str(channel)) if channel and allow_user_id else None
-        if user is not None and not user["deleted"]:
+        if user is not None and not user["deleted"] and self._reaches(user["team_id"]):
+            self._note_team(user["team_id"])
             return self._open([user["id"]])[0]  # a user id posts to the app's DM with that user
         raise fail("channel_not_found")
 

@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from emulator.blocks import checked_message_blocks
-from emulator.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from emulator.ids import APP_ID, TEAM_ID
 from emulator.workspace import Conversation, Workspace, fail, missing
 
 MAX_TEXT_CHARS = 40_000  # longer message text is truncated, with a warning
@@ -26,9 +26,11 @@ class ChatMethods(Workspace):
         self._ephemerals: list[dict[str, Any]] = []
         self._private_channels: set[str] = set()
 
-    def add_private_channel(self, channel_id: str, members: list[str], name: str | None = None) -> None:
+    def add_private_channel(
+        self, channel_id: str, members: list[str], name: str | None = None, *, team_id: str = TEAM_ID
+    ) -> None:
         """Register a private channel: only its members (the bot among them, or not) can see it."""
-        self.add_channel(channel_id, members, name)
+        self.add_channel(channel_id, members, name, team_id=team_id)
         with self._cond:
             self._private_channels.add(channel_id)
 
@@ -46,12 +48,13 @@ class ChatMethods(Workspace):
         parent = next((m for m in conv.messages if m["ts"] == thread_ts), None) if thread_ts else None
         if thread_ts and parent is None and self.strict_threads:
             raise fail("thread_not_found")  # emulator-only; real Slack answers ok and orphans the reply
+        team = self._teams[conv.team_id]  # the app's bot user in the conversation's workspace posts it
         msg: dict[str, Any] = {
             "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
+            "user": team.bot_user_id,
+            "bot_id": team.bot_id,
             "app_id": APP_ID,
-            "team": TEAM_ID,
+            "team": team.id,
             "text": text or "",
             "ts": self._next_ts(),
         }
@@ -100,7 +103,8 @@ class ChatMethods(Workspace):
         msg = next((m for m in conv.messages if m["ts"] == ts), None)
         if msg is None:
             raise fail("message_not_found")
-        if msg.get("bot_id") != BOT_ID:
+        team = self._teams[conv.team_id]
+        if msg.get("bot_id") != team.bot_id:
             raise fail("cant_update_message")
         blocks, attachments = self._content(args)
         text, warning = self._text(args)
@@ -114,7 +118,7 @@ class ChatMethods(Workspace):
                 msg[key] = value
             elif value is not None:
                 msg.pop(key, None)
-        msg["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        msg["edited"] = {"user": team.bot_user_id, "ts": self._next_ts()}
         return {"channel": conv.id, "ts": ts, "text": msg["text"], "message": copy.deepcopy(msg), **warning}
 
     def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +145,8 @@ class ChatMethods(Workspace):
         msg = next((m for m in conv.messages if m["ts"] == ts), None)
         if msg is None:
             raise fail("message_not_found")
-        permalink = f"https://{TEAM_DOMAIN}.slack.com/archives/{conv.id}/p{ts.replace('.', '')}"
+        domain = self._teams[conv.team_id].domain
+        permalink = f"https://{domain}.slack.com/archives/{conv.id}/p{ts.replace('.', '')}"
         parent = msg.get("thread_ts")
         if parent and parent != ts:  # a reply: the parent's ts and the conversation ride along
             permalink += f"?thread_ts={parent}&cid={conv.id}"
@@ -149,7 +154,8 @@ class ChatMethods(Workspace):
 
     def _bot_can_see(self, conv: Conversation) -> bool:
         private = conv.kind != "channel" or conv.id in self._private_channels or conv.id[:1] in ("D", "G")
-        return not private or (conv.members is not None and BOT_USER_ID in conv.members)
+        bot = self._teams[conv.team_id].bot_user_id
+        return not private or (conv.members is not None and bot in conv.members)
 
     @staticmethod
     def _content(args: dict[str, Any]) -> tuple[list[Any] | None, list[Any] | None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.ids import BOT_USER_ID
 from emulator.workspace import Conversation, Workspace, fail, truthy
 
 MAX_CONVERSATION_USERS = 8  # conversations.open: "Needs at most 8 users"
@@ -41,14 +40,15 @@ class ConversationMethods(Workspace):
             if not channel:
                 raise fail("users_list_not_supplied")
             conv = self._convs.get(str(channel))
-            if conv is None:
+            if conv is None or not self._reaches(conv.team_id):
                 raise fail("channel_not_found")
             if conv.kind == "channel":
                 raise fail("method_not_supported_for_channel_type")
             return {"no_op": True, "already_open": True, "channel": self._channel_object(conv, full)}
         ids = users if isinstance(users, list) else str(users).split(",")
         # The caller is added implicitly ("Don't include the ID of the user you're calling ... on behalf of").
-        user_ids = [u for u in dict.fromkeys(str(u).strip() for u in ids) if u and u != BOT_USER_ID]
+        bot = self._caller_bot_user()
+        user_ids = [u for u in dict.fromkeys(str(u).strip() for u in ids) if u and u != bot]
         if not user_ids:
             raise fail("users_list_not_supplied")
         if len(user_ids) > MAX_CONVERSATION_USERS:

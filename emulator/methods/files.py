@@ -18,7 +18,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.ids import BOT_USER_ID
 from emulator.workspace import ApiError, Workspace, fail, missing
 
 UPLOAD_PATH = "/upload/v1/"
@@ -114,7 +113,7 @@ class FileMethods(Workspace):
                 upload.id, upload.filename, title, upload.data or b"", channel, comment, thread_ts
             )
             self._shared.append(shared)
-            answered.append(_file_object(shared))
+            answered.append(_file_object(shared, self._caller_bot_user()))
         if channel is not None:
             self._post_files_message(str(channel), answered, comment, thread_ts)
         return {"files": answered}
@@ -130,7 +129,10 @@ class FileMethods(Workspace):
 
     def _postable(self, channel: str) -> None:
         conv = self._convs.get(channel)
-        if conv is None or (conv.members is not None and BOT_USER_ID not in conv.members):
+        if conv is None or not self._reaches(conv.team_id):
+            raise fail("channel_not_found")
+        self._note_team(conv.team_id)
+        if conv.members is not None and self._teams[conv.team_id].bot_user_id not in conv.members:
             raise fail("channel_not_found")
 
     def _post_files_message(
@@ -139,7 +141,7 @@ class FileMethods(Workspace):
         msg: dict[str, Any] = {
             "type": "message",
             "subtype": "file_share",
-            "user": BOT_USER_ID,
+            "user": self._teams[self._convs[channel].team_id].bot_user_id,
             "text": comment or "",
             "files": files,
             "ts": self._next_ts(),
@@ -162,13 +164,13 @@ def _file_list(value: Any) -> list[dict[str, Any]]:
     return value
 
 
-def _file_object(shared: SharedFile) -> dict[str, Any]:
+def _file_object(shared: SharedFile, bot_user_id: str) -> dict[str, Any]:
     return {
         "id": shared.id,
         "name": shared.name,
         "title": shared.title,
         "size": len(shared.data),
-        "user": BOT_USER_ID,
+        "user": bot_user_id,
         "channels": [shared.channel] if shared.channel else [],
         "is_public": False,
     }

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.blocks import view_errors
-from emulator.ids import APP_ID, BOT_ID, TEAM_ID
+from emulator.ids import APP_ID, TEAM_ID
 from emulator.workspace import Workspace, fail, missing
 
 MAX_VIEW_BYTES = 250 * 1024  # view_too_large: "greater than 250kb"
@@ -176,8 +176,10 @@ class ViewMethods(Workspace):
         if not trigger_id:
             raise fail("invalid_arguments", "invalid `trigger_id`")  # the documented example answer
         trigger = self._triggers.get(str(trigger_id))
-        if trigger is None:  # malformed, or made up: the emulator never issued it
+        # Malformed, made up (the emulator never issued it), or issued in a workspace the token can't reach.
+        if trigger is None or not self._reaches(self._team_of_user(trigger.user_id)):
             raise fail("invalid_trigger_id")
+        self._note_team(self._team_of_user(trigger.user_id))
         if trigger.exchanged:
             raise fail("exchanged_trigger_id")
         if self.clock() - trigger.issued > TRIGGER_TTL:
@@ -199,7 +201,12 @@ class ViewMethods(Workspace):
         return self._store_view(view, on_top_of=stack[-1])
 
     def _store_view(
-        self, view: dict[str, Any], view_id: str | None = None, *, on_top_of: dict[str, Any] | None = None
+        self,
+        view: dict[str, Any],
+        view_id: str | None = None,
+        *,
+        on_top_of: dict[str, Any] | None = None,
+        team_id: str = TEAM_ID,
     ) -> dict[str, Any]:
         external_id = str(view.get("external_id") or "")
         if external_id and any(
@@ -210,9 +217,10 @@ class ViewMethods(Workspace):
         old = self._views.get(view_id, {})
         root = on_top_of["root_view_id"] if on_top_of else old.get("root_view_id", view_id)
         previous = on_top_of["id"] if on_top_of else old.get("previous_view_id")
+        team = self._teams[on_top_of["team_id"] if on_top_of else old.get("team_id", team_id)]
         stored = {
             "id": view_id,
-            "team_id": TEAM_ID,
+            "team_id": team.id,
             "type": view["type"],
             "title": view.get("title"),
             "submit": view.get("submit"),
@@ -228,8 +236,8 @@ class ViewMethods(Workspace):
             "root_view_id": root,
             "previous_view_id": previous,
             "app_id": APP_ID,
-            "app_installed_team_id": TEAM_ID,
-            "bot_id": BOT_ID,
+            "app_installed_team_id": team.id,
+            "bot_id": team.bot_id,
         }
         self._views[view_id] = stored
         return {"view": copy.deepcopy(stored)}
@@ -244,8 +252,9 @@ class ViewMethods(Workspace):
             if view_id
             else next((v for v in self._views.values() if v["external_id"] == external_id), None)
         )
-        if found is None or found["id"] in self._closed:
+        if found is None or found["id"] in self._closed or not self._reaches(found["team_id"]):
             raise fail("not_found")
+        self._note_team(found["team_id"])
         if args.get("hash") and args["hash"] != found["hash"]:
             raise fail("hash_conflict")
         return found
@@ -254,8 +263,9 @@ class ViewMethods(Workspace):
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = self._checked_view(args, "modal")
-        self._usable_trigger(args).exchanged = True
-        return self._store_view(view)
+        trigger = self._usable_trigger(args)
+        trigger.exchanged = True
+        return self._store_view(view, team_id=self._team_of_user(trigger.user_id))
 
     def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         view = self._checked_view(args, "modal")
@@ -265,7 +275,7 @@ class ViewMethods(Workspace):
             # GUESS: the docs ask for "a valid trigger_id generated from an interaction within the existing
             # modal" and name no error for another one; the emulator opens it as a modal of its own.
             trigger.exchanged = True
-            return self._store_view(view)
+            return self._store_view(view, team_id=self._team_of_user(trigger.user_id))
         result = self._push(view, under)
         trigger.exchanged = True
         return result
@@ -278,17 +288,18 @@ class ViewMethods(Workspace):
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("user_id") or "")
         user = self._users.get(user_id)
-        # The documented answer for a user_id that is not "viable". GUESS: a deactivated member and a bot
-        # (no Home tab of their own) are not viable either.
-        if user is None or user["deleted"] or user["is_bot"]:
+        # The documented answer for a user_id that is not "viable". GUESS: a deactivated member, a bot (no
+        # Home tab of their own) and a member of a workspace the token doesn't reach are not viable either.
+        if user is None or user["deleted"] or user["is_bot"] or not self._reaches(user["team_id"]):
             raise fail("invalid_arguments", "invalid `user_id`")
+        self._note_team(user["team_id"])
         view = self._checked_view(args, "home")
         if not self.home_tab_enabled:
             raise fail("not_enabled")
         current = self._home_views.get(user_id)
         if current and args.get("hash") and args["hash"] != self._views[current]["hash"]:
             raise fail("hash_conflict")
-        result = self._store_view(view, view_id=current)
+        result = self._store_view(view, view_id=current, team_id=user["team_id"])
         self._home_views[user_id] = result["view"]["id"]
         return result
 
