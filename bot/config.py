@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.util import find_spec
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
@@ -107,15 +108,24 @@ class Settings:
                 f"DATABASE_URL is not a database URL: {self.database_url!r} "
                 "(expected e.g. sqlite:///oneonone.db or postgresql+psycopg://user@host/db)"
             ) from None
+        if url.drivername in ("postgres", "postgresql"):
+            # postgres:// is what Heroku and Fly hand out (a name SQLAlchemy no longer knows); plain
+            # postgresql:// would ask for psycopg2. psycopg 3 is the driver of the `postgres` extra.
+            url = url.set(drivername="postgresql+psycopg")
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, got {url.get_backend_name()!r}")
-        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
-            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
-            url = url.set(drivername="postgresql+psycopg")
+        if url.drivername == "postgresql+psycopg" and find_spec("psycopg") is None:
+            raise ConfigError(
+                "DATABASE_URL is PostgreSQL but its driver is not installed: "
+                "pip install 'oneonone-bot[postgres]'"
+            )
         return url
 
     def require_slack(self, *, http: bool) -> None:
         """Check the tokens a process that talks to Slack needs."""
+        if self.oauth:
+            self._require_oauth(http=http)
+            return
         if not self.bot_token:
             raise ConfigError(
                 "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from your Slack app's page)"
@@ -129,6 +139,47 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set (needed to verify Slack's HTTP requests; "
                 "or set SLACK_APP_TOKEN to use Socket Mode)"
             )
+
+    def _require_oauth(self, *, http: bool) -> None:
+        """Many workspaces: each installs through /slack/install, so no SLACK_BOT_TOKEN; and HTTP only."""
+        if self.bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: choose one "
+                "(a bot token for one workspace, or the client id and secret to install in many)"
+            )
+        if self.app_token is not None:
+            raise ConfigError(
+                "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: installing in many "
+                "workspaces needs the HTTP server (unset SLACK_APP_TOKEN and turn Socket Mode off)"
+            )
+        missing = [
+            f"{name} ({where})"
+            for name, value, where in (
+                (
+                    "SLACK_CLIENT_ID",
+                    self.client_id,
+                    "the Slack app's Basic Information page, App Credentials",
+                ),
+                ("SLACK_CLIENT_SECRET", self.client_secret, "the same page, App Credentials"),
+                ("SLACK_STATE_SECRET", self.state_secret, f"any long random string: {_MAKE_A_SECRET}"),
+                ("TOKEN_ENCRYPTION_KEY", self.token_keys, f"make one with: {MAKE_A_KEY}"),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError("installing in many workspaces needs " + "; ".join(missing) + " to be set")
+        if http and not self.signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set (needed to verify Slack's HTTP requests; "
+                "your Slack app's Basic Information page, App Credentials)"
+            )
+        from bot.store.installations import TokenCipher  # cryptography's, only in this mode
+
+        TokenCipher(self.token_keys)  # a malformed key stops the process now, not at the first install
+
+
+_MAKE_A_SECRET = """python -c 'import secrets; print(secrets.token_urlsafe(32))'"""
+MAKE_A_KEY = """python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"""
 
 
 def _log_format(value: str | None) -> str:

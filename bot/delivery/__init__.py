@@ -7,8 +7,10 @@ Where things are (import from these modules; this package re-exports nothing):
 - claims.py: a claimed row before and after its Slack call (read and render it, record the outcome,
   fenced by the claim's expiry); the claiming queries are in bot/store/outbox.py.
 - slack_calls.py: the Slack calls for one message (`build_delivery_client`, post, update, open a group DM).
+- tokens.py: which client sends a message: the one SLACK_BOT_TOKEN's, or its workspace's installation
+  (OAuth), refreshed when it expires soon (`OneToken`, `Installed`, `clients_from`).
 - errors.py: what a failed call means (rate limited, retry, final).
-- holds.py: what Slack's 429s hold back for the rest of a pass.
+- holds.py: what Slack's 429s hold back for the rest of a pass (per workspace).
 - jobs.py: the data a pass moves (`Renderer`, `Job`, `Outcome`).
 - report.py: `DeliveryReport`, what passes did.
 - background.py: `deliver_until_idle` (waits out Retry-After) and `BackgroundDeliverer` (its thread).

@@ -9,6 +9,7 @@ never message text.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.store import home as home_store
 from bot.store import outbox as store
 from bot.store import summary_thread as thread_store
 from bot.store import workspaces as workspace_store
-from bot.store.models import OutboxMessage, Person
+from bot.store.models import OutboxMessage, Person, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,19 @@ def prepare(
     row = session.get(OutboxMessage, row_id)
     if row is None or row.status != DeliveryStatus.PENDING or row.claimed_until != claimed_until:
         return None
-    if _workspace_left(session, row):
+    workspace = _workspace(session, row)
+    if workspace is not None and workspace.uninstalled_at is not None:
         return Outcome("dropped", reason=workspace_store.UNINSTALLED)
+    prepared = _read(session, render, row, now)
+    if isinstance(prepared, Job) and workspace is not None:
+        # Whose token sends it and whose rate limits it counts against (bot/delivery/tokens.py, holds.py).
+        return replace(prepared, team_id=workspace.slack_team_id, enterprise_id=workspace.slack_enterprise_id)
+    return prepared
+
+
+def _read(session: Session, render: Renderer, row: OutboxMessage, now: datetime) -> Job | Outcome:
+    """Render the row into the job that delivers it, or the outcome that settles it without Slack."""
+    row_id = row.id
     if row.kind == MessageKind.HOME:
         wait = _home_pace(session, row, now)
         if wait is not None:
@@ -83,11 +95,11 @@ def _gone(person: Person) -> bool:
     return person.deactivated_at is not None or person.erased_at is not None
 
 
-def _workspace_left(session: Session, row: OutboxMessage) -> bool:
-    """The row goes to a workspace that uninstalled the app: nothing is sent there any more (whatever was
-    queued meanwhile). One small read a row; its workspace is looked up only when some workspace left."""
-    left = workspace_store.left_ids(session)
-    return bool(left) and workspace_store.workspace_of(session, row) in left
+def _workspace(session: Session, row: OutboxMessage) -> Workspace | None:
+    """The workspace the row goes to (None when its row tells none): one that uninstalled the app gets
+    nothing any more (whatever was queued meanwhile); any other's token sends it."""
+    workspace_id = workspace_store.workspace_of(session, row)
+    return session.get(Workspace, workspace_id) if workspace_id is not None else None
 
 
 def _home_pace(session: Session, row: OutboxMessage, now: datetime) -> timedelta | None:
@@ -201,7 +213,11 @@ def _apply(row: OutboxMessage, now: datetime, outcome: Outcome) -> None:
             logger.debug("outbox %s (%s): sent", row.id, row.kind)
         case "dropped":
             row.status = DeliveryStatus.DROPPED
-            logger.info("outbox %s (%s): dropped, no longer relevant", row.id, row.kind)
+            if outcome.reason is not None:  # why, for the operator (not_installed, uninstalled, ...)
+                row.last_error = outcome.reason
+            logger.info(
+                "outbox %s (%s): dropped: %s", row.id, row.kind, outcome.reason or "no longer relevant"
+            )
         case "failed":
             row.status = DeliveryStatus.FAILED
             row.last_error = outcome.reason

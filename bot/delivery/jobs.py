@@ -32,6 +32,9 @@ class Job:
     thread_ts: str | None
     update_ts: str | None = None  # chat.update this message instead of posting a new one
     publish: bool = False  # views.publish the content (a Home tab) to the one user in `users`
+    # The workspace it goes to (and its Grid organisation): whose token sends it, whose rate limits apply.
+    team_id: str | None = None
+    enterprise_id: str | None = None
 
     @property
     def method(self) -> str:

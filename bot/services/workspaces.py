@@ -10,8 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.orm import Session
 
+from bot.now import Clock, system_clock
 from bot.store import workspaces as store
 from bot.store.db import SessionFactory
 from bot.store.models import Workspace
@@ -108,12 +110,18 @@ class Comebacks:
 
     EVERY = 60.0  # seconds between two reads for the same workspace
 
-    def __init__(self, sessions: SessionFactory, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock = system_clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sessions = sessions
+        self._clock = clock
         self._monotonic = monotonic
         self._checked: dict[str, float] = {}
 
-    def heard_from(self, team_id: str, event_type: str | None) -> None:
+    def heard_from(self, team_id: str, event_type: str | None, enterprise_id: str | None = None) -> None:
         if event_type in LEAVING_EVENTS:  # it left: the next request from it is read at once
             self._checked.pop(team_id, None)
             return
@@ -122,3 +130,40 @@ class Comebacks:
             return
         self._checked[team_id] = now
         heard_from(self._sessions, team_id, event_type)
+        if enterprise_id:
+            in_organisation(self._sessions, self._clock(), team_id, enterprise_id)
+
+
+def in_organisation(sessions: SessionFactory, now: datetime, team_id: str, enterprise_id: str) -> None:
+    """`team_id` is a workspace of the Grid organisation `enterprise_id`, as its request said: kept, so its
+    messages can go with the organisation's token when the app is installed org-wide. One small read when
+    nothing changed; the workspace is recorded at once (its first request may be the one that queues)."""
+    with sessions() as session:
+        if store.enterprise_of(session, team_id) == enterprise_id:
+            return
+    with sessions.begin() as session:
+        store.set_enterprise(session, team_id, enterprise_id, now)
+    logger.info("workspace %s is in Grid organisation %s", team_id, enterprise_id)
+
+
+def forget_installation(
+    installations: InstallationStore | None,
+    enterprise_id: str | None,
+    team_id: str | None,
+    *,
+    bot_only: bool = False,
+) -> None:
+    """The workspace's tokens leave with it: its installation and bots (only its bots when just the bot
+    token was revoked) are deleted from the installation store. Nothing to do with one SLACK_BOT_TOKEN."""
+    if installations is None:
+        return
+    if bot_only:
+        installations.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+    else:
+        installations.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+    logger.info(
+        "deleted the stored %s of team %s (enterprise %s)",
+        "bot tokens" if bot_only else "installation and tokens",
+        team_id,
+        enterprise_id,
+    )

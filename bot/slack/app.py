@@ -15,10 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from bot.now import Clock, system_clock
 from bot.services import workspaces
+from bot.slack import oauth
 from bot.slack.after_ack import AfterAck
 from bot.slack.dedup import DedupingApp
 from bot.slack.deps import Deps, Kicker
-from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import (
     actions,
     away,
@@ -38,7 +38,7 @@ from bot.slack.listeners import (
     views,
 )
 from bot.slack.listeners import settings as settings_listeners
-from bot.store.db import SessionFactory
+from bot.store.db import SessionFactory, engine_of
 
 logger = logging.getLogger(__name__)
 
@@ -58,27 +58,16 @@ def build_app(
     outbox: Kicker,
     later: AfterAck | None = None,
 ) -> App:
-    app = DedupingApp(
-        # The token, not a client: given `client=`, Bolt also reads SLACK_BOT_TOKEN and warns that
-        # it goes unused (slack_bolt/app/app.py, App.__init__). Its client retries like build_client's.
-        token=settings.bot_token,
-        signing_secret=settings.signing_secret,
-        request_verification_enabled=not settings.socket_mode,
-        # Startup must not depend on reaching Slack; `run`/`serve` check the token once themselves.
-        token_verification_enabled=False,
-        # Listeners finish their (fast, database-only) work before the HTTP response; messages to
-        # other people go through the outbox, delivered in the background.
-        process_before_response=True,
-    )
-    app.client.base_url = settings.slack_api_url or WebClient.BASE_URL  # App takes no base URL
+    app = _oauth_app(settings, sessions) if settings.oauth else _single_token_app(settings)
     # Listeners call Slack only after the ack (bot/slack/after_ack.py), with no rate-limit retries that
     # would sleep: a person waiting is told "try again" instead. A shorter timeout than slack-sdk's 30 s
-    # keeps a stuck call from holding an after-ack worker for long.
+    # keeps a stuck call from holding an after-ack worker for long. Bolt gives each request a client of
+    # its own copied from this one (base URL, timeout, retries), with the token of the request's workspace.
     app.client.timeout = LISTENER_TIMEOUT_SECONDS
     deps = Deps(
         sessions=sessions,
         clock=clock,
-        directory=SlackDirectory(app.client),
+        installations=app.installation_store,
         outbox=outbox,
         later=later or AfterAck(),
         public_url=settings.public_url,
@@ -86,14 +75,15 @@ def build_app(
     )
     verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
     app.use_store(sessions, clock, deps.outbox, deps.later, verifier)
-    comebacks = workspaces.Comebacks(sessions)
+    comebacks = workspaces.Comebacks(sessions, clock)
 
     @app.middleware
     def workspace_back(body: dict[str, Any], next: Callable[[], None]) -> None:
         # Slack sends requests only to an installed app: one from a workspace that had left reinstalled it.
+        # A Grid workspace's organisation is learned too: its messages may go with an org-wide token.
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         if isinstance(team, str) and team:
-            comebacks.heard_from(team, (body.get("event") or {}).get("type"))
+            comebacks.heard_from(team, (body.get("event") or {}).get("type"), _enterprise_of(body))
         next()
 
     deps.later.kick = deps.outbox.kick
@@ -120,6 +110,49 @@ def build_app(
         listeners.register(app, deps)
     app.error(lambda error, body: _on_error(app, error, body))
     return app
+
+
+def _enterprise_of(body: dict[str, Any]) -> str | None:
+    """The Grid organisation a request came from: `enterprise_id` (commands, events) or `enterprise.id`
+    (interactions); None outside Grid."""
+    enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+    return enterprise if isinstance(enterprise, str) and enterprise else None
+
+
+def _single_token_app(settings: Settings) -> DedupingApp:
+    """One workspace, one SLACK_BOT_TOKEN: the simple default."""
+    app = DedupingApp(
+        # The token, not a client: given `client=`, Bolt also reads SLACK_BOT_TOKEN and warns that
+        # it goes unused (slack_bolt/app/app.py, App.__init__). Its client retries like build_client's.
+        token=settings.bot_token,
+        **_common(settings),
+    )
+    app.client.base_url = settings.slack_api_url or WebClient.BASE_URL  # App takes no base URL
+    return app
+
+
+def _oauth_app(settings: Settings, sessions: SessionFactory) -> DedupingApp:
+    """Many workspaces (issue 16): installed through /slack/install; Bolt authorises each request with its
+    workspace's token from our installation store (InstallationStoreAuthorize)."""
+    client = WebClient(base_url=settings.slack_api_url or WebClient.BASE_URL)
+    return DedupingApp(
+        client=client,  # also the OAuth flow's (oauth.v2.access) and the token rotator's
+        oauth_settings=oauth.oauth_settings(settings, engine_of(sessions), client),
+        user_facing_authorize_error_message=oauth.AUTHORIZE_ERROR,
+        **_common(settings),
+    )
+
+
+def _common(settings: Settings) -> dict[str, Any]:
+    return {
+        "signing_secret": settings.signing_secret,
+        "request_verification_enabled": not settings.socket_mode,
+        # Startup must not depend on reaching Slack; `run`/`serve` check the token once themselves.
+        "token_verification_enabled": False,
+        # Listeners finish their (fast, database-only) work before the HTTP response; messages to
+        # other people go through the outbox, delivered in the background.
+        "process_before_response": True,
+    }
 
 
 def _on_error(app: DedupingApp, error: Exception, body: dict[str, Any]) -> BoltResponse | None:

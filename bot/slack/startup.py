@@ -18,9 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings
 from bot.slack.app import build_client
+from bot.slack.oauth import INSTALL_PATH
+from bot.store.db import make_engine
+from bot.store.installations import installed_workspaces
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,31 @@ class SlackAway(Exception):
     def __init__(self, reason: str, retry_after: float = 0.0) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+def check_slack(settings: Settings) -> None:
+    """Over HTTP, before serving: the bot token's check, or with many workspaces (issue 16), how many
+    have installed the app: their tokens are checked by Bolt, request by request."""
+    if settings.oauth:
+        _log_installed(settings)
+    else:
+        check_slack_token(settings)
+
+
+def _log_installed(settings: Settings) -> None:
+    engine = make_engine(settings.database())
+    try:
+        installed = installed_workspaces(engine, settings.client_id or "")
+    except SQLAlchemyError as error:
+        logger.warning("could not count the installed workspaces: %s", type(error).__name__)
+        return
+    finally:
+        engine.dispose()
+    where = f"{settings.public_url}{INSTALL_PATH}" if settings.public_url else INSTALL_PATH
+    if installed:
+        logger.info("installed in %s workspace(s); another installs it at %s", installed, where)
+    else:
+        logger.info("not installed in any workspace yet: install it at %s", where)
 
 
 def check_slack_token(settings: Settings) -> None:

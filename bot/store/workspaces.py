@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import DeliveryStatus
+from bot.store import people
 from bot.store.models import (
     ActionItem,
     BusyInterval,
@@ -39,6 +40,15 @@ UNINSTALLED = "uninstalled"  # the outbox's reason for what a workspace that lef
 
 def find(session: Session, team_id: str) -> Workspace | None:
     return session.scalar(select(Workspace).where(Workspace.slack_team_id == team_id).with_for_update())
+
+
+def enterprise_of(session: Session, team_id: str) -> str | None:
+    return session.scalar(select(Workspace.slack_enterprise_id).where(Workspace.slack_team_id == team_id))
+
+
+def set_enterprise(session: Session, team_id: str, enterprise_id: str, now: datetime) -> None:
+    """The workspace's Grid organisation; the workspace is recorded if it is new."""
+    people.workspace(session, team_id, now).slack_enterprise_id = enterprise_id
 
 
 def uninstalled_at(session: Session, team_id: str) -> datetime | None:

@@ -355,7 +355,14 @@ def test_deletion_goes_a_batch_at_a_time(sessions: SessionFactory, monkeypatch: 
 def test_every_table_of_a_workspace_is_deleted_a_step_of_its_own() -> None:
     """A new table must get its own batched step: a cascade from its parent would delete any number of its
     rows in one statement (and the wire test's row count would still pass)."""
-    of_no_workspace = {"slack_request", "heartbeat"}
+    # Keyed by Slack's ids, not ours: deleted when the workspace uninstalls (services/workspaces.py).
+    of_no_workspace = {
+        "slack_request",
+        "heartbeat",
+        "slack_installations",
+        "slack_bots",
+        "slack_oauth_states",
+    }
     assert {step.table for step in store.STEPS} == {
         t.name for t in Base.metadata.sorted_tables
     } - of_no_workspace

@@ -41,13 +41,15 @@ def register(app: App, deps: Deps) -> None:
         if reply is None:
             # Someone's time zone is unknown yet: say so at once, finish once Slack has told us.
             ack(**replies.working_reply())
+            asking = deps.asking(client)
             deps.later.run(
-                lambda: respond(replies.replacing(handle(deps, command) or replies.failure_reply())), who
+                lambda: respond(replies.replacing(handle(asking, command) or replies.failure_reply())), who
             )
             return
         ack(**reply)
         if cache_only.asked:  # a day-old zone served; fetch today's for next time
-            deps.later.run(lambda: _refresh_zones(deps, command["team_id"], cache_only.asked), who)
+            asking = deps.asking(client)
+            deps.later.run(lambda: _refresh_zones(asking, command["team_id"], cache_only.asked), who)
 
 
 def _refresh_zones(deps: Deps, team_id: str, user_ids: list[str]) -> None:

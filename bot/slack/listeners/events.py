@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.domain.agenda import without_controls
 from bot.services import away, leaving, people, workspaces
@@ -39,17 +39,33 @@ def register(app: App, deps: Deps) -> None:
 
     @app.event("app_uninstalled")
     @app.event("tokens_revoked")
-    def on_workspace_left(event: dict[str, Any], body: dict[str, Any]) -> None:
+    def on_workspace_left(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         # Nothing is sent there any more; its data goes after the operator's retention period (issue 15).
+        kind = str(event.get("type"))
+        if kind == "tokens_revoked" and not bot_tokens_revoked(event):
+            return  # only people's own tokens: this app has none, and the bot stays
         team = body.get("team_id")
         if team:
-            workspaces.workspace_left(deps.sessions, deps.clock(), str(team), str(event.get("type")))
+            workspaces.workspace_left(deps.sessions, deps.clock(), str(team), kind)
+        # Its tokens go with it (many workspaces): an org-wide installation's are the organisation's.
+        workspaces.forget_installation(
+            deps.installations,
+            context.enterprise_id,
+            None if context.is_enterprise_install else context.team_id,
+            bot_only=kind == "tokens_revoked",
+        )
 
     # Events we subscribe to but don't act on (Slack adds fields and types over time): a 200, so
     # Slack neither retries them nor counts them as failures against the app.
     @app.event(re.compile(".*"))
     def on_other_event(event: dict[str, Any]) -> None:
         logger.debug("ignoring a %s event", str(event.get("type"))[:64])
+
+
+def bot_tokens_revoked(event: dict[str, Any]) -> bool:
+    """A `tokens_revoked` event names the bot users whose tokens were revoked in `tokens.bot`."""
+    tokens = event.get("tokens") or {}
+    return isinstance(tokens, dict) and bool(tokens.get("bot"))
 
 
 def direct_message(event: dict[str, Any], body: dict[str, Any]) -> DirectMessage | None:
