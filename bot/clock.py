@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.delivery.background import BackgroundDeliverer
 from bot.delivery.report import DeliveryReport
 from bot.now import Clock
@@ -74,7 +76,9 @@ class ClockTick:
 
     The deliverer sends from its own thread, waits out Slack's rate limits (Retry-After) and goes on
     until nothing is due, so a long delivery never delays a tick; kicks during a pass make one more.
-    Its line says what the ticks since the last line queued and what the pass did.
+    Its line says what the ticks since the last line queued and what the pass did: one line a minute when
+    nothing is due (every tick kicks a pass), cause and effect side by side when something is. How long
+    each tick took, and when the last one ran, are in /metrics (bot/metrics.py) and /healthz.
     """
 
     def __init__(
@@ -88,7 +92,9 @@ class ClockTick:
         deliverer.on_pass = self._log_pass
 
     def __call__(self) -> TickReport:
+        started = time.perf_counter()
         report = self._tick(self._clock())
+        metrics.observe_tick(time.perf_counter() - started)
         with self._lock:
             earlier = self._since_last_line
             self._since_last_line = report if earlier is None else earlier.plus(report)
@@ -98,7 +104,7 @@ class ClockTick:
     def _log_pass(self, delivery: DeliveryReport) -> None:
         with self._lock:
             ticks, self._since_last_line = self._since_last_line, None
-        logger.info("%s; %s", describe_tick(ticks) if ticks else "delivery", describe_delivery(delivery))
+        logger.info("%s; %s", describe_tick(ticks) if ticks else "delivery", delivery.describe())
 
 
 def describe_tick(report: TickReport) -> str:
@@ -106,12 +112,4 @@ def describe_tick(report: TickReport) -> str:
     return (
         f"tick {at:%Y-%m-%dT%H:%M:%SZ}: {report.meetings_materialised} meetings materialised, "
         f"{report.messages_queued} messages queued"
-    )
-
-
-def describe_delivery(report: DeliveryReport) -> str:
-    waiting = "; the rest waits for the next tick" if report.resume_at is not None else ""
-    return (
-        f"delivery: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
-        f"{report.dropped} dropped, {report.deferred} held back by rate limits{waiting}"
     )

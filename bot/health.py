@@ -3,8 +3,12 @@
 A database that answers reads can still refuse every write (a read-only file, a full disk), so the check
 makes one small write and commits it (the check's own heartbeat: nothing else changes). It answers within
 `WITHIN` seconds whatever the database does: a frozen database is reported as not answering, not waited
-for. The clock may run in another process, so its last tick is read from the database too; a late clock
-is reported, but doesn't make the web process unhealthy (restarting it would not help).
+for. The clock may run in another process, so its last tick is read from the database too.
+
+A clock silent for `CLOCK_LATE_AFTER` makes every process unhealthy (503): nothing is being prompted or
+delivered, and the web and Socket Mode processes are where monitors look. "Never ticked" is silence too,
+counted from when this process started: a fresh process is healthy for five minutes while its clock (its
+own thread, or another process starting beside it) makes the first tick; after that, never is too late.
 """
 
 from __future__ import annotations
@@ -30,15 +34,33 @@ class Health:
     database: str  # "ok", or why not
     last_tick: datetime | None = None
     checked_at: datetime | None = None
+    started_at: datetime | None = None  # when this process started: the grace for a first tick
 
     @property
     def ok(self) -> bool:
-        return self.database == "ok"
+        return self.database == "ok" and not self.clock_silent
 
     def clock(self) -> str:
-        if self.last_tick is None or self.checked_at is None:
-            return "never ticked" if self.ok else "unknown"
+        """ "ok", "late", "never ticked", or "unknown" (the database didn't say)."""
+        if self.database != "ok" or self.checked_at is None:
+            return "unknown"
+        if self.last_tick is None:
+            return "never ticked"
         return "late" if self.checked_at - self.last_tick > CLOCK_LATE_AFTER else "ok"
+
+    @property
+    def clock_silent(self) -> bool:
+        """Silent for longer than CLOCK_LATE_AFTER: since its last tick, or since this process started."""
+        if self.checked_at is None:
+            return False
+        since = self.last_tick or self.started_at
+        return since is not None and self.checked_at - since > CLOCK_LATE_AFTER
+
+    def clock_age_seconds(self) -> int | None:
+        """Whole seconds since the clock's last tick."""
+        if self.last_tick is None or self.checked_at is None:
+            return None
+        return int((self.checked_at - self.last_tick).total_seconds())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +68,7 @@ class Health:
             "database": self.database,
             "clock": self.clock(),
             "last_tick": self.last_tick.isoformat() if self.last_tick else None,
+            "clock_age_seconds": self.clock_age_seconds(),
         }
 
 
@@ -56,6 +79,7 @@ class HealthCheck:
         self._sessions = sessions
         self._clock = clock
         self._within = within
+        self._started_at = clock()
         # Two threads: a check stuck on a frozen database leaves the next one a thread, and then they queue.
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="health")
 
@@ -74,7 +98,7 @@ class HealthCheck:
                 last_tick = heartbeats.last(session, heartbeats.CLOCK)
         except SQLAlchemyError as error:
             return Health(_reason(error))
-        return Health("ok", last_tick, now)
+        return Health("ok", last_tick, now, self._started_at)
 
 
 def _reason(error: SQLAlchemyError) -> str:

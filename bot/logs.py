@@ -4,7 +4,8 @@ slack_bolt and slack_sdk write whole request bodies and socket frames into a few
 Raising those loggers' levels does not hold: building a Bolt `App` resets them to the root's level
 (slack_bolt/logger/__init__.py, `_configure_from_root`). So the one handler installed here rewrites
 those lines instead, keeping what happened (a rejected or unhandled request, and its kind) without
-the payload; nothing Bolt does to its loggers reaches a handler's filter.
+the payload; nothing Bolt does to its loggers reaches a handler's filter. It writes text lines, or with
+LOG_FORMAT=json one JSON object per line (for a log pipeline), rewritten alike.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ast
 import json
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import parse_qs
 
@@ -60,20 +62,42 @@ _PAYLOAD_LINES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def configure(stream: TextIO | None = None) -> logging.Handler:
-    """Log INFO and above to stderr (or `stream`) through one handler that withholds Slack payloads."""
+def configure(stream: TextIO | None = None, log_format: str = "text") -> logging.Handler:
+    """Log INFO and above to stderr (or `stream`) through one handler that withholds Slack payloads, as
+    text lines or (`log_format="json"`) JSON lines."""
     root = logging.getLogger()
     for old in [handler for handler in root.handlers if handler.name == HANDLER_NAME]:
         root.removeHandler(old)  # configured again: still one handler
     handler = logging.StreamHandler(stream)
     handler.set_name(HANDLER_NAME)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(FORMAT))
     handler.addFilter(WithholdSlackPayloads())
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     # APScheduler logs every run of the minute tick at INFO; keep its warnings only.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return handler
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, on one line: time (ISO 8601, UTC), level, logger, message, and the
+    exception's text when there is one (its newlines escaped, so a traceback stays one line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        line: dict[str, str] = {
+            "time": at.replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False)
 
 
 class WithholdSlackPayloads(logging.Filter):

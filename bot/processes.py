@@ -14,12 +14,13 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.clock import ClockTick, schedule_busy_reads, schedule_retention, schedule_ticks
 from bot.config import ConfigError, Settings
 from bot.delivery.background import BackgroundDeliverer, Waiter
 from bot.delivery.passes import deliver_all_due
 from bot.delivery.report import DeliveryReport
-from bot.delivery.slack_calls import build_delivery_client
+from bot.delivery.tokens import clients_from
 from bot.now import Clock, system_clock
 from bot.services.calendar_busy import read_due_calendars
 from bot.services.retention import run_retention
@@ -27,10 +28,16 @@ from bot.services.tick import TickReport, run_tick
 from bot.slack.after_ack import AfterAck
 from bot.slack.app import build_app
 from bot.slack.messages import MessageRenderer
-from bot.slack.startup import Sleep, check_slack_token, connect_socket_mode
+from bot.slack.startup import Sleep, check_slack, connect_socket_mode
 from bot.store import migrations, space
 from bot.store.db import SessionFactory, engine_of, make_engine, make_session_factory, ping
-from bot.web import GunicornServer, WsgiApp, build_wsgi, server_options
+from bot.web import (
+    GunicornServer,
+    WsgiApp,
+    build_wsgi,
+    serve_operator_endpoints,
+    server_options,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +74,9 @@ def migrate(settings: Settings) -> int:
 def serve(settings: Settings) -> int:
     settings.require_slack(http=True)
     _open_database(settings).dispose()
-    check_slack_token(settings)
-    GunicornServer(lambda: _wsgi(settings), server_options(settings.port)).run()
+    check_slack(settings)
+    with metrics.multiprocess_dir():  # before gunicorn forks its workers: each counts, a scrape sums them
+        GunicornServer(lambda: _wsgi(settings), server_options(settings.port, host=settings.host)).run()
     return 0
 
 
@@ -78,14 +86,17 @@ def run(settings: Settings) -> int:
     migrate(settings)
     if settings.socket_mode:
         return _run_socket_mode(settings)
-    check_slack_token(settings)
+    check_slack(settings)
 
     def start_clock_in_worker(_worker: object) -> None:
         # One worker, so exactly one clock; it lives and restarts with that worker.
         _start_background_clock(settings)
 
-    options = server_options(settings.port, workers=1, post_worker_init=start_clock_in_worker)
-    GunicornServer(lambda: _wsgi(settings), options).run()
+    options = server_options(
+        settings.port, host=settings.host, workers=1, post_worker_init=start_clock_in_worker
+    )
+    with metrics.multiprocess_dir():  # a restarted worker's counts stay in the sum
+        GunicornServer(lambda: _wsgi(settings), options).run()
     return 0
 
 
@@ -96,6 +107,7 @@ def clock(settings: Settings) -> int:
     schedule_ticks(scheduler, _ticker(settings, sessions), system_clock)
     schedule_busy_reads(scheduler, _busy_reader(settings, sessions), system_clock)
     schedule_retention(scheduler, _retention(settings, sessions), system_clock)
+    serve_operator_endpoints(sessions, settings.host, settings.port)  # its tick durations, its health
     logger.info("clock started: one tick every minute")
     scheduler.start()
     return 0
@@ -126,7 +138,7 @@ def _tick_and_deliver(settings: Settings, sessions: SessionFactory, now: datetim
         f"tick at {now.isoformat()}: {report.meetings_materialised} meetings materialised, "
         f"{report.messages_queued} messages queued"
     )
-    if settings.bot_token:
+    if settings.bot_token or settings.oauth:
         delivered = _deliver(settings, sessions, lambda: now)
         print(
             f"delivered: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed, "
@@ -135,7 +147,10 @@ def _tick_and_deliver(settings: Settings, sessions: SessionFactory, now: datetim
             + (" (rate limited; the rest wait)" if delivered.rate_limited else "")
         )
     else:
-        print("not delivering: SLACK_BOT_TOKEN is not set; queued messages wait for the next tick")
+        print(
+            "not delivering: SLACK_BOT_TOKEN is not set (nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, "
+            "for installations through OAuth); queued messages wait for the next tick"
+        )
     # With a `serve` beside it the log outlives this process: a truncated one is what the tick leaves.
     space.checkpoint(engine_of(sessions))
     return 0
@@ -145,9 +160,10 @@ def build_deliverer(
     settings: Settings, sessions: SessionFactory, clock: Clock, *, wait: Waiter | None = None
 ) -> BackgroundDeliverer:
     """The outbox's background sender, as the app (kicked by requests) and the clock (by ticks) use it;
-    `wait` sits out a rate limit (default: really waiting)."""
-    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-    return BackgroundDeliverer(sessions, client, MessageRenderer(clock), clock, wait=wait)
+    `wait` sits out a rate limit (default: really waiting). Each message goes out with its workspace's
+    token (OAuth installations) or the one SLACK_BOT_TOKEN (bot/delivery/tokens.py)."""
+    clients = clients_from(settings, engine_of(sessions))
+    return BackgroundDeliverer(sessions, clients, MessageRenderer(clock), clock, wait=wait)
 
 
 def web_app(
@@ -193,8 +209,8 @@ def _retention(
 
 
 def _deliver(settings: Settings, sessions: SessionFactory, clock: Clock) -> DeliveryReport:
-    client = build_delivery_client(settings.bot_token, settings.slack_api_url)
-    return deliver_all_due(sessions, client, MessageRenderer(clock), clock())
+    clients = clients_from(settings, engine_of(sessions))
+    return deliver_all_due(sessions, clients, MessageRenderer(clock), clock())
 
 
 def _open_database(settings: Settings) -> Engine:
@@ -249,8 +265,11 @@ def _start_background_clock(settings: Settings) -> BackgroundScheduler:
 
 def _run_socket_mode(settings: Settings, *, sleep: Sleep = time.sleep) -> int:
     engine = make_engine(settings.database())
-    app = web_app(settings, make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    app = web_app(settings, sessions)
     _start_background_clock(settings)
+    # Slack comes over the socket; monitors and Prometheus still reach /healthz and /metrics on PORT.
+    serve_operator_endpoints(sessions, settings.host, settings.port)
     connect_socket_mode(app, settings, sleep=sleep)
     threading.Event().wait()  # the Socket Mode client's threads serve Slack from here on
     return 0

@@ -1,22 +1,30 @@
-"""HTTP serving: Bolt at POST /slack/events, GET /healthz, GET /calendar/<token>.ics, behind gunicorn."""
+"""HTTP serving: Bolt at POST /slack/events, GET /healthz, GET /metrics, GET /calendar/<token>.ics, behind
+gunicorn; and /healthz and /metrics alone, on a small server of their own, for the processes that serve no
+HTTP otherwise (Socket Mode, the clock)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC
 from email.utils import format_datetime
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.calendar.token import is_feed_path, token_in_path
+from bot.config import DEFAULT_HOST
 from bot.health import Health, HealthCheck
 from bot.now import Clock, system_clock
 from bot.services import calendar_feed
@@ -28,15 +36,18 @@ logger = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+OPERATOR_PATHS = ("/healthz", "/metrics")
+
+
 def build_wsgi(app: App, engine: Engine, clock: Clock = system_clock) -> WsgiApp:
     bolt = SlackRequestHandler(app, path="/slack/events")
     sessions = make_session_factory(engine)
-    health = HealthCheck(sessions, clock)
+    operator = operator_wsgi(sessions, clock)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
-        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return _healthz(health(), start_response)
+        if path in OPERATOR_PATHS and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return operator(environ, start_response)
         if is_feed_path(path):
             return _calendar(environ, start_response, sessions, clock)
         return bolt(environ, start_response)
@@ -44,9 +55,32 @@ def build_wsgi(app: App, engine: Engine, clock: Clock = system_clock) -> WsgiApp
     return application
 
 
+def operator_wsgi(sessions: SessionFactory, clock: Clock = system_clock) -> WsgiApp:
+    """GET /healthz and GET /metrics, for monitors and Prometheus; 404 for anything else."""
+    health = HealthCheck(sessions, clock)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or ""
+        if path not in OPERATOR_PATHS:
+            return _plain(start_response, "404 Not Found", b"Not found.\n", [])
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _plain(start_response, "405 Method Not Allowed", b"", [("Allow", "GET, HEAD")])
+        if path == "/healthz":
+            return _healthz(health(), start_response)
+        body = metrics.exposition(sessions)
+        start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return application
+
+
 def _healthz(health: Health, start_response: Callable[..., Any]) -> Iterable[bytes]:
-    if not health.ok:
+    if health.database != "ok":
         logger.error("health check: the database is unhealthy: %s", health.database)
+    elif not health.ok:
+        logger.error(
+            "health check: the clock has been silent for more than five minutes (%s)", health.clock()
+        )
     status = "200 OK" if health.ok else "503 Service Unavailable"
     payload = json.dumps(health.as_json()).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
@@ -103,6 +137,49 @@ def _plain(
     return [body]
 
 
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No line per scrape: Prometheus asks every 15 seconds."""
+
+
+def serve_operator_endpoints(
+    sessions: SessionFactory, host: str, port: int, clock: Clock = system_clock
+) -> WSGIServer | None:
+    """/healthz and /metrics on `port`, from a daemon thread, for a process that serves no HTTP otherwise.
+    A port in use is a warning, not a stop: what the process is for (Slack, the clock) goes on without."""
+    try:
+        server = make_server(
+            host,
+            port,
+            operator_wsgi(sessions, clock),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+    except OSError as error:
+        logger.warning(
+            "cannot serve /healthz and /metrics on %s:%s (%s); set PORT to a free port", host, port, error
+        )
+        return None
+    threading.Thread(target=server.serve_forever, name="operator-http", daemon=True).start()
+    logger.info("serving /healthz and /metrics on %s:%s", host, server.server_port)
+    return server
+
+
+class GunicornLogs(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's own lines through the process's log handler (bot/logs.py): one format, text or JSON."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+            log.propagate = True
+
+
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn run from code, so `python -m bot serve` needs no separate config file.
 
@@ -122,9 +199,12 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self._load()
 
 
-def server_options(port: int, *, workers: int | None = None, **extra: Any) -> dict[str, Any]:
+def server_options(
+    port: int, *, host: str = DEFAULT_HOST, workers: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    """gunicorn's settings; `host` is Settings.host (HOST: 127.0.0.1 behind a reverse proxy)."""
     return {
-        "bind": f"{os.environ.get('HOST', '0.0.0.0')}:{port}",
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",  # an IPv6 address in brackets
         "workers": workers or int(os.environ.get("WEB_CONCURRENCY", "2")),
         "worker_class": "gthread",
         # A request is mostly Python on the CPU: more threads per worker only take turns at the GIL
@@ -135,6 +215,7 @@ def server_options(port: int, *, workers: int | None = None, **extra: Any) -> di
         "graceful_timeout": 10,
         "errorlog": "-",
         "loglevel": "info",
+        "logger_class": GunicornLogs,
         # Several servers (web, tests, benchmarks) on one machine would fight over one control socket path.
         "control_socket_disable": True,
         **extra,

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 
 from bot.delivery.jobs import Renderer
 from bot.delivery.passes import deliver_all_due
-from bot.delivery.report import DeliveryReport
+from bot.delivery.report import DeliveryReport, log_pass
+from bot.delivery.tokens import Clients, as_clients
 from bot.now import Clock
 from bot.store import space
 from bot.store.db import SessionFactory
@@ -27,7 +28,7 @@ Waiter = Callable[[float], bool]
 
 def deliver_until_idle(
     sessions: SessionFactory,
-    client: WebClient,
+    client: WebClient | Clients,
     render: Renderer,
     clock: Clock,
     *,
@@ -66,7 +67,7 @@ class BackgroundDeliverer:
     def __init__(
         self,
         sessions: SessionFactory,
-        client: WebClient,
+        client: WebClient | Clients,
         render: Renderer,
         clock: Clock,
         *,
@@ -74,7 +75,7 @@ class BackgroundDeliverer:
         max_wait: timedelta = MAX_WAIT,
     ) -> None:
         self._sessions = sessions
-        self._client = client
+        self._client = as_clients(client)  # one object for every pass: its clients are kept
         self._render = render
         self._clock = clock
         self._max_wait = max_wait
@@ -86,8 +87,8 @@ class BackgroundDeliverer:
         self._stopping = False
         self._idle = threading.Condition()
         self._pending = False  # kicked, and the pass that answers the kick has not finished
-        # Told each pass's report (the clock logs it); set before the first kick.
-        self.on_pass: Callable[[DeliveryReport], None] | None = None
+        # Told each pass's report: an INFO line (the clock's adds its ticks); set before the first kick.
+        self.on_pass: Callable[[DeliveryReport], None] | None = log_pass
 
     def kick(self) -> None:
         with self._lock:

@@ -1,11 +1,19 @@
-"""`DeliveryReport`: what a pass (or several, summed) did with the messages it claimed."""
+"""`DeliveryReport`: what a pass (or several, summed) did with the messages it claimed.
+
+Each outcome is counted here once, as it happens: in the report and in the process's metrics
+(`oneonone_deliveries_total`, bot/metrics.py).
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot import metrics
 from bot.delivery.jobs import Outcome
+
+logger = logging.getLogger("bot.delivery")
 
 
 @dataclass
@@ -33,6 +41,7 @@ class DeliveryReport:
         self.resume_at = _earliest(self.resume_at, other.resume_at)
 
     def count(self, outcome: Outcome, now: datetime) -> None:
+        metrics.count_delivery(outcome.result)
         match outcome.result:
             case "sent":
                 self.sent += 1
@@ -45,6 +54,19 @@ class DeliveryReport:
             case "rate_limited" | "deferred":
                 self.deferred += 1
                 self.resume_at = _earliest(self.resume_at, now + outcome.retry_after)
+
+    def describe(self) -> str:
+        """The report in a log line: counts only."""
+        waiting = "; the rest waits for the next tick" if self.resume_at is not None else ""
+        return (
+            f"delivery: {self.sent} sent, {self.retried} to retry, {self.failed} failed, "
+            f"{self.dropped} dropped, {self.deferred} held back by rate limits{waiting}"
+        )
+
+
+def log_pass(report: DeliveryReport) -> None:
+    """A background deliverer's line per pass (the web process's; the clock's adds its ticks, ClockTick)."""
+    logger.info("%s", report.describe())
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

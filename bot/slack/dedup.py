@@ -10,12 +10,17 @@ request is never "stored but failed"; a request that failed without storing give
 In time: Slack waits 3 seconds. The work runs on a pool thread with a budget; when the database is slow
 the answer leaves at the budget anyway ("Saving…", bot/slack/trouble.py) and the outcome follows through
 the command's response_url. A database failure is answered with the bot's own short reply, never a 500.
+
+Counted: every request, by kind and outcome, and how long its acknowledgement took (bot/metrics.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -23,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.now import Clock
 from bot.slack import form_body, trouble
 from bot.slack.after_ack import AfterAck
@@ -38,6 +44,19 @@ logger = logging.getLogger(__name__)
 # Slack gives up on an answer after 3 seconds; what leaves by then arrives in time.
 BUDGET_SECONDS = 2.5
 WORKERS = 16  # requests in flight at once per process; beyond that they queue (and answer at the budget)
+
+
+@dataclass
+class _Seen:
+    """What became of the request being dispatched, where its status alone doesn't say."""
+
+    outcome: str | None = None
+
+
+# The request's `_Seen`, shared with its pool thread (the budget runs the work in a copy of this context).
+_seen: ContextVar[_Seen] = ContextVar("seen")
+# What an answer's status says became of a request, when nothing more specific was seen.
+_BY_STATUS = {200: "acked", 401: "refused", 403: "refused", 404: "unhandled", 409: "retry_turned_away"}
 
 
 class DedupingApp(App):
@@ -68,6 +87,19 @@ class DedupingApp(App):
         self._budget = Budget(budget, WORKERS)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started, seen = time.perf_counter(), _Seen()
+        token = _seen.set(seen)
+        status = 500  # unless an answer says otherwise
+        try:
+            response = self._dispatch(req)
+            status = response.status
+            return response
+        finally:
+            _seen.reset(token)
+            outcome = seen.outcome or _BY_STATUS.get(status, "error" if status >= 500 else "refused")
+            metrics.count_request(metrics.request_kind(req.body), outcome, time.perf_counter() - started)
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         form_body.repair(req)
         if req.body.get("type") == "app_rate_limited":
             # Slack dropped events for a minute; nothing to do but say so (and answer 200, as asked).
@@ -88,6 +120,7 @@ class DedupingApp(App):
         return self._budget.wait_idle(timeout)
 
     def _answered_at_the_budget(self, body: dict[str, Any]) -> BoltResponse:
+        _saw("acked_at_budget")
         logger.warning(
             "%s outlived its %.1f s budget; answered, and it goes on", _what(body), self._budget.seconds
         )
@@ -95,6 +128,7 @@ class DedupingApp(App):
 
     def answer_database_trouble(self, body: dict[str, Any]) -> BoltResponse:
         """What a request whose work the database refused is answered (also Bolt's listener errors)."""
+        _saw("error")
         if trouble.kind_of(body) == "block_actions" and body.get("response_url"):
             url = str(body["response_url"])
             self.later.run(
@@ -145,6 +179,7 @@ class DedupingApp(App):
     def _turned_away(self, req: BoltRequest, key: str, claim: Claim) -> BoltResponse:
         retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
         if claim is Claim.DONE:
+            _saw("duplicate")
             logger.info("already handled %s (retry %s); not doing it twice", key, retry)
             return BoltResponse(status=200, body="")
         logger.warning(
@@ -175,6 +210,12 @@ class DedupingApp(App):
         if replies.is_working(answer):
             return  # the command finishes through the response_url itself ("one moment")
         _post(str(url), replies.replacing(answer))
+
+
+def _saw(outcome: str) -> None:
+    seen = _seen.get(None)
+    if seen is not None:  # None: called outside a dispatch (late work telling its outcome)
+        seen.outcome = outcome
 
 
 def _post(url: str, payload: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import DeliveryStatus
@@ -79,8 +79,9 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     return inserted
 
 
-def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta) -> list[int]:
-    """Hold up to `limit` due messages (oldest first) until now + lease; returns their ids.
+def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, after: int = 0) -> list[int]:
+    """Hold up to `limit` due messages (oldest first, newer than the row `after`) until now + lease; returns
+    their ids.
 
     On PostgreSQL, SKIP LOCKED lets two claimers take disjoint rows without waiting on each other;
     SQLite ignores FOR UPDATE, but its BEGIN IMMEDIATE (see db.py) already runs claimers one at a time.
@@ -91,6 +92,7 @@ def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta) 
             .where(
                 OutboxMessage.status == DeliveryStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.id > after,
                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
             )
             .order_by(OutboxMessage.id)
@@ -165,3 +167,9 @@ def _values(row: dict[str, Any]) -> dict[str, Any]:
         "next_attempt_at": row.get("not_before") or now,
         "created_at": now,
     }
+
+
+def count_by_status(session: Session) -> dict[DeliveryStatus, int]:
+    """How many rows the outbox holds in each status (/metrics' outbox depth): one GROUP BY."""
+    by_status = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: count for status, count in session.execute(by_status)}
