@@ -50,7 +50,10 @@ def build_bare_wsgi() -> WsgiApp:
 
 def main() -> int:
     logs.configure()
-    GunicornServer(build_bare_wsgi, server_options(int(os.environ.get("PORT", "3000")))).run()
+    GunicornServer(
+        build_bare_wsgi,
+        server_options(int(os.environ.get("PORT", "3000")), host=os.environ.get("HOST", "0.0.0.0")),
+    ).run()
     return 0
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+
+from dotenv import load_dotenv
+from dotenv.parser import parse_stream
 
 from bot import logs, processes
 from bot.config import ConfigError, Settings
@@ -15,15 +21,41 @@ PROG = "oneonone"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if problem := load_env_file(os.environ.get("ENV_FILE")):
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 2
     logs.configure()
     try:
         settings = Settings.from_env()
+        logs.configure(log_format=settings.log_format)  # text until the settings are read, then theirs
         return processes.start(args.command or "run", settings, at=getattr(args, "at", None))
     except ConfigError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def load_env_file(name: str | None) -> str | None:
+    """Settings from an env file for what the real environment leaves unset: `name` (ENV_FILE), else
+    `.env` in the current directory if there is one; "" reads none. A line python-dotenv cannot parse
+    stops the start: it would skip it, and the setting on it would silently be missing. Returns the
+    problem in one line, naming line numbers only (the file holds secrets), or None."""
+    if name == "" or (name is None and not Path(".env").is_file()):
+        return None
+    path = Path(name or ".env")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        return f"cannot read the settings file {path} (ENV_FILE): {error.strerror}"
+    except UnicodeError:
+        return f"the settings file {path} is not UTF-8 text"
+    bad = [str(binding.original.line) for binding in parse_stream(io.StringIO(text)) if binding.error]
+    if bad:
+        lines = "lines " + ", ".join(bad) if len(bad) > 1 else "line " + bad[0]
+        return f"{path} {lines}: not NAME=value (or a quote left open); nothing was started"
+    load_dotenv(stream=io.StringIO(text), override=False)
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -46,6 +46,9 @@ if os.environ.get("CI"):
 SIGNING_SECRET = "test-signing-secret"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
+# A developer's .env (README, "Settings") must not reach the bot processes the tests start.
+os.environ["ENV_FILE"] = ""
+
 
 class FakeClock:
     """The app's idea of now; tests move it instead of sleeping."""

@@ -19,6 +19,9 @@ from pathlib import Path
 
 
 def _bindir() -> Path | None:
+    # scripts/with-postgres exports the binaries it found (any Linux, macOS); else Debian's place.
+    if given := os.environ.get("PG_BINDIR"):
+        return Path(given) if Path(given, "initdb").exists() else None
     found = sorted(
         glob.glob("/usr/lib/postgresql/*/bin"),
         key=lambda p: [int(x) for x in Path(p).parent.name.split(".") if x.isdigit()],
