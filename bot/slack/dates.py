@@ -9,7 +9,10 @@ from bot.slack.blocks.common import WEEKDAY_NAMES
 
 
 def slack_date(instant: datetime, timezone: str | None) -> str:
-    """Slack renders the token in each reader's own zone; the fallback uses the zone we know of."""
+    """Slack renders the token in each reader's own zone; the fallback uses the zone we know of.
+
+    It reads "today at 4:00 PM", "tomorrow at …" or "Dec 3 at …", so the sentence around it takes no
+    "on" ("your 1:1 is tomorrow at 4:00 PM", not "is on tomorrow")."""
     local = instant.astimezone(ZoneInfo(timezone or "UTC"))
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} at {{time}}|{local_text(local)}>"
 

@@ -382,7 +382,7 @@ def test_agenda_opens_the_next_meetings_agenda_as_the_reader_sees_it_with_their_
     assert agenda["callback_id"] == "agenda_modal"
     assert agenda["submit"] is None and form.fields == []  # read only: nothing to fill, no buttons
     text = text_of(agenda)
-    assert f"*Your next 1:1 with <@{BOB}>* is on <!date^{int(BOB_FIRST.timestamp())}^" in text
+    assert f"*Your next 1:1 with <@{BOB}>* is <!date^{int(BOB_FIRST.timestamp())}^" in text
     assert f"Roadmap @here &amp; &lt;b&gt; — <@{BOB}>" in text  # escaped once, no ping
     assert "Ask about the move" in text and "Your private notes" in text
     assert "Bob's own secret" not in text

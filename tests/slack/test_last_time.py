@@ -126,7 +126,7 @@ def test_a_prompt_opens_with_last_times_key_points(
     date_token = f"<!date^{int(FIRST_START.timestamp())}^"
     for user_id in (BOB, ALICE):
         prompt = latest_prompt(emulator, user_id)
-        assert prompt["text"].startswith(f"Your 1:1 with <@{ALICE if user_id == BOB else BOB}> is on <!date^")
+        assert prompt["text"].startswith(f"Your 1:1 with <@{ALICE if user_id == BOB else BOB}> is <!date^")
         opening = first_after_divider(prompt)
         lines = opening.splitlines()
         assert lines[0].startswith(":leftwards_arrow_with_hook: *Last time* (" + date_token)

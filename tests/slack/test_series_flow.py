@@ -258,7 +258,7 @@ def test_topics_by_command_dm_and_thread_reply_land_on_the_right_meeting(
     reply_text(slack.command(f"add-topic <@{BOB}> By command", user_id=ALICE))
     # Prompts for both next meetings are due now (they are within a day, or at most two).
     tick(sessions, settings, clock() + timedelta(days=1))
-    carol_prompt = wait_for_post(emulator, ALICE, f"Your 1:1 with <@{CAROL}> is on")
+    carol_prompt = wait_for_post(emulator, ALICE, f"Your 1:1 with <@{CAROL}> is <!date^")
     dm = emulator.dm_channel_for(ALICE)
     assert dm is not None
     prompt_ts = next(m for m in emulator.messages(dm) if f"<@{CAROL}>" in m.get("text", ""))["ts"]
@@ -390,7 +390,7 @@ def test_skip_tells_the_other_side_and_the_next_meeting_takes_over(
 ) -> None:
     reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
     text = reply_text(slack.command("skip", user_id=BOB))
-    assert "Skipped your 1:1" in text and "The next one is on" in text
+    assert "Skipped your 1:1" in text and "The next one is <!date^" in text
     told = wait_for_post(emulator, ALICE, "skipped your 1:1")
     assert f"<@{BOB}> skipped your 1:1" in text_of(told)
     first, second, third = meetings(sessions)[:3]

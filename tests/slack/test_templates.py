@@ -56,7 +56,7 @@ from tests.slack.people import ALICE, BOB, CAROL, add_people
 FIRST = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # Thu 10:00 New York, 16:00 Berlin
 FIRST_END = FIRST + timedelta(minutes=30)
 PROMPTED = FIRST - timedelta(hours=24)  # both are asked for topics a day ahead
-PROMPT = "is on"  # in the prompt's fallback text: "Your 1:1 with … is on …: add your topics."
+PROMPT = ": add your topics."  # in the prompt's fallback text: "Your 1:1 with … is …: add your topics."
 GROW = "GROW coaching (goal, reality, options, will)"  # the form's menu
 GROW_PROMPTS = [
     "_Goal:_ What do you want to achieve, and how will you know you got there?",

@@ -15,7 +15,7 @@ from bot.slack.text import mention
 def follow_up_message(follow_up: FollowUp) -> Message:
     who = mention(follow_up.other_user_id)
     late = follow_up.late_start  # asked days after (the clock was down): say which meeting
-    on = f" on {slack_date(late, follow_up.timezone)}" if late else ""
+    on = f" {slack_date(late, follow_up.timezone)}" if late else ""
     return {
         "text": f"How did your 1:1 with {who} go?",  # the notification, as the nudge's: no date token
         "blocks": to_dicts(
@@ -33,7 +33,7 @@ def nudge_message(nudge: Nudge) -> Message:
     who = mention(nudge.other_user_id)
     when = slack_date(nudge.starts_at, nudge.timezone)
     lead = "Last call: " if nudge.nudge_number >= 2 else ""
-    head = f":calendar: {lead}your 1:1 with {who} on {when} didn't happen. Pick a new time for it:"
+    head = f":calendar: {lead}your 1:1 with {who} {when} didn't happen. Pick a new time for it:"
     blocks: list[Block] = [section(head)]
     for slot in nudge.slots:
         blocks.append(

@@ -56,7 +56,7 @@ def prompt_blocks(view: AgendaView) -> list[Block]:
     )
     return [
         section(
-            f":calendar: *Your 1:1 with {mention(view.other_user_id)}* is on {when}.\n{ask} "
+            f":calendar: *Your 1:1 with {mention(view.other_user_id)}* is {when}.\n{ask} "
             "Reply in this thread (each message becomes a topic) or use *Add a topic*."
         ),
         *while_away_blocks(view),
@@ -70,7 +70,7 @@ def prompt_message(view: AgendaView) -> Message:
     assert view.starts_at is not None  # a prompt is only loaded for a scheduled meeting
     when = slack_date(view.starts_at, view.timezone)
     return {
-        "text": f"Your 1:1 with {mention(view.other_user_id)} is on {when}: add your topics.",
+        "text": f"Your 1:1 with {mention(view.other_user_id)} is {when}: add your topics.",
         "blocks": to_dicts(prompt_blocks(view)),
     }
 
@@ -80,7 +80,7 @@ def agenda_reply_blocks(view: AgendaView) -> list[Block]:
         head = f"*Agenda with {mention(view.other_user_id)}* (no 1:1 scheduled yet)"
     else:
         when = slack_date(view.starts_at, view.timezone)
-        head = f"*Your next 1:1 with {mention(view.other_user_id)}* is on {when}."
+        head = f"*Your next 1:1 with {mention(view.other_user_id)}* is {when}."
     blocks = [section(head), *agenda_blocks(view)]
     if view.my_notes:
         notes = bullets(

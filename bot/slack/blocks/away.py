@@ -25,16 +25,16 @@ def away_notice_message(notice: AwayNotice) -> Message:
     if notice.paused:
         head = (
             f":palm_tree: {who} is away {stretch(notice.first, notice.last)}, so your 1:1s are paused until "
-            f"then, starting with the one on {when}; they resume by themselves. "
+            f"then, starting with the one {when}; they resume by themselves. "
             "They are recorded as away, never as missed."
         )
     else:
         head = (
-            f":palm_tree: {who} is away {stretch(notice.first, notice.last)}: your 1:1 on {when} won't "
+            f":palm_tree: {who} is away {stretch(notice.first, notice.last)}: your 1:1 {when} won't "
             "happen. It is recorded as away, never as missed. Pick another time, or skip it."
         )
     return {
-        "text": f"{who} is away: your 1:1 on {when} won't happen",
+        "text": f"{who} is away: your 1:1 {when} won't happen",
         "blocks": to_dicts(
             ask(
                 head,
@@ -71,7 +71,7 @@ def away_reply(done: AwaySet) -> str:
     if not done.meetings:
         return text + "; none of your 1:1s fall in it."
     lines = [
-        f"• {mention(m.other_user_id)} on {slack_date(m.starts_at, done.timezone)}" for m in done.meetings
+        f"• {mention(m.other_user_id)}, {slack_date(m.starts_at, done.timezone)}" for m in done.meetings
     ]
     return (
         text

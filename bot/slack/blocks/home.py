@@ -154,7 +154,7 @@ def _skip_button(pair: HomePair, timezone: str) -> ButtonElement:
     button = ids.HOME_SKIP_NEXT.element("Skip next", pair.pair_id)
     button.confirm = ConfirmObject(
         title="Skip the next 1:1?",
-        text=f"Skip your 1:1 with {mention(pair.other_user_id)} on {when}? I'll tell them.",
+        text=f"Skip your 1:1 with {mention(pair.other_user_id)} {when}? I'll tell them.",
         confirm="Skip it",
         deny="Keep it",
     )

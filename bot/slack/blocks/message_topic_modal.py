@@ -133,7 +133,7 @@ def added_modal(added: MessageTopicAdded) -> dict[str, Any]:
     with_whom = mention(added.other_user_id)
     if added.meeting_starts_at is not None:
         when = slack_date(added.meeting_starts_at, added.timezone)
-        head = f":memo: Added to the agenda of your 1:1 with {with_whom} on {when}:"
+        head = f":memo: Added to the agenda of your 1:1 with {with_whom} {when}:"
     else:
         head = f":memo: Added to your shared agenda with {with_whom}; it will be on your first 1:1."
     quoted = ">" + escape_clipped(added.text, SECTION_LIMIT - len(head) - 2)

@@ -29,7 +29,7 @@ def series_announced_message(notice: SeriesAnnounced) -> Message:
     )
     return text_message(
         f":wave: {mention(notice.by_user_id)} set up a *{notice.cadence}* 1:1 with you: {slot}. "
-        f"The first one is on {first} (shown in your time zone).\n"
+        f"The first one is {first} (shown in your time zone).\n"
         "Before each meeting I'll ask you both for topics. Add one any time with "
         f"`{ids.COMMAND} add-topic`, or just send me a message here."
     )
@@ -49,7 +49,7 @@ def meeting_skipped_message(notice: MeetingSkipped) -> Message:
     )
     if notice.next_starts_at:
         text += (
-            f" The next one is on {slack_date(notice.next_starts_at, notice.timezone)}; "
+            f" The next one is {slack_date(notice.next_starts_at, notice.timezone)}; "
             "open topics carry over to it."
         )
     return text_message(text)
@@ -67,7 +67,7 @@ def topic_confirmed_message(notice: TopicConfirmed) -> Message:
     where = f"your 1:1 with {mention(notice.other_user_id)}"
     if notice.starts_at:
         return text_message(
-            f":white_check_mark: Added to {where} on {slack_date(notice.starts_at, notice.timezone)}."
+            f":white_check_mark: Added to {where} {slack_date(notice.starts_at, notice.timezone)}."
         )
     return text_message(
         f":white_check_mark: Added to the shared agenda of {where}; no meeting is scheduled yet."
@@ -78,7 +78,7 @@ def which_meeting_message(notice: WhichMeeting) -> Message:
     blocks = [section("Which 1:1 is this topic for?")]
     for choice in notice.choices[:MAX_CHOICES]:
         when = (
-            f", next on {slack_date(choice.next_starts_at, notice.timezone)}" if choice.next_starts_at else ""
+            f", next {slack_date(choice.next_starts_at, notice.timezone)}" if choice.next_starts_at else ""
         )
         blocks.append(
             section(

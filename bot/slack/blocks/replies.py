@@ -86,7 +86,7 @@ def topic_added_reply(topic_text: str, other_user_id: str, when: str | None) -> 
     """`when` is the next meeting's start already formatted for the reader, or None if none is scheduled."""
     quoted = "\n".join(f">{line}" for line in escape(topic_text).splitlines())
     if when:
-        head = f":memo: Added to the agenda of your 1:1 with {mention(other_user_id)} on {when}:"
+        head = f":memo: Added to the agenda of your 1:1 with {mention(other_user_id)} {when}:"
         fallback = "Topic added to your next 1:1's agenda."
     else:
         head = (
@@ -154,7 +154,7 @@ def skipped_reply(change: MeetingChange, timezone: str) -> Reply:
         f"{slack_date(change.starts_at, timezone)}. I've told them."
     )
     if change.next_starts_at is not None:
-        text += f" The next one is on {slack_date(change.next_starts_at, timezone)}."
+        text += f" The next one is {slack_date(change.next_starts_at, timezone)}."
     return reply(text)
 
 

@@ -101,7 +101,7 @@ def edited_view(edited: Edited, zone: str, reader_user_id: str) -> dict[str, Any
     lines = change_lines(edited.changes, zone, reader_user_id)
     text = bullets(f":white_check_mark: Saved your 1:1 with {who}:", lines)
     if edited.next_starts_at is not None:
-        text += f"\nThe next one is on {slack_date(edited.next_starts_at, zone)}."
+        text += f"\nThe next one is {slack_date(edited.next_starts_at, zone)}."
     text += f"\nI've told {who} what changed. Meetings already held or skipped stay as they were."
     slot = weekly_slot(edited.weekday, edited.local_time, edited.timezone)
     footer = f"Now: {CADENCE_CHOICES[edited.cadence].lower()}, {slot}, {edited.duration_minutes} minutes."

@@ -21,7 +21,7 @@ def series_changed_message(change: SeriesChanged) -> Message:
     lines = change_lines(change.changes, change.timezone, change.reader_user_id)
     after = "Meetings already held or skipped stay as they were."
     if change.next_starts_at is not None:
-        after = f"The next one is on {slack_date(change.next_starts_at, change.timezone)}. {after}"
+        after = f"The next one is {slack_date(change.next_starts_at, change.timezone)}. {after}"
     return {
         "text": f"{mention(change.by_user_id)} changed your 1:1 together.",
         "blocks": to_dicts([section(bullets(head, lines)), section(after)]),

@@ -23,7 +23,7 @@ def action_done_message(done: ActionDone) -> Message:
 def still_open_message(still_open: StillOpen) -> Message:
     when = ""
     if still_open.next_starts_at is not None:
-        when = f", before your next one on {slack_date(still_open.next_starts_at, still_open.timezone)}"
+        when = f", before your next one {slack_date(still_open.next_starts_at, still_open.timezone)}"
     head = f":hourglass_flowing_sand: *Still open from this 1:1*{when}:"
     count = len(still_open.actions)
     lines = [f"*#{action.id}* {action_line(action)}" for action in still_open.actions]
