@@ -1,11 +1,11 @@
-"""installations: slack-sdk"s installation, bot and OAuth state tables; a workspace"s Grid organisation
+"""installations: slack-sdk's installation, bot and OAuth state tables; a workspace's Grid organisation
 
 Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-01 07:03:54.844463
 
-Many workspaces (issue 16): Bolt"s OAuth flow keeps each workspace"s installation through slack-sdk"s
-SQLAlchemy stores, on tables created here (bot/store/installation_tables.py) with slack-sdk"s names and
+Many workspaces (issue 16): Bolt's OAuth flow keeps each workspace's installation through slack-sdk's
+SQLAlchemy stores, on tables created here (bot/store/installation_tables.py) with slack-sdk's names and
 columns, tokens as Text (they are stored encrypted). Plain CREATE and ADD COLUMN on both databases.
 """
 
