@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -105,7 +106,7 @@ class Settings:
             url = make_url(self.database_url)
         except ArgumentError:
             raise ConfigError(
-                f"DATABASE_URL is not a database URL: {self.database_url!r} "
+                f"DATABASE_URL is not a database URL: {_without_password(self.database_url)!r} "
                 "(expected e.g. sqlite:///oneonone.db or postgresql+psycopg://user@host/db)"
             ) from None
         if url.drivername in ("postgres", "postgresql"):
@@ -180,6 +181,11 @@ class Settings:
 
 _MAKE_A_SECRET = """python -c 'import secrets; print(secrets.token_urlsafe(32))'"""
 MAKE_A_KEY = """python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"""
+
+
+def _without_password(url: str) -> str:
+    """An unparsable URL as the operator wrote it, but whatever stands between `//` and `@` hidden."""
+    return re.sub(r"//[^/@]*@", "//***@", url)
 
 
 def _log_format(value: str | None) -> str:

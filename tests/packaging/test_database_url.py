@@ -63,3 +63,9 @@ def test_without_psycopg_a_postgres_url_names_the_extra_to_install(monkeypatch: 
 def test_other_databases_and_non_urls_are_refused(url: str) -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         database(url)
+
+
+def test_an_unreadable_url_is_named_without_its_password() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL is not a database URL") as refused:
+        database("postgres//admin:hunter2@db.example.com:5432/oneonone")
+    assert "hunter2" not in str(refused.value) and "//***@db.example.com" in str(refused.value)
