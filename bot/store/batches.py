@@ -8,13 +8,20 @@ such questions for every batch of 1,000 meetings (benchmarks/RESULTS.md, "Schedu
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, literal
+from sqlalchemy import ARRAY, BindParameter, ColumnElement, Integer, any_, literal
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.types import TypeEngine
 
 
 def among(session: Session, column: InstrumentedAttribute[int], ids: Collection[int]) -> ColumnElement[bool]:
     """`column IN ids`; on PostgreSQL `column = ANY(:ids)`, one array parameter."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(sorted(ids), ARRAY(Integer)))
+        return column == any_(array_parameter(sorted(ids), Integer))
     return column.in_(ids)
+
+
+def array_parameter(values: Collection[Any], item: type[TypeEngine[Any]]) -> BindParameter[Any]:
+    """PostgreSQL: `values` as one array parameter (e.g. to `unnest` a batch's columns in order)."""
+    return literal(list(values), ARRAY(item))

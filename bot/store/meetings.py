@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Integer, Row, Select, String, bindparam, column, fu
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.meetings import MeetingStatus
+from bot.store.batches import among
 from bot.store.models import Meeting, Pair
 
 
@@ -78,7 +79,7 @@ def mark_prompted(
     if others:
         session.execute(
             update(Meeting)
-            .where(Meeting.id.in_(others))
+            .where(among(session, Meeting.id, others))
             .values(prompt_queued_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -2,20 +2,64 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from typing import Any
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.cadence import Occurrence, SeriesRule
+from bot.domain.cadence import Cadence, Occurrence, SeriesRule
 from bot.domain.meetings import MeetingStatus, prompt_time
+from bot.store.batches import among
 from bot.store.inserts import insert_ignoring_conflicts
 from bot.store.models import Meeting, Note, Series, Topic
 
 
-def rule_of(series: Series) -> SeriesRule:
+class SeriesTerms(Protocol):
+    """What making a series' meeting rows reads of it: a Series, or a plain row of `series_to_extend`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def pair_id(self) -> int: ...
+    @property
+    def cadence(self) -> Cadence: ...
+    @property
+    def weekday(self) -> int: ...
+    @property
+    def local_time(self) -> time: ...
+    @property
+    def duration_minutes(self) -> int: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def first_date(self) -> date: ...
+    @property
+    def lead_minutes(self) -> int: ...
+    @property
+    def people_lead_minutes(self) -> int | None: ...
+    @property
+    def materialised_until(self) -> datetime: ...
+
+
+_TERMS = (
+    Series.id,
+    Series.pair_id,
+    Series.cadence,
+    Series.weekday,
+    Series.local_time,
+    Series.duration_minutes,
+    Series.timezone,
+    Series.first_date,
+    Series.lead_minutes,
+    Series.people_lead_minutes,
+    Series.materialised_until,
+)
+
+
+def rule_of(series: SeriesTerms) -> SeriesRule:
     return SeriesRule(
         cadence=series.cadence,
         weekday=series.weekday,
@@ -26,7 +70,7 @@ def rule_of(series: Series) -> SeriesRule:
     )
 
 
-def prompt_lead(series: Series) -> timedelta:
+def prompt_lead(series: SeriesTerms) -> timedelta:
     """How long before each meeting it is prompted: the earliest either person is asked (their own lead
     time, from Settings, when longer than the series')."""
     return timedelta(minutes=max(series.lead_minutes, series.people_lead_minutes or 0))
@@ -41,7 +85,9 @@ def active_series_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[in
     return {series.pair_id: series for series in found}
 
 
-def meeting_rows(series: Series, occurrences: Sequence[Occurrence], now: datetime) -> list[dict[str, Any]]:
+def meeting_rows(
+    series: SeriesTerms, occurrences: Sequence[Occurrence], now: datetime
+) -> list[dict[str, Any]]:
     """The series' occurrences as rows of the meeting table, for `add_meetings`."""
     lead = prompt_lead(series)
     return [
@@ -64,21 +110,35 @@ def add_meetings(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     return len(insert_ignoring_conflicts(session, Meeting.__table__, rows, ["series_id", "local_date"]))
 
 
-def series_to_extend(session: Session, before: datetime, limit: int) -> list[Series]:
-    """Active series whose meetings run out before `before`, the shortest first; a paused one waits (it
-    starts again from its resumption, never the past).
+def series_to_extend(session: Session, before: datetime, limit: int) -> Sequence[Row[Any]]:
+    """Active series whose meetings run out before `before`, the shortest first, as plain rows of their
+    terms (SeriesTerms); a paused one waits (it starts again from its resumption, never the past).
 
     The order is ix_series_to_extend's own, so each batch reads `limit` index entries instead of
-    sorting every series still due (which made materialising 100,000 series quadratic).
+    sorting every series still due (which made materialising 100,000 series quadratic). Rows, not ORM
+    objects, and `extend_to` writes the batch back in a statement or two instead of one UPDATE each.
     """
-    return list(
-        session.scalars(
-            select(Series)
-            .where(Series.active.is_(True), Series.materialised_until < before, Series.paused_at.is_(None))
-            .order_by(Series.materialised_until, Series.id)
-            .limit(limit)
+    return session.execute(
+        select(*_TERMS)
+        .where(Series.active.is_(True), Series.materialised_until < before, Series.paused_at.is_(None))
+        .order_by(Series.materialised_until, Series.id)
+        .limit(limit)
+    ).all()
+
+
+def extend_to(session: Session, until: Mapping[int, datetime]) -> None:
+    """Record how far each series' meetings now reach (series id -> instant): one UPDATE per instant,
+    and nearly a whole batch shares one (the horizon from now)."""
+    by_instant: dict[datetime, list[int]] = defaultdict(list)
+    for series_id, instant in until.items():
+        by_instant[instant].append(series_id)
+    for instant, ids in by_instant.items():
+        session.execute(
+            update(Series)
+            .where(among(session, Series.id, ids))
+            .values(materialised_until=instant)
+            .execution_options(synchronize_session=False)
         )
-    )
 
 
 def cancel_future_meetings(session: Session, series_id: int, now: datetime) -> None:
