@@ -13,7 +13,10 @@ Where things are (import from these modules; this package re-exports nothing):
 - holds.py: what Slack's 429s hold back for the rest of a pass (per workspace).
 - jobs.py: the data a pass moves (`Renderer`, `Job`, `Outcome`).
 - report.py: `DeliveryReport`, what passes did.
-- background.py: `deliver_until_idle` (waits out Retry-After) and `BackgroundDeliverer` (its thread).
+- lanes.py: a pass installed in many workspaces (`deliver_in_lanes`): each workspace's messages in a lane of
+  their own, sent in parallel, each lane sitting out only its own workspace's Retry-After.
+- background.py: `deliver_until_idle` (waits out Retry-After; each workspace's in its lane) and
+  `BackgroundDeliverer` (its thread).
 
 The processes build the deliverer (bot/processes.py, `build_deliverer`) and hand it to the app.
 """

@@ -1,5 +1,9 @@
 """Delivering in the background: `deliver_until_idle` waits out Retry-After between passes, and
-`BackgroundDeliverer` runs it on a daemon thread whenever kicked (the app's requests, the clock's ticks)."""
+`BackgroundDeliverer` runs it on a daemon thread whenever kicked (the app's requests, the clock's ticks).
+
+With one token (SLACK_BOT_TOKEN) a pass sends in turn and one Retry-After holds everything back, as Slack
+does: it is one workspace. Installed in many workspaces, a pass sends each workspace's messages in a lane of
+its own (lanes.py), each sitting out only its own workspace's Retry-After while the others go on."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot.delivery.jobs import Renderer
+from bot.delivery.lanes import deliver_in_lanes
 from bot.delivery.passes import deliver_all_due
 from bot.delivery.report import DeliveryReport, log_pass
 from bot.delivery.tokens import Clients, as_clients
@@ -41,10 +46,18 @@ def deliver_until_idle(
     After a pass that Slack rate-limited, `wait` sits until the earliest message held back may go
     again (its Retry-After), then the next pass starts at `clock()`. A wait longer than `max_wait` is
     left to the next call (the clock's next tick), and so are retries after errors (minutes of back-off).
+    Each workspace's own token (OAuth): a pass's lanes wait out their own workspace's Retry-After (the
+    same `wait`, `max_wait`), so what is left to wait for here is only what a lane could not send.
     """
+    clients = as_clients(client)
     total = DeliveryReport()
     while True:
-        report = deliver_all_due(sessions, client, render, clock(), limit=limit)
+        if clients.per_workspace:
+            report = deliver_in_lanes(
+                sessions, clients, render, clock, wait=wait, max_wait=max_wait, limit=limit
+            )
+        else:
+            report = deliver_all_due(sessions, clients, render, clock(), limit=limit)
         total.add(report)
         total.resume_at = report.resume_at
         if report.resume_at is None:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.delivery.jobs import Job, Outcome, Renderer
@@ -49,6 +50,25 @@ def prepare(
         # Whose token sends it and whose rate limits it counts against (bot/delivery/tokens.py, holds.py).
         return replace(prepared, team_id=workspace.slack_team_id, enterprise_id=workspace.slack_enterprise_id)
     return prepared
+
+
+def teams_of(session: Session, row_ids: list[int]) -> dict[int, str | None]:
+    """Each row's workspace (its Slack team id; None when its row tells none), which lane sends it
+    (lanes.py). A DM's, the common case, comes with one query for the batch; any other row asks as
+    `prepare` does."""
+    by_recipient = (
+        select(OutboxMessage.id, Workspace.slack_team_id)
+        .join(Person, Person.id == OutboxMessage.recipient_id)
+        .join(Workspace, Workspace.id == Person.workspace_id)
+        .where(OutboxMessage.id.in_(row_ids))
+    )
+    teams: dict[int, str | None] = {row_id: team for row_id, team in session.execute(by_recipient)}
+    for row_id in row_ids:
+        if row_id not in teams:
+            row = session.get(OutboxMessage, row_id)
+            workspace = _workspace(session, row) if row is not None else None
+            teams[row_id] = workspace.slack_team_id if workspace is not None else None
+    return teams
 
 
 def _read(session: Session, render: Renderer, row: OutboxMessage, now: datetime) -> Job | Outcome:

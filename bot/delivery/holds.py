@@ -5,7 +5,8 @@ second). A 429 on a channel that already took a message in this pass is taken fo
 its messages wait and the others go on. Any other 429 on chat.postMessage stops the workspace (the rest of
 its messages wait too); one on conversations.open, chat.update or views.publish (the Home tab) holds back
 only the messages that need that method. With one token (SLACK_BOT_TOKEN) there is one workspace, so a stop
-ends the pass; installed in many workspaces, each has its own limits: one's 429s hold back only its own.
+ends the pass; installed in many workspaces, each has its own limits: one's 429s hold back only its own
+(and in the background each workspace's lane keeps holds of its own: lanes.py).
 """
 
 from __future__ import annotations

@@ -55,6 +55,12 @@ class DeliveryReport:
                 self.deferred += 1
                 self.resume_at = _earliest(self.resume_at, now + outcome.retry_after)
 
+    def waited(self, outcome: Outcome) -> None:
+        """A rate limit its lane sat out, keeping the message to send it next (lanes.py): counted as held
+        back, but nothing is left waiting for a later pass."""
+        metrics.count_delivery(outcome.result)
+        self.deferred += 1
+
     def describe(self) -> str:
         """The report in a log line: counts only."""
         waiting = "; the rest waits for the next tick" if self.resume_at is not None else ""

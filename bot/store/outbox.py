@@ -127,6 +127,36 @@ def release(session: Session, ids: Iterable[int], claimed_until: datetime) -> No
     )
 
 
+def renew(session: Session, ids: Iterable[int], claimed_until: datetime, until: datetime) -> list[int]:
+    """Hold the claims still held under `claimed_until` until `until` instead; the ids renewed.
+
+    Fenced as every step of a claim is: a row whose claim ran out and was taken by another sender is left
+    alone (and not returned).
+    """
+    ids = list(ids)
+    if not ids:
+        return []
+    held = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == DeliveryStatus.PENDING,
+                OutboxMessage.claimed_until == claimed_until,
+            )
+            .with_for_update()
+        )
+    )
+    if held:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(held))
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+    return held
+
+
 def find_sent(session: Session, channel_id: str, ts: str) -> OutboxMessage | None:
     """The delivered message posted as (channel_id, ts), e.g. the prompt a thread reply answers."""
     return session.scalar(
