@@ -39,6 +39,7 @@ How it measures (benchmarks/README.md, "Acknowledgement latency", says more):
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import re
@@ -46,6 +47,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for benchmarks a
 
 from benchmarks.ack_report import (
     Run,
+    commands_table,
     kinds_table,
     machine_description,
     queueing_table,
@@ -84,9 +87,14 @@ from benchmarks.servers import (
 )
 
 SIGNING_SECRET = "benchmark-signing-secret"
-KINDS = ("add-topic", "agenda")
+KINDS = ("add-topic", "agenda", "help")
+MIX = ("add-topic", "agenda")  # the levels' requests: half each
 # What each kind's answer must contain (the bare app answers an empty ack).
-EXPECTED = {"add-topic": b"Added to the agenda of your 1:1", "agenda": b"Your next 1:1 with"}
+EXPECTED = {
+    "add-topic": b"Added to the agenda of your 1:1",
+    "agenda": b"Your next 1:1 with",
+    "help": b"How to use /1on1",
+}
 ZONES = ("America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Europe/London")
 # A run during which other programs kept more than this many cores busy on average is run again.
 DISTURBED_CORES = 0.1
@@ -101,17 +109,18 @@ def _build_requests(spec: dict[str, Any], count: int) -> list[Request]:
 
     rng = random.Random(spec["seed"])
     pairs: list[tuple[str, str]] = spec["pairs"]
+    mix: list[int] = spec["mix"]
     host = f"127.0.0.1:{spec['port']}"
     timestamp = int(time.time())
     requests = []
     for i in range(count):
         manager, report = rng.choice(pairs)
         me, other = (manager, report) if rng.random() < 0.5 else (report, manager)
-        kind = 0 if rng.random() < 0.5 else 1
-        if kind == 0:
+        kind = mix[int(rng.random() * len(mix))]
+        if KINDS[kind] == "add-topic":
             text = f"add-topic <@{other}|{other.lower()}> Topic {spec['seed']}-{i}: roadmap and hiring plan"
         else:
-            text = "agenda"
+            text = KINDS[kind]
         body, content_type = slash_command_body(text, me, trigger_id=new_trigger_id())
         headers = {"Content-Type": content_type, **sign(body, spec["secret"], timestamp)}
         head = f"POST /slack/events HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
@@ -201,6 +210,87 @@ def count_topics(database_url: str) -> int:
         engine.dispose()
 
 
+# --------------------------------------------------------------------------- statements
+
+
+def statements(
+    target: str,
+    database_url: str,
+    env: dict[str, str],
+    pairs: list[tuple[str, str]],
+    commands: Sequence[str] = ("add-topic", "help"),
+    warmup: int = 20,
+) -> tuple[list[str], int]:
+    """Each command once through the production app (`bot serve`'s WSGI app, built in this process on the
+    seeded database) after `warmup` of each: every statement it sent (SQLAlchemy's `before_cursor_execute`),
+    its transactions (the engine's begin and commit events) and the pool's liveness pings (PostgreSQL's
+    `pool_pre_ping`, a `SELECT 1` per checkout that event does not see). The lines to print, and how many
+    topics it added."""
+    from sqlalchemy import event
+
+    from bot.config import Settings
+    from bot.processes import web_app
+    from bot.store.db import make_engine, make_session_factory
+    from bot.web import build_wsgi
+    from emulator.requests import new_trigger_id, sign, slash_command_body
+
+    settings = Settings.from_env({**env, "DATABASE_URL": database_url})
+    engine = make_engine(database_url)
+    app = web_app(settings, make_session_factory(engine))
+    wsgi = build_wsgi(app, engine)
+    sent: list[str] = []
+    counted: Counter[str] = Counter()
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, lambda *_, name=name: counted.update([name]))
+    ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: bool(counted.update(["ping"]) or ping(connection))  # type: ignore[method-assign]
+
+    def send(command: str, k: int) -> bytes:
+        manager, report = pairs[k % len(pairs)]
+        text = f"add-topic <@{report}|x> Measured {k}: roadmap" if command == "add-topic" else command
+        body, content_type = slash_command_body(text, manager, trigger_id=new_trigger_id())
+        headers = sign(body, SIGNING_SECRET, int(time.time()))
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "PATH_INFO": "/slack/events",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+        }
+        statuses: list[str] = []
+        answer = b"".join(wsgi(environ, lambda status, _headers: statuses.append(status)))
+        if not statuses[0].startswith("200") or EXPECTED[command] not in answer:
+            raise SystemExit(f"{target}: {command} answered {statuses[0]} {answer[:200]!r}")
+        return answer
+
+    lines, added = [], 0
+    try:
+        for command in commands:
+            for k in range(warmup):
+                send(command, k)
+            sent.clear()
+            counted.clear()
+            send(command, warmup)
+            added += (warmup + 1) * (command == "add-topic")
+            shown = [" ".join(statement.split()) for statement in sent]
+            queries = [s for s in shown if s.split(" ", 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+            lines.append(
+                f"### {command} on {target}: {counted['begin']} transaction(s) ({counted['commit']} commit, "
+                f"{counted['rollback']} rollback), {len(queries)} statement(s)"
+                + (f", {counted['ping']} pool liveness ping(s) (SELECT 1)" if counted["ping"] else "")
+                + "\n"
+            )
+            lines += [f"{n}. `{statement}`" for n, statement in enumerate(shown, start=1)]
+            lines.append("")
+    finally:
+        app.wait_idle(10)
+        engine.dispose()
+    return lines, added
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -219,6 +309,7 @@ def drive(
     profile: Path | None = None,
     quiet_wait: float = 0.0,
     connect_every_s: float = 0.005,
+    mix: Sequence[str] = MIX,
 ) -> Run:
     # Other programs on the machine: wait for them to calm down, and say how busy they were.
     busy = wait_until_quiet(quiet_wait) if quiet_wait else float("nan")
@@ -231,19 +322,24 @@ def drive(
         "secret": SIGNING_SECRET,
         "bare": server.database_url is None,
         "connect_every_s": connect_every_s,
+        "mix": [KINDS.index(kind) for kind in mix],
     }
     generator = GeneratorProcess(generator_main, spec)
     opening_bad, opening_samples = generator.ready()
     if opening_bad:
         raise SystemExit(f"{server.name}: bad answers {opening_bad} while connecting, e.g. {opening_samples}")
-    profilers = start_profilers(server, profile, f"{server.name}-{clients}x{count}") if profile else []
+    profilers = (
+        start_profilers(server, profile, f"{server.name}-{'+'.join(mix)}-{clients}x{count}")
+        if profile
+        else []
+    )
     before = cpu_snapshot(server)
     result = generator.go()
     after = cpu_snapshot(server)
     stop_profilers(profilers)
     spread = connections_by_worker(server, result["local_ports"])
     generator.close()
-    by_kind = {kind: result["latencies"][i] for i, kind in enumerate(KINDS)}
+    by_kind = {kind: result["latencies"][i] for i, kind in enumerate(KINDS) if kind in mix}
     return Run(
         target=server.name,
         clients=clients,
@@ -260,8 +356,58 @@ def drive(
         samples=result["samples"],
         reconnects=result["reconnects"],
         spread=spread,
-        topics_acked=result["ok"][0],
+        topics_acked=result["ok"][KINDS.index("add-topic")],
+        mix=tuple(mix),
     )
+
+
+def measure(
+    server: Server,
+    pairs: list[tuple[str, str]],
+    clients: int,
+    count: int,
+    seed: int,
+    args: argparse.Namespace,
+    *,
+    profile: Path | None = None,
+    mix: Sequence[str] = MIX,
+) -> Run:
+    """One level on one server: run again while other programs disturbed it (the calmest run counts).
+    Every run's acknowledged topics are counted in the one returned."""
+    best: Run | None = None
+    acked = 0
+    for attempt in range(1 + args.retries):
+        run = drive(
+            server,
+            pairs,
+            clients,
+            count,
+            seed=seed,
+            profile=profile,
+            quiet_wait=args.quiet_wait,
+            connect_every_s=args.connect_every_ms / 1000,
+            mix=mix,
+        )
+        _check(run)
+        acked += run.topics_acked
+        disturbed = run.other_cpu_s / run.wall_s
+        print(
+            f"  {run.target:8} {'/'.join(mix):16} {run.clients:3} clients {run.requests:6} requests: "
+            f"{run.rps:6.0f} req/s, p50 {run.pct(50):6.1f} ms, p99 {run.pct(99):6.1f} ms, "
+            f"server CPU {run.per_request_ms(run.server_cpu_s):.2f} ms/req "
+            f"(other programs: {run.busy_before:.2f} cores before, {disturbed:.2f} during"
+            f"{'; reconnects ' + str(run.reconnects) if run.reconnects else ''})",
+            flush=True,
+        )
+        if best is None or run.other_cpu_s / run.wall_s < best.other_cpu_s / best.wall_s:
+            best = run
+        if disturbed <= DISTURBED_CORES:
+            break
+        if attempt < args.retries:
+            print(f"    disturbed by other programs ({disturbed:.2f} cores): once more", flush=True)
+    assert best is not None
+    best.topics_acked = acked
+    return best
 
 
 def parse_ints(text: str) -> list[int]:
@@ -307,6 +453,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="open the clients of a level this far apart, under load (0: all at once)",
     )
     parser.add_argument("--only", help="comma-separated targets to run: bare,sqlite,postgres")
+    parser.add_argument(
+        "--commands",
+        default="add-topic,help",
+        help="commands also run alone, for each one's CPU per request against the bare app's ('' for none)",
+    )
+    parser.add_argument("--command-clients", default="1,50", help="concurrency levels of those runs")
+    parser.add_argument("--command-requests", default="1000,3000", help="requests per level of those runs")
+    parser.add_argument(
+        "--no-statements",
+        action="store_true",
+        help="leave out the statements each command sends (one of each, in this process, per database)",
+    )
     args = parser.parse_args(argv)
     # Stopped with SIGTERM (or SIGINT, which a background job ignores): still stop the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -319,6 +477,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     clients, counts = parse_ints(args.clients), parse_ints(args.requests)
     if len(clients) != len(counts):
         parser.error("--clients and --requests need as many values each")
+    commands = [command for command in args.commands.split(",") if command]
+    command_clients, command_counts = parse_ints(args.command_clients), parse_ints(args.command_requests)
+    if len(command_clients) != len(command_counts):
+        parser.error("--command-clients and --command-requests need as many values each")
+    if unknown := set(commands) - set(KINDS):
+        parser.error(f"--commands: unknown {sorted(unknown)}; known: {', '.join(KINDS)}")
     postgres_base = os.environ.get("TEST_DATABASE_URL")
     if args.postgres and not postgres_base:
         parser.error("--postgres needs TEST_DATABASE_URL (run it under scripts/with-postgres)")
@@ -352,6 +516,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     servers: list[Server] = []
     main_runs: list[Run] = []
     runs: list[Run] = []  # the extra request counts
+    command_runs: list[Run] = []  # one command at a time
+    statement_lines: list[str] = []
+    in_process_topics: dict[str, int] = {}  # topics the statements' measurement added
     with (
         tempfile.TemporaryDirectory(prefix="ack-latency-") as scratch,
         _maybe_postgres(postgres_base if "postgres" in targets else None) as postgres_url,
@@ -368,13 +535,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed(url, pairs, zones)
                 took = time.monotonic() - started
                 print(f"{target}: seeded {len(pairs)} pairs in {took:.1f} s", flush=True)
+                if not args.no_statements:
+                    lines, in_process_topics[target] = statements(target, url, env, pairs)
+                    statement_lines += lines
                 server = start_server(
                     target, [sys.executable, "-m", "bot", "serve"], {**env, "DATABASE_URL": url}, url
                 )
                 if target == "postgres":
                     server.database_pid = listening_pid(int(make_url(url).port or 5432))
                 servers.append(server)
-            acked = {server.name: 0 for server in servers}
+            acked = {server.name: in_process_topics.get(server.name, 0) for server in servers}
             for server in servers:
                 warm = drive(
                     server,
@@ -391,39 +561,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             for level, (level_clients, count, main_level) in enumerate(plan, start=2):
                 for server in servers:
                     profile = args.profile if server.database_url and level_clients == max(clients) else None
-                    best: Run | None = None
-                    for attempt in range(1 + args.retries):
-                        run = drive(
-                            server,
-                            pairs,
-                            level_clients,
-                            count,
-                            seed=level,
-                            profile=profile,
-                            quiet_wait=args.quiet_wait,
-                            connect_every_s=args.connect_every_ms / 1000,
-                        )
-                        _check(run)
-                        acked[server.name] += run.topics_acked
-                        disturbed = run.other_cpu_s / run.wall_s
-                        print(
-                            f"  {run.target:8} {run.clients:3} clients {run.requests:6} requests: "
-                            f"{run.rps:6.0f} req/s, p50 {run.pct(50):6.1f} ms, p99 {run.pct(99):6.1f} ms "
-                            f"(other programs: {run.busy_before:.2f} cores before, {disturbed:.2f} during"
-                            f"{'; reconnects ' + str(run.reconnects) if run.reconnects else ''})",
-                            flush=True,
-                        )
-                        if best is None or run.other_cpu_s / run.wall_s < best.other_cpu_s / best.wall_s:
-                            best = run
-                        if disturbed <= DISTURBED_CORES:
-                            break
-                        if attempt < args.retries:
-                            print(
-                                f"    disturbed by other programs ({disturbed:.2f} cores): once more",
-                                flush=True,
-                            )
-                    assert best is not None
+                    best = measure(server, pairs, level_clients, count, level, args, profile=profile)
+                    acked[server.name] += best.topics_acked
                     (main_runs if main_level else runs).append(best)
+            command_plan = list(zip(command_clients, command_counts, strict=True))
+            for command in commands:
+                for level, (level_clients, count) in enumerate(command_plan, start=len(plan) + 2):
+                    for server in servers:
+                        top = level_clients == max(command_clients)
+                        profile = args.profile if server.database_url and top else None
+                        best = measure(
+                            server, pairs, level_clients, count, level, args, profile=profile, mix=(command,)
+                        )
+                        acked[server.name] += best.topics_acked
+                        command_runs.append(best)
             for server in servers:
                 if server.database_url:
                     stored = count_topics(server.database_url)
@@ -446,7 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n## Latency and throughput\n")
     print(table(main_runs))
     print("\n## By command\n")
-    print(kinds_table([r for r in main_runs if r.target != "bare"], KINDS))
+    print(kinds_table([r for r in main_runs if r.target != "bare"], MIX))
     print("\n## Against the bare app\n")
     print(ratios_table(main_runs, clients))
     print("\n## Queueing or cost\n")
@@ -455,6 +606,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if runs:
         print(f"\n## Request count at {max(clients)} clients (does the cost grow linearly?)\n")
         print(scaling_table(scaling))
+    if command_runs:
+        print("\n## One command at a time: server CPU per request against the bare app's\n")
+        print(commands_table(command_runs, max(command_clients)))
+    if statement_lines:
+        print("\n## What each command sends the database (one of each, in this process)\n")
+        print("\n".join(statement_lines))
     return 0
 
 

@@ -31,6 +31,7 @@ class Run:
     reconnects: dict[str, int]
     spread: dict[int, int]
     topics_acked: int
+    mix: tuple[str, ...] = ()  # the commands sent, in equal parts
 
     @property
     def rps(self) -> float:
@@ -110,6 +111,48 @@ def ratios_table(runs: Sequence[Run], clients: Sequence[int]) -> str:
             if level == 1:
                 verdict = "p99 < 20 ms: " + ("met" if run.pct(99) < 20 else "MISSED")
             lines.append(f"| {run.target} | {level} | {p99:.2f}x | {rps:.2f}x | {cost:.1f}x | {verdict} |")
+    return "\n".join(lines)
+
+
+# Issue 17: a command's server CPU per request at most this many times the bare app's, by command and
+# target (the database's own CPU is shown beside it, not counted in the ratio).
+CPU_LIMITS = {
+    ("add-topic", "sqlite"): 2.0,
+    ("add-topic", "postgres"): 2.5,
+    ("help", "sqlite"): 1.3,
+    ("help", "postgres"): 1.3,
+}
+
+
+def commands_table(runs: Sequence[Run], top: int) -> str:
+    """One command at a time against the bare app at the same level: CPU per request, p99, throughput."""
+    lines = [
+        "| command | clients | target | req/s | p50 ms | p99 ms | CPU ms/req: server | database "
+        "| server CPU / bare's | p99 / bare's | req/s / bare's | targets |",
+        "|" + " --- |" * 12,
+    ]
+    for run in runs:
+        command = "/".join(run.mix)
+        bare = next(
+            (r for r in runs if r.target == "bare" and r.mix == run.mix and r.clients == run.clients), None
+        )
+        database = f"{run.per_request_ms(run.database_cpu_s):.2f}" if run.database_cpu_s else "-"
+        cells = [command, str(run.clients), run.target, f"{run.rps:.0f}", f"{run.pct(50):.2f}"]
+        cells += [f"{run.pct(99):.2f}", f"{run.per_request_ms(run.server_cpu_s):.3f}", database]
+        verdicts = []
+        if bare is None or run is bare:
+            cells += ["", "", ""]
+        else:
+            cpu = run.server_cpu_s / run.requests / (bare.server_cpu_s / bare.requests)
+            p99, rps = run.pct(99) / bare.pct(99), run.rps / bare.rps
+            cells += [f"{cpu:.2f}x", f"{p99:.2f}x", f"{rps:.2f}x"]
+            limit = CPU_LIMITS.get((command, run.target))
+            if limit is not None:
+                verdicts.append(f"CPU <= {limit}x: " + ("met" if cpu <= limit else "MISSED"))
+            if run.clients == top:
+                verdicts.append("p99 <= 1.5x: " + ("met" if p99 <= 1.5 else "MISSED"))
+                verdicts.append("req/s >= 2/3: " + ("met" if rps >= 2 / 3 else "MISSED"))
+        lines.append("| " + " | ".join(cells) + " | " + "; ".join(verdicts) + " |")
     return "\n".join(lines)
 
 

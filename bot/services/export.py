@@ -179,7 +179,8 @@ def request_export(
     """Queue the person's export (all their 1:1s, or the one with `other_user_id`) for delivery to their DM.
 
     The key carries the moment asked, so asking again later makes a new export; a retry of the same
-    command is turned away before it gets here (bot/slack/dedup.py keys requests by trigger id).
+    command is turned away by its record (bot/slack/dedup.py keys requests by trigger id): its transaction,
+    this export with it, is undone.
     """
     with sessions.begin() as session:
         if other_user_id is not None:

@@ -33,8 +33,7 @@ def resolve_pair(
     creates a pair); without one, the caller's only pair. Without `create` nothing is written, so a
     reading session can ask. A pair no series made is treated as no pair at all.
     """
-    if other_user_id == actor.user_id:
-        raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
+    check_not_self(actor, other_user_id)
     if other_user_id is not None:
         # The common case in two queries: both people known and paired already.
         known = people.find_people(session, actor.team_id, [actor.user_id, other_user_id])
@@ -44,11 +43,7 @@ def resolve_pair(
         if me is not None and found is not None:
             return me, found
         if not create:
-            raise NoSuchPair(
-                "You don't have a 1:1 with {}. Start one with `/1on1 schedule`, "
-                "mentioning them: e.g. `/1on1 schedule @name weekly tue 10:00`.",
-                other_user_id,
-            )
+            raise no_pair_with(other_user_id)
         team = people.workspace(session, actor.team_id, now)
         me = people.person(session, team.id, actor.user_id, now)
         other = people.person(session, team.id, other_user_id, now)
@@ -56,14 +51,42 @@ def resolve_pair(
     found_me = people.find_person(session, actor.team_id, actor.user_id)
     pairs = people.pairs_of(session, found_me) if found_me else []
     if found_me is None or not pairs:
-        raise NoSuchPair("You don't have any 1:1s yet, so say who this is for: mention them with @.")
+        raise no_pairs()
     if len(pairs) > 1:
-        others = [p.other(found_me.id).slack_user_id for p in pairs[:10]]
-        names = ", ".join("{}" for _ in others)
-        raise NoSuchPair(
-            f"You have 1:1s with several people ({names}); say which one by mentioning them.", *others
-        )
+        raise several_pairs([p.other(found_me.id).slack_user_id for p in pairs])
     return found_me, pairs[0]
+
+
+# The answers of `resolve_pair` (and of the command path's one-query version, services/topics.py).
+
+
+def check_not_self(actor: Actor, other_user_id: str | None) -> None:
+    if other_user_id == actor.user_id:
+        raise DomainError("A 1:1 takes two people: mention the person you meet with, not yourself.")
+
+
+def no_pair_with(other_user_id: str) -> NoSuchPair:
+    return NoSuchPair(
+        "You don't have a 1:1 with {}. Start one with `/1on1 schedule`, "
+        "mentioning them: e.g. `/1on1 schedule @name weekly tue 10:00`.",
+        other_user_id,
+    )
+
+
+def no_pairs() -> NoSuchPair:
+    return NoSuchPair("You don't have any 1:1s yet, so say who this is for: mention them with @.")
+
+
+SEVERAL_SHOWN = 10  # others named when someone with several 1:1s named none
+
+
+def several_pairs(others: list[str]) -> NoSuchPair:
+    """`others`: the other people of the caller's 1:1s, in the order of the pairs (the first few named)."""
+    shown = others[:SEVERAL_SHOWN]
+    names = ", ".join("{}" for _ in shown)
+    return NoSuchPair(
+        f"You have 1:1s with several people ({names}); say which one by mentioning them.", *shown
+    )
 
 
 def own_meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Pair, Person]:

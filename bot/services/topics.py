@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,16 @@ from bot.domain.errors import DomainError, InvalidField
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind, outbox_key
 from bot.domain.templates import TopicKind, check_may_add, held_back_when_added, parse_kind
-from bot.services.pairs import Actor, own_meeting, resolve_pair
+from bot.services.pairs import (
+    SEVERAL_SHOWN,
+    Actor,
+    check_not_self,
+    no_pair_with,
+    no_pairs,
+    own_meeting,
+    resolve_pair,
+    several_pairs,
+)
 from bot.store import agenda as agenda_store
 from bot.store import meetings as meeting_store
 from bot.store import outbox, people
@@ -34,6 +44,7 @@ class TopicAdded:
     meeting_starts_at: datetime | None  # None: no meeting scheduled yet
     kind: TopicKind = TopicKind.PLAIN
     held_back: bool = False  # a concern only its author sees until the meeting starts
+    caller_zone: str | None = None  # the zone to show the meeting's date in, when the caller asked for it
 
 
 @dataclass(frozen=True)
@@ -51,14 +62,57 @@ class DirectMessage:
         return f"dm:{self.channel_id}:{self.ts}"
 
 
+# Judges the caller's cached time zone (the zone and when Slack said it; None: never) and gives the zone to
+# answer in, or raises (people.NotCached) before anything is written.
+ZoneRule = Callable[[str | None, datetime | None], str]
+
+
 def add_topic(
-    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, text: str
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    other_user_id: str | None,
+    text: str,
+    *,
+    caller_zone: ZoneRule | None = None,
 ) -> TopicAdded:
-    """`add-topic`: a leading `grow:`, `career:`, `feedback:` or `concern:` picks the topic's template."""
+    """`add-topic`: a leading `grow:`, `career:`, `feedback:` or `concern:` picks the topic's template.
+
+    The acknowledgement path, so one transaction of two statements (and the request's record, added at
+    its commit): the caller's 1:1 with its next meeting and the caller's cached zone in one query, then
+    the topic. The zone goes through `caller_zone` before the write, and comes back in `caller_zone`.
+    """
     kind, cleaned = parse_kind(clean_topic(text))
+    check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        return _add(session, now, me, pair, cleaned, kind=kind)
+        target = _target(session, now, actor, other_user_id)
+        zone = caller_zone(target.my_timezone, target.my_timezone_checked_at) if caller_zone else None
+        check_may_add(kind, adder_leads=target.manager_id == target.me_id)
+        held_back = held_back_when_added(kind, share=False)
+        topic_id = topic_store.insert_topic(session, target, cleaned, kind=kind, held_back=held_back, now=now)
+    return TopicAdded(
+        topic_id=topic_id,
+        text=cleaned,
+        other_user_id=target.other_user_id,
+        meeting_starts_at=target.meeting_starts_at,
+        kind=kind,
+        held_back=held_back,
+        caller_zone=zone,
+    )
+
+
+def _target(session: Session, now: datetime, actor: Actor, other_user_id: str | None) -> topic_store.Target:
+    """`resolve_pair`'s answer (without creating anything), with the 1:1's next meeting, in one query."""
+    found = topic_store.targets(
+        session, actor.team_id, actor.user_id, other_user_id, now, limit=SEVERAL_SHOWN + 1
+    )
+    if other_user_id is not None and not found:
+        raise no_pair_with(other_user_id)
+    if not found:
+        raise no_pairs()
+    if len(found) > 1:
+        raise several_pairs([target.other_user_id for target in found])
+    return found[0]
 
 
 def add_topic_to_meeting(

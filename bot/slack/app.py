@@ -17,7 +17,7 @@ from bot.now import Clock, system_clock
 from bot.services import workspaces
 from bot.slack import oauth
 from bot.slack.after_ack import AfterAck
-from bot.slack.dedup import DedupingApp
+from bot.slack.dedup import DedupingApp, what
 from bot.slack.deps import Deps, Kicker
 from bot.slack.listeners import (
     actions,
@@ -158,7 +158,7 @@ def _common(settings: Settings) -> dict[str, Any]:
 def _on_error(app: DedupingApp, error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     """A listener's error: logged (ids only); the database's answered in the bot's own words, not a 500."""
     if isinstance(error, SQLAlchemyError):
-        logger.error("the database failed under a listener", exc_info=error)
+        logger.error("the database failed under %s", what(body), exc_info=error)
         return app.answer_database_trouble(body)
     logger.error(
         "unhandled error for %s from team %s",

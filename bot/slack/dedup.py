@@ -1,11 +1,17 @@
 """Every request Slack sends, once, in time: the app's `dispatch`, wrapped (HTTP and Socket Mode alike).
 
 Once: Slack delivers at least once. Events carry an `event_id` that Slack keeps across its retries;
-commands, clicks and submissions a `trigger_id`. A request's key is claimed before it is handled, in one
-INSERT only one delivery can win: a retry arriving while the first delivery is still running (Slack's
-`http_timeout`, a Socket Mode redelivery) is turned away with a 409 (no ack), so Slack tries again later.
-The claim is marked done in the same transaction as the request's own writes (store/requests.py), so a
-request is never "stored but failed"; a request that failed without storing gives its claim back.
+commands, clicks and submissions a `trigger_id`. Events, clicks and submissions are claimed before they
+are handled, in one INSERT only one delivery can win: a retry arriving while the first delivery is still
+running (Slack's `http_timeout`, a Socket Mode redelivery) is turned away with a 409 (no ack), so Slack
+tries again later. The claim is marked done in the same transaction as the request's own writes
+(store/requests.py), so a request is never "stored but failed"; one that failed without storing gives its
+claim back. A slash command's first delivery, the path people wait on most, is claimed with its writes
+instead: its first committing transaction inserts the claim, already done, so a command is one
+transaction; a delivery that finds the claim taken has its transaction undone and is answered as a retry.
+A command that writes nothing (help, agenda) leaves no record. A redelivery (Slack marks it) is claimed
+ahead like an event, so one of a command that was handled is answered as a retry, not run again against
+what the first delivery changed ("you already have a 1:1"), and one of a read is answered again.
 
 In time: Slack waits 3 seconds. The work runs on a pool thread with a budget; when the database is slow
 the answer leaves at the budget anyway ("Saving…", bot/slack/trouble.py) and the outcome follows through
@@ -100,7 +106,8 @@ class DedupingApp(App):
             metrics.count_request(metrics.request_kind(req.body), outcome, time.perf_counter() - started)
 
     def _dispatch(self, req: BoltRequest) -> BoltResponse:
-        form_body.repair(req)
+        if "payload" in req.raw_body:  # Bolt misreads only a body with that word in it (form_body.py)
+            form_body.repair(req)
         if req.body.get("type") == "app_rate_limited":
             # Slack dropped events for a minute; nothing to do but say so (and answer 200, as asked).
             logger.warning(
@@ -122,7 +129,7 @@ class DedupingApp(App):
     def _answered_at_the_budget(self, body: dict[str, Any]) -> BoltResponse:
         _saw("acked_at_budget")
         logger.warning(
-            "%s outlived its %.1f s budget; answered, and it goes on", _what(body), self._budget.seconds
+            "%s outlived its %.1f s budget; answered, and it goes on", what(body), self._budget.seconds
         )
         return trouble.still_running(body)
 
@@ -141,26 +148,38 @@ class DedupingApp(App):
         try:
             return self._once(req)
         except SQLAlchemyError:
-            logger.exception("the database failed under %s", _what(req.body))
+            logger.exception("the database failed under %s", what(req.body))
             return self.answer_database_trouble(req.body)
 
     def _once(self, req: BoltRequest) -> BoltResponse:
-        key = request_key(req.body) if self._authentic(req) else None
-        if key is None:
+        key = request_key(req.body)
+        if key is not None and req.body.get("command") and not _redelivered(req):
+            return self._claimed_with_its_writes(req, key)
+        if key is None or not self._authentic(req):
             return self._run(req)
         with self.sessions.begin() as session:
             claim = requests.claim(session, key, self.clock())
         if claim is not Claim.MINE:
             return self._turned_away(req, key, claim)
         handled = False
+        state = None
         try:
-            with requests.handling(key) as stored:
+            with requests.handling(key) as state:
                 response = self._run(req)
             handled = response.status == 200
             return response
         finally:
-            if not stored():  # a request that wrote something was marked done with its writes
+            if state is None or not state.stored:  # a request that wrote something was marked done with it
                 self._settle(key, handled=handled)
+
+    def _claimed_with_its_writes(self, req: BoltRequest, key: str) -> BoltResponse:
+        """A command: no claim before the work; its first commit claims it (only a signed request gets that
+        far: Bolt verifies before any listener runs). A delivery that found it taken stored nothing."""
+        with requests.handling(key, claim_at=self.clock()) as state:
+            response = self._run(req)
+        if state.turned_away is not None:
+            return self._turned_away(req, key, state.turned_away)
+        return response
 
     def _run(self, req: BoltRequest) -> BoltResponse:
         with outbox.watching() as queued:
@@ -224,10 +243,27 @@ def _post(url: str, payload: dict[str, Any]) -> None:
         logger.warning("response_url answered %s", response.status_code)
 
 
-def _what(body: dict[str, Any]) -> str:
+def what(body: dict[str, Any]) -> str:
     """A request in a log line: its kind and who sent it (never what they wrote)."""
     user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
     return f"{trouble.kind_of(body) or 'a request'} from {user or 'unknown'}"
+
+
+def _redelivered(req: BoltRequest) -> bool:
+    """Slack marks a redelivery (HTTP's X-Slack-Retry-Num; Bolt copies Socket Mode's retry_attempt there,
+    0 on a first delivery)."""
+    return (req.headers.get("x-slack-retry-num") or ["0"])[0] not in ("", "0")
+
+
+def claim_for_later(sessions: SessionFactory) -> bool:
+    """Claim the command being handled now, for work that goes on after its ack (asking Slack first), so a
+    redelivery meanwhile is not handled twice; False when another delivery has it (answer nothing)."""
+    try:
+        with sessions.begin() as session:
+            requests.claim_now(session)
+    except requests.AlreadyHandled:
+        return False
+    return True
 
 
 def request_key(body: dict[str, Any]) -> str | None:

@@ -203,7 +203,7 @@ def test_a_request_is_marked_handled_in_the_same_transaction_as_what_it_stored(
     error = engine.dialect.loaded_dbapi.OperationalError
 
     def fail_the_mark(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE SLACK_REQUEST"):
+        if statement.lstrip().upper().startswith(("UPDATE SLACK_REQUEST", "INSERT INTO SLACK_REQUEST")):
             raise error("injected: the disk filled up at the end of the transaction")
 
     before = snapshot(sessions)

@@ -2,6 +2,9 @@
 
 The ack never waits on Slack: a command that needs a time zone nobody has told us yet is
 acknowledged with "one moment" and finished through its response_url.
+
+A command is claimed with its writes (bot/slack/dedup.py): a delivery whose commit found another delivery's
+claim stored nothing, and acknowledges nothing; the dispatcher answers it as a retry.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from bot.services.pairs import Actor
 from bot.services.people import NotCached, timezones
 from bot.slack import subcommands, trouble
 from bot.slack.blocks import replies
+from bot.slack.dedup import claim_for_later
 from bot.slack.deps import Deps
 from bot.slack.directory import CacheOnly
 from bot.slack.rim import OpenModal, open_modal
 from bot.slack.text import said
+from bot.store.requests import AlreadyHandled
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +37,22 @@ def register(app: App, deps: Deps) -> None:
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         # First from the database alone, so the ack never waits on Slack.
         cache_only = CacheOnly()
-        reply = handle(replace(deps, directory=cache_only), command)
+        try:
+            reply = handle(replace(deps, directory=cache_only), command)
+        except AlreadyHandled:
+            ack()  # another delivery of this command stored it: answered as a retry (bot/slack/dedup.py)
+            return
         who = f"/1on1 for user {command.get('user_id')}"
         if isinstance(reply, OpenModal):  # a form instead of a reply (e.g. `/1on1 schedule` alone)
             ack()
             deps.later.run(lambda: open_modal(client, command, respond, reply), who)
             return
         if reply is None:
-            # Someone's time zone is unknown yet: say so at once, finish once Slack has told us.
+            # Someone's time zone is unknown yet: say so at once, finish once Slack has told us. Claimed
+            # now, as the work that stores it runs after the ack.
+            if not claim_for_later(deps.sessions):
+                ack()
+                return
             ack(**replies.working_reply())
             asking = deps.asking(client)
             deps.later.run(
@@ -71,6 +84,8 @@ def handle(deps: Deps, command: dict[str, Any]) -> replies.Reply | OpenModal | N
         return row.handle(deps, actor, parsed)
     except NotCached:
         return None
+    except AlreadyHandled:
+        raise
     except DomainError as error:
         return replies.problem_reply(said(error))
     except SQLAlchemyError:

@@ -6,6 +6,7 @@ usage errors and the README's table come from (or are checked against) these row
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.services.pairs import Actor
@@ -38,6 +39,13 @@ __all__ = ["COMMAND", "SUBCOMMANDS", "CommandError", "Subcommand", "parse", "par
 
 
 def _help(deps: Deps, actor: Actor, parsed: None) -> replies.Reply:
+    return dict(_help_reply())  # a copy: the caller may add to its reply
+
+
+@functools.cache
+def _help_reply() -> replies.Reply:
+    """Built once per process: the same for everyone, and building its Block Kit cost more than the rest
+    of answering `help` (benchmarks/RESULTS.md, "Acknowledgement latency")."""
     return replies.help_reply([(f"{COMMAND} {r.usage}", r.help) for r in SUBCOMMANDS if r.name != "help"])
 
 
