@@ -50,7 +50,16 @@ class Workspace(Base):
 
 class Person(Base):
     __tablename__ = "person"
-    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "slack_user_id"),
+        # The calendars due a read (store/busy.py, every minute): only the few people who set one.
+        Index(
+            "ix_person_busy_url",
+            "id",
+            postgresql_where=text("busy_url IS NOT NULL"),
+            sqlite_where=text("busy_url IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import DeliveryStatus, MessageKind
+from bot.store.batches import among
 from bot.store.models import ActionItem, Meeting, OutboxMessage
 
 LIVE = (DeliveryStatus.PENDING, DeliveryStatus.SENT)  # a copy that is or will be in Slack
@@ -57,7 +58,7 @@ def last_summaries_with_open_items(
                 last.ends_at <= before.starts_at,
             ),
         )
-        .where(before.id.in_(meeting_ids), summarised)
+        .where(among(session, before.id, meeting_ids), summarised)
         .subquery()
     )
     still_open = exists().where(ActionItem.meeting_id == ranked.c.last_id, ActionItem.done_at.is_(None))

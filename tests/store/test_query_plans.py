@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from bot.store import meetings
+from bot.store import busy, meetings
 from bot.store.db import SessionFactory
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -53,3 +53,9 @@ def test_a_pairs_next_meeting_is_read_from_the_pairs_own_meetings(sessions: Sess
         plan = plan_of(session, lambda s: meetings.next_meeting(s, 1, NOW))
     assert "ix_meeting_pair_id_status_ends_at" in plan, plan
     assert "ix_meeting_status_ends_at" not in plan, plan
+
+
+def test_the_calendars_due_a_read_are_found_among_the_people_who_set_one(sessions: SessionFactory) -> None:
+    with sessions() as session:
+        plan = plan_of(session, lambda s: busy.claim_due(s, NOW, NOW, limit=20))
+    assert "ix_person_busy_url" in plan, plan
