@@ -55,11 +55,6 @@ def uninstalled_at(session: Session, team_id: str) -> datetime | None:
     return session.scalar(select(Workspace.uninstalled_at).where(Workspace.slack_team_id == team_id))
 
 
-def left_ids(session: Session) -> set[int]:
-    """The workspaces that left: almost always none, so the deliverer asks this first, in one small read."""
-    return set(session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))))
-
-
 def left_before(session: Session, before: datetime) -> Sequence[int]:
     """Workspaces that left before `before`: their data is due for deletion."""
     query = select(Workspace.id).where(Workspace.uninstalled_at <= before).order_by(Workspace.id)
