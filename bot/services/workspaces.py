@@ -122,13 +122,21 @@ class Comebacks:
         self._checked: dict[str, float] = {}
 
     def heard_from(self, team_id: str, event_type: str | None, enterprise_id: str | None = None) -> None:
+        if self.due(team_id, event_type):
+            self.read(team_id, event_type, enterprise_id)
+
+    def due(self, team_id: str, event_type: str | None) -> bool:
+        """Whether this request from `team_id` is the one to read for (memory alone); counted as read."""
         if event_type in LEAVING_EVENTS:  # it left: the next request from it is read at once
             self._checked.pop(team_id, None)
-            return
+            return False
         now = self._monotonic()
         if now - self._checked.get(team_id, -self.EVERY) < self.EVERY:
-            return
+            return False
         self._checked[team_id] = now
+        return True
+
+    def read(self, team_id: str, event_type: str | None, enterprise_id: str | None = None) -> None:
         heard_from(self._sessions, team_id, event_type)
         if enterprise_id:
             in_organisation(self._sessions, self._clock(), team_id, enterprise_id)

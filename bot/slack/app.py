@@ -4,7 +4,6 @@ listener wired out. The processes build the deliverer (bot/processes.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from bot.now import Clock, system_clock
 from bot.services import workspaces
-from bot.slack import oauth
+from bot.slack import oauth, subcommands
 from bot.slack.after_ack import AfterAck
 from bot.slack.dedup import DedupingApp, what
 from bot.slack.deps import Deps, Kicker
@@ -38,6 +37,7 @@ from bot.slack.listeners import (
     views,
 )
 from bot.slack.listeners import settings as settings_listeners
+from bot.slack.workspace_back import WorkspaceBack
 from bot.store.db import SessionFactory, engine_of
 
 logger = logging.getLogger(__name__)
@@ -74,17 +74,10 @@ def build_app(
         calendar_fetch_private=settings.calendar_fetch_private,
     )
     verifier = None if settings.socket_mode else SignatureVerifier(settings.signing_secret or "")
-    app.use_store(sessions, clock, deps.outbox, deps.later, verifier)
-    comebacks = workspaces.Comebacks(sessions, clock)
-
-    @app.middleware
-    def workspace_back(body: dict[str, Any], next: Callable[[], None]) -> None:
-        # Slack sends requests only to an installed app: one from a workspace that had left reinstalled it.
-        # A Grid workspace's organisation is learned too: its messages may go with an org-wide token.
-        team = body.get("team_id") or (body.get("team") or {}).get("id")
-        if isinstance(team, str) and team:
-            comebacks.heard_from(team, (body.get("event") or {}).get("type"), _enterprise_of(body))
-        next()
+    # With OAuth, Bolt reads every request's installation from the database: nothing is answered from memory.
+    from_memory = None if settings.oauth else subcommands.needs_no_database
+    app.use_store(sessions, clock, deps.outbox, deps.later, verifier, from_memory=from_memory)
+    app.middleware(WorkspaceBack(workspaces.Comebacks(sessions, clock), deps.later))
 
     deps.later.kick = deps.outbox.kick
     # The catch-all listeners (unknown buttons, other events) are registered last, in `actions` and `events`.
@@ -110,13 +103,6 @@ def build_app(
         listeners.register(app, deps)
     app.error(lambda error, body: _on_error(app, error, body))
     return app
-
-
-def _enterprise_of(body: dict[str, Any]) -> str | None:
-    """The Grid organisation a request came from: `enterprise_id` (commands, events) or `enterprise.id`
-    (interactions); None outside Grid."""
-    enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
-    return enterprise if isinstance(enterprise, str) and enterprise else None
 
 
 def _single_token_app(settings: Settings) -> DedupingApp:

@@ -16,6 +16,9 @@ what the first delivery changed ("you already have a 1:1"), and one of a read is
 In time: Slack waits 3 seconds. The work runs on a pool thread with a budget; when the database is slow
 the answer leaves at the budget anyway ("Saving…", bot/slack/trouble.py) and the outcome follows through
 the command's response_url. A database failure is answered with the bot's own short reply, never a 500.
+A command answered from memory alone (help, a typo) has no database to wait on: it runs on the request's
+own thread, without the hand-off to the pool (a third of help's cost); only in single-token mode, as with
+OAuth Bolt reads each request's installation from the database.
 
 Counted: every request, by kind and outcome, and how long its acknowledgement took (bot/metrics.py).
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +67,8 @@ class _Seen:
 _seen: ContextVar[_Seen] = ContextVar("seen")
 # What an answer's status says became of a request, when nothing more specific was seen.
 _BY_STATUS = {200: "acked", 401: "refused", 403: "refused", 404: "unhandled", 409: "retry_turned_away"}
+# Set in a request's Bolt context when it runs on the request's own thread (`answered_from_memory`).
+_FROM_MEMORY = "oneonone_from_memory"
 
 
 class DedupingApp(App):
@@ -75,6 +81,8 @@ class DedupingApp(App):
     later: AfterAck
     verifier: SignatureVerifier | None  # None in Socket Mode, where requests come over our own socket
     _budget: Budget
+    # Whether a command's text is answered without the database (None: never assume so).
+    _from_memory: Callable[[str], bool] | None
 
     def use_store(
         self,
@@ -84,6 +92,8 @@ class DedupingApp(App):
         later: AfterAck,
         verifier: SignatureVerifier | None,
         budget: float = BUDGET_SECONDS,
+        *,
+        from_memory: Callable[[str], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -91,6 +101,7 @@ class DedupingApp(App):
         self.later = later
         self.verifier = verifier
         self._budget = Budget(budget, WORKERS)
+        self._from_memory = from_memory
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started, seen = time.perf_counter(), _Seen()
@@ -116,10 +127,23 @@ class DedupingApp(App):
                 req.body.get("minute_rate_limited"),
             )
             return BoltResponse(status=200, body="")
+        if self._answerable_from_memory(req):
+            req.context[_FROM_MEMORY] = True
+            return self._handle(req)
         return self._budget.run(
             lambda: self._handle(req),
             late=lambda: self._answered_at_the_budget(req.body),
             then=lambda response: self._finished_late(req.body, response),
+        )
+
+    def _answerable_from_memory(self, req: BoltRequest) -> bool:
+        """A first delivery of a command whose text needs no database (a redelivery reads its claim)."""
+        command = req.body.get("command")
+        return (
+            self._from_memory is not None
+            and isinstance(command, str)
+            and not _redelivered(req)
+            and self._from_memory(str(req.body.get("text") or ""))
         )
 
     def wait_idle(self, timeout: float) -> bool:
@@ -253,6 +277,11 @@ def _redelivered(req: BoltRequest) -> bool:
     """Slack marks a redelivery (HTTP's X-Slack-Retry-Num; Bolt copies Socket Mode's retry_attempt there,
     0 on a first delivery)."""
     return (req.headers.get("x-slack-retry-num") or ["0"])[0] not in ("", "0")
+
+
+def answered_from_memory(req: BoltRequest) -> bool:
+    """Whether `req` runs on the request's own thread, with no budget: it must not wait on the database."""
+    return bool(req.context.get(_FROM_MEMORY))
 
 
 def claim_for_later(sessions: SessionFactory) -> bool:

@@ -35,7 +35,16 @@ from bot.slack.subcommands import (
 )
 from bot.slack.subcommands.grammar import CommandError, Subcommand, shorten
 
-__all__ = ["COMMAND", "SUBCOMMANDS", "CommandError", "Subcommand", "parse", "parse_command", "row"]
+__all__ = [
+    "COMMAND",
+    "SUBCOMMANDS",
+    "CommandError",
+    "Subcommand",
+    "needs_no_database",
+    "parse",
+    "parse_command",
+    "row",
+]
 
 
 def _help(deps: Deps, actor: Actor, parsed: None) -> replies.Reply:
@@ -98,6 +107,14 @@ def parse_command(text: str) -> tuple[Subcommand, Any]:
         if error.subcommand is not None:
             error.usage = f"{COMMAND} {row(error.subcommand).usage}"
         raise
+
+
+def needs_no_database(text: str) -> bool:
+    """Whether the command `text` is answered from memory alone: help, or a problem with the words."""
+    try:
+        return parse_command(text)[0] is HELP
+    except CommandError:
+        return True
 
 
 def parse(text: str) -> Any:
