@@ -117,8 +117,7 @@ class DedupingApp(App):
             metrics.count_request(metrics.request_kind(req.body), outcome, time.perf_counter() - started)
 
     def _dispatch(self, req: BoltRequest) -> BoltResponse:
-        if "payload" in req.raw_body:  # Bolt misreads only a body with that word in it (form_body.py)
-            form_body.repair(req)
+        form_body.repair(req)
         if req.body.get("type") == "app_rate_limited":
             # Slack dropped events for a minute; nothing to do but say so (and answer 200, as asked).
             logger.warning(
