@@ -54,8 +54,8 @@ def sender(
     [
         ("help", "/1on1 add-topic"),
         ("", "/1on1 add-topic"),  # the command alone is help
+        ("HELP", "/1on1 add-topic"),
         ("bogus", "I don't know the command `bogus`"),
-        ("done seven", "/1on1 done"),  # a problem with the words, answered with the usage
     ],
 )
 def test_what_needs_no_database_is_answered_without_the_pool(
@@ -74,7 +74,9 @@ def test_what_may_wait_on_the_database_still_runs_under_the_budget(
     assert "Added" in reply_text(sender.command("add-topic Hiring", user_id=ALICE, trigger_id="m.2"))
     # A redelivered help reads its claim first: under the budget too.
     assert "/1on1" in reply_text(sender.command("help", user_id=ALICE, trigger_id="m.3", retry_num=1))
-    assert len(budgeted) == 3
+    # A command's arguments are its handler's to read: a problem with them is found under the budget.
+    assert "/1on1 done" in reply_text(sender.command("done seven", user_id=ALICE, trigger_id="m.4"))
+    assert len(budgeted) == 4
 
 
 def test_a_workspace_that_comes_back_with_help_is_noticed_after_the_ack(

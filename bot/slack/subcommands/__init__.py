@@ -110,11 +110,11 @@ def parse_command(text: str) -> tuple[Subcommand, Any]:
 
 
 def needs_no_database(text: str) -> bool:
-    """Whether the command `text` is answered from memory alone: help, or a problem with the words."""
-    try:
-        return parse_command(text)[0] is HELP
-    except CommandError:
-        return True
+    """Whether the command `text` is answered from memory alone: help, or a word that names no command.
+    Only the first word is read: this runs before every command, whose arguments its handler parses."""
+    words = text.split(None, 1)
+    found = _BY_NAME.get(words[0].lower()) if words else HELP
+    return found is None or found is HELP
 
 
 def parse(text: str) -> Any:
