@@ -94,6 +94,7 @@ EXPECTED = {
     "add-topic": b"Added to the agenda of your 1:1",
     "agenda": b"Your next 1:1 with",
     "help": b"How to use /1on1",
+    "list": b"Your 1:1s",
 }
 ZONES = ("America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Europe/London")
 # A run during which other programs kept more than this many cores busy on average is run again.
@@ -218,7 +219,7 @@ def statements(
     database_url: str,
     env: dict[str, str],
     pairs: list[tuple[str, str]],
-    commands: Sequence[str] = ("add-topic", "help"),
+    commands: Sequence[str] = ("add-topic", "help", "agenda", "list"),
     warmup: int = 20,
 ) -> tuple[list[str], int]:
     """Each command once through the production app (`bot serve`'s WSGI app, built in this process on the
