@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import Cadence, first_meeting_date, to_local
 from bot.domain.errors import DomainError, InvalidField
-from bot.domain.meetings import DEFAULT_LEAD, MeetingStatus, moved_start, prompt_time
+from bot.domain.meetings import DEFAULT_LEAD, moved_start, prompt_time
 from bot.domain.outbox import (
     MOVED_KEY_PREFIX,
     SERIES_KEY_PREFIX,
@@ -20,12 +20,21 @@ from bot.domain.outbox import (
     outbox_key,
 )
 from bot.services.materialise import materialise
-from bot.services.pairs import Actor, resolve_pair
+from bot.services.pairs import (
+    SEVERAL_SHOWN,
+    Actor,
+    check_not_self,
+    no_pair_with,
+    no_pairs,
+    resolve_pair,
+    several_pairs,
+)
+from bot.store import home, outbox, writes
 from bot.store import meetings as meeting_store
-from bot.store import outbox
 from bot.store import series as series_store
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Pair, Person, Series
+from bot.store.writes import Extra
 
 # What a refusal of a form field names (InvalidField.field): the schedule modal's block ids are these.
 PERSON = "person"
@@ -67,6 +76,7 @@ class MeetingChange:
     other_user_id: str
     starts_at: datetime
     next_starts_at: datetime | None = None
+    caller_zone: str | None = None  # the zone to answer in, when the command's rule judged the cached one
 
 
 @dataclass(frozen=True)
@@ -121,7 +131,7 @@ def schedule(
         materialise(session, series, now)
         first = meeting_store.next_meeting(session, pair.id, now)
         assert first is not None, "a new series always has a next meeting"
-        _notify_series(session, MessageKind.SERIES_ANNOUNCED, "announced", series, other, me, now)
+        _notify_series(session, MessageKind.SERIES_ANNOUNCED, "announced", series.id, other.id, me.id, now)
         return Scheduled(
             series_id=series.id,
             other_user_id=other.slack_user_id,
@@ -134,27 +144,47 @@ def schedule(
         )
 
 
+# Judges the caller's cached time zone (the zone and when Slack said it; None: never) and gives the zone to
+# answer in, or raises (people.NotCached) before anything is written: see people.cached_zone.
+ZoneRule = Callable[[str | None, datetime | None], str]
+
+
 def skip_next(
-    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    other_user_id: str | None,
+    *,
+    caller_zone: ZoneRule | None = None,
 ) -> MeetingChange:
+    """`skip`: the next meeting skipped, the other person told (the caller's zone in the change, when
+    `caller_zone` judged it).
+
+    The acknowledgement path, so one transaction: the caller (with their cached zone), the 1:1, its next
+    meeting and the one after it in one query; the meeting's UPDATE; the message's INSERT (and the
+    request's record, added at the commit). The zone goes through `caller_zone` before anything is
+    written, as `timezone_of` did before the pair was looked up."""
+    check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        other = pair.other(me.id)
-        meeting = _next_meeting_or_refuse(session, pair, other, now, "skip")
-        meeting.status = MeetingStatus.SKIPPED
-        notify(
+        found = writes.caller(
             session,
-            MessageKind.MEETING_SKIPPED,
-            outbox_key(MessageKind.MEETING_SKIPPED, meeting.id, prefix=SKIPPED_KEY_PREFIX),
-            other,
-            me,
+            actor.team_id,
+            actor.user_id,
+            other_user_id,
             now,
-            meeting_id=meeting.id,
+            extra=Extra.FOLLOWING,
+            limit=SEVERAL_SHOWN + 1,
         )
-        following = meeting_store.next_meeting(session, pair.id, now)
-        return MeetingChange(
-            other.slack_user_id, meeting.starts_at, following.starts_at if following else None
-        )
+        zone = caller_zone(found.timezone, found.timezone_checked_at) if caller_zone else None
+        pair = one_pair(found, other_user_id)
+        meeting_id, starts_at = _next_or_refuse(pair, "skip")
+        writes.skip_meeting(session, meeting_id)
+        assert found.me_id is not None
+        skipped = MessageKind.MEETING_SKIPPED
+        key = outbox_key(skipped, meeting_id, prefix=SKIPPED_KEY_PREFIX)
+        notify(session, skipped, key, pair.other_id, found.me_id, now, meeting_id=meeting_id)
+        republish_homes(session, found.home_opened_of(pair))
+    return MeetingChange(pair.other_user_id, starts_at, pair.following_starts_at, zone)
 
 
 def reschedule_next(
@@ -164,26 +194,66 @@ def reschedule_next(
     other_user_id: str | None,
     day: date | int | str,
     at: time,
-    timezone: str,
+    timezone: str | None = None,
+    *,
+    caller_zone: ZoneRule | None = None,
 ) -> MeetingChange:
-    starts_at = moved_start(day, at, timezone, now)
+    """`reschedule`: the next meeting moved, the other person told. The new time is read in `timezone`,
+    or in the zone `caller_zone` judges (then given back in the change). One transaction, as `skip_next`:
+    one read (the meeting's series with it, for the prompt's lead), the meeting's UPDATE, the message's
+    INSERT, the record."""
+    check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        other = pair.other(me.id)
-        meeting = _next_meeting_or_refuse(session, pair, other, now, "move")
-        move_meeting(session, meeting, starts_at)
-        notify(
+        found = writes.caller(
             session,
-            MessageKind.MEETING_MOVED,
-            outbox_key(
-                MessageKind.MEETING_MOVED, meeting.id, int(starts_at.timestamp()), prefix=MOVED_KEY_PREFIX
-            ),
-            other,
-            me,
+            actor.team_id,
+            actor.user_id,
+            other_user_id,
             now,
-            meeting_id=meeting.id,
+            extra=Extra.MEETING_SERIES,
+            limit=SEVERAL_SHOWN + 1,
         )
-        return MeetingChange(other.slack_user_id, starts_at)
+        zone = caller_zone(found.timezone, found.timezone_checked_at) if caller_zone else None
+        zone_used = zone or timezone
+        assert zone_used is not None, "a zone, or a rule to judge the cached one"
+        starts_at = moved_start(day, at, zone_used, now)
+        pair = one_pair(found, other_user_id)
+        meeting_id, was_at = _next_or_refuse(pair, "move")
+        assert pair.meeting_ends_at is not None and pair.lead_minutes is not None
+        # Its length and the series' lead time stay as they were (as `move_meeting`).
+        lead = series_store.lead_of(pair.lead_minutes, pair.people_lead_minutes)
+        ends_at = starts_at + (pair.meeting_ends_at - was_at)
+        writes.move_meeting(session, meeting_id, starts_at, ends_at, prompt_time(starts_at, lead))
+        assert found.me_id is not None
+        moved = MessageKind.MEETING_MOVED
+        key = outbox_key(moved, meeting_id, int(starts_at.timestamp()), prefix=MOVED_KEY_PREFIX)
+        notify(session, moved, key, pair.other_id, found.me_id, now, meeting_id=meeting_id)
+        republish_homes(session, found.home_opened_of(pair))
+    return MeetingChange(pair.other_user_id, starts_at, caller_zone=zone)
+
+
+def one_pair(found: writes.Caller, other_user_id: str | None) -> writes.PairOfCaller:
+    """The 1:1 a command is about, among the caller's (`writes.caller`): `resolve_pair`'s answers."""
+    if other_user_id is not None and not found.pairs:
+        raise no_pair_with(other_user_id)
+    if not found.pairs:
+        raise no_pairs()
+    if len(found.pairs) > 1:
+        raise several_pairs([pair.other_user_id for pair in found.pairs])
+    return found.pairs[0]
+
+
+def _next_or_refuse(pair: writes.PairOfCaller, verb: str) -> tuple[int, datetime]:
+    if pair.meeting_id is None or pair.meeting_starts_at is None:
+        raise DomainError(f"There is no upcoming 1:1 with {{}} to {verb}.", pair.other_user_id)
+    return pair.meeting_id, pair.meeting_starts_at
+
+
+def republish_homes(session: Session, opened: tuple[int, ...]) -> None:
+    """The Home hook does not see Core writes: the Home tabs of those of the two who opened theirs (the read
+    said who) are queued here; nothing, and no query, for people who never opened it."""
+    if opened:
+        home.republish(session, opened, home.DUE_AT_ONCE)
 
 
 def move_meeting(session: Session, meeting: Meeting, starts_at: datetime) -> None:
@@ -198,30 +268,42 @@ def move_meeting(session: Session, meeting: Meeting, starts_at: datetime) -> Non
 def series_to_cancel(
     sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str
 ) -> SeriesSummary:
-    """The series `cancel @person` would end; nothing changes until it is confirmed."""
+    """The series `cancel @person` would end; nothing changes until it is confirmed. One query: the caller,
+    the 1:1 and its running series."""
+    check_not_self(actor, other_user_id)
     with sessions() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        series = series_store.active_series(session, pair.id)
-        if series is None:
-            raise DomainError("You have no recurring 1:1 with {} to cancel.", other_user_id)
-        return _summary(series, pair.other(me.id))
+        found = writes.caller(
+            session, actor.team_id, actor.user_id, other_user_id, now, extra=Extra.ACTIVE_SERIES, limit=1
+        )
+        pair = one_pair(found, other_user_id)
+    if pair.series_id is None:
+        raise DomainError("You have no recurring 1:1 with {} to cancel.", other_user_id)
+    assert pair.cadence is not None and pair.weekday is not None and pair.local_time is not None
+    assert pair.series_timezone is not None
+    return SeriesSummary(
+        pair.series_id, pair.other_user_id, pair.cadence, pair.weekday, pair.local_time, pair.series_timezone
+    )
 
 
 def cancel(sessions: SessionFactory, now: datetime, actor: Actor, series_id: int) -> SeriesSummary:
+    """The Confirm click of `cancel`: the series ends, its future meetings are cancelled, the other person
+    is told. One read (the series with its pair's two people), the series' UPDATE (only a running series
+    takes it: two clicks at once end it once), the meetings' UPDATE, the message's INSERT."""
     with sessions.begin() as session:
-        series = session.get(Series, series_id)
-        pair = session.get(Pair, series.pair_id) if series else None
-        me = _member(session, pair, actor) if pair else None
-        if series is None or pair is None or me is None:
+        found = writes.series_of_pair(session, series_id)
+        me = found.member(actor.user_id) if found else None
+        if found is None or me is None:
             raise DomainError("That 1:1 isn't one of yours.")
-        other = pair.other(me.id)
-        if not series.active:
-            raise DomainError("Your 1:1 with {} has already ended.", other.slack_user_id)
-        series.active = False
-        series.ended_at = now
-        series_store.cancel_future_meetings(session, series.id, now)
-        _notify_series(session, MessageKind.SERIES_CANCELLED, "cancelled", series, other, me, now)
-        return _summary(series, other)
+        other = found.other(me.person_id)
+        if not found.active or not writes.end_series(session, series_id, now):
+            raise DomainError("Your 1:1 with {} has already ended.", other.user_id)
+        series_store.cancel_future_meetings(session, series_id, now)
+        ended = MessageKind.SERIES_CANCELLED
+        _notify_series(session, ended, "cancelled", series_id, other.person_id, me.person_id, now)
+        republish_homes(session, tuple(member.person_id for member in found.people if member.home_opened))
+        return SeriesSummary(
+            series_id, other.user_id, found.cadence, found.weekday, found.local_time, found.timezone
+        )
 
 
 def people_lead(one: Person, other: Person) -> int | None:
@@ -231,16 +313,16 @@ def people_lead(one: Person, other: Person) -> int | None:
 
 
 def notify(
-    session: Session, kind: MessageKind, key: str, recipient: Person, by: Person, now: datetime, **params: Any
+    session: Session, kind: MessageKind, key: str, recipient_id: int, by_id: int, now: datetime, **params: Any
 ) -> None:
-    """Queue a message telling `recipient` what `by` did (a skip, a move, a change to the series)."""
+    """Queue a message telling the recipient what `by_id` did (a skip, a move, a change to the series)."""
     outbox.enqueue(
         session,
         key=key,
         kind=kind,
         now=now,
-        recipient_id=recipient.id,
-        params={"by": by.id, **params},
+        recipient_id=recipient_id,
+        params={"by": by_id, **params},
         meeting_id=params.get("meeting_id"),
     )
 
@@ -249,19 +331,6 @@ def refuse_past(start: date | None, timezone: str, now: datetime) -> None:
     """A first day before today in `timezone` is refused on the schedule modal's first-date field."""
     if start is not None and start < to_local(now, timezone).date():
         raise InvalidField(FIRST_DATE, f"The first date, {start.isoformat()}, is in the past.")
-
-
-def _member(session: Session, pair: Pair, actor: Actor) -> Person | None:
-    for person in (pair.member_a, pair.member_b):
-        if person.slack_user_id == actor.user_id:
-            return person
-    return None
-
-
-def _summary(series: Series, other: Person) -> SeriesSummary:
-    return SeriesSummary(
-        series.id, other.slack_user_id, series.cadence, series.weekday, series.local_time, series.timezone
-    )
 
 
 def _refuse_second_series(session: Session, pair: Pair, other: Person) -> None:
@@ -273,22 +342,15 @@ def _refuse_second_series(session: Session, pair: Pair, other: Person) -> None:
         )
 
 
-def _next_meeting_or_refuse(session: Session, pair: Pair, other: Person, now: datetime, verb: str) -> Meeting:
-    meeting = meeting_store.next_meeting(session, pair.id, now)
-    if meeting is None:
-        raise DomainError(f"There is no upcoming 1:1 with {{}} to {verb}.", other.slack_user_id)
-    return meeting
-
-
 def _notify_series(
     session: Session,
     kind: MessageKind,
     word: str,
-    series: Series,
-    recipient: Person,
-    by: Person,
+    series_id: int,
+    recipient_id: int,
+    by_id: int,
     now: datetime,
 ) -> None:
     """Tell the other person the series started or ended (keys "series:<id>:<word>", as they always were)."""
-    key = outbox_key(kind, series.id, word, prefix=SERIES_KEY_PREFIX)
-    notify(session, kind, key, recipient, by, now, series_id=series.id)
+    key = outbox_key(kind, series_id, word, prefix=SERIES_KEY_PREFIX)
+    notify(session, kind, key, recipient_id, by_id, now, series_id=series_id)

@@ -73,7 +73,12 @@ def rule_of(series: SeriesTerms) -> SeriesRule:
 def prompt_lead(series: SeriesTerms) -> timedelta:
     """How long before each meeting it is prompted: the earliest either person is asked (their own lead
     time, from Settings, when longer than the series')."""
-    return timedelta(minutes=max(series.lead_minutes, series.people_lead_minutes or 0))
+    return lead_of(series.lead_minutes, series.people_lead_minutes)
+
+
+def lead_of(lead_minutes: int, people_lead_minutes: int | None) -> timedelta:
+    """`prompt_lead` from the two columns, as a command's one read gives them (bot/store/writes.py)."""
+    return timedelta(minutes=max(lead_minutes, people_lead_minutes or 0))
 
 
 def active_series(session: Session, pair_id: int) -> Series | None:

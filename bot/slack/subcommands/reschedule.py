@@ -7,10 +7,10 @@ from datetime import date, time
 
 from bot.services import series
 from bot.services.pairs import Actor
-from bot.services.people import timezone_of
 from bot.slack.blocks import replies
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
+from bot.slack.subcommands.skip import zone_rule
 
 NAME = "reschedule"
 
@@ -39,9 +39,13 @@ def parse(args: list[str], raw: str) -> Reschedule:
 
 def handle(deps: Deps, actor: Actor, parsed: Reschedule) -> replies.Reply:
     now = deps.clock()
-    zone = timezone_of(deps.sessions, deps.directory, now, actor, required=True)
-    change = series.reschedule_next(deps.sessions, now, actor, parsed.person, parsed.day, parsed.at, zone)
-    return replies.moved_reply(change, zone)
+    # The zone decides the new time: after the ack, one Slack can't give is "try again", not UTC.
+    rule = zone_rule(deps, now, actor, required=True)
+    change = series.reschedule_next(
+        deps.sessions, now, actor, parsed.person, parsed.day, parsed.at, caller_zone=rule
+    )
+    assert change.caller_zone is not None
+    return replies.moved_reply(change, change.caller_zone)
 
 
 ROW = g.Subcommand(
