@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
 from bot.domain.cadence import Cadence, to_local
+from bot.domain.last_time import digest, nudge_question, only_status_updates
 from bot.domain.meetings import MeetingStatus
-from bot.domain.questions import question_by_key
+from bot.domain.pulse import Feeling, notable_runs, offered, still_open
+from bot.domain.questions import Question, question_by_key
 from bot.domain.templates import TopicKind, shown_to_both
 from bot.services import away
 from bot.services.last_time import LastTime, StatusNudge, last_time_of, status_nudge
-from bot.services.pairs import Actor, resolve_pair
-from bot.services.pulse import PulseView, pulse_view
+from bot.services.pairs import (
+    SEVERAL_SHOWN,
+    Actor,
+    check_not_self,
+    no_pair_with,
+    no_pairs,
+    several_pairs,
+)
+from bot.services.people import FALLBACK_TIMEZONE
+from bot.services.pulse import CheckIn, PulseView, Trend, pulse_view
+from bot.services.topics import ZoneRule
 from bot.store import agenda as agenda_store
-from bot.store import followups as followup_store
-from bot.store import meetings as meeting_store
-from bot.store import people
+from bot.store import people, reads
 from bot.store import questions as questions_store
-from bot.store import series as series_store
 from bot.store.db import SessionFactory
 from bot.store.models import Meeting, Note, Pair, Person, Topic
 
@@ -90,14 +98,53 @@ class NoteAdded:
 
 
 def show_agenda(
-    sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, timezone: str
+    sessions: SessionFactory,
+    now: datetime,
+    actor: Actor,
+    other_user_id: str | None,
+    caller_zone: ZoneRule | str,
 ) -> AgendaView:
+    """`/1on1 agenda` and `actions`: one transaction of two statements (bot/store/reads.py), the caller's
+    cached zone judged by `caller_zone` between them (it raises NotCached before the ack when there is none;
+    a zone already known is given as it is). What `build_agenda` shows, read at once, not query by query."""
+    check_not_self(actor, other_user_id)
     with sessions() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        meeting = meeting_store.next_meeting(session, pair.id, now)
-        view = build_agenda(session, pair, me, meeting, now, timezone)
-        # Private notes: in the author's own ephemeral view only, never in a prompt or summary.
-        return replace(view, my_notes=list(agenda_store.own_notes(session, pair.id, me.id)))
+        found = reads.mine(
+            session, actor.team_id, actor.user_id, other_user_id, now, limit=SEVERAL_SHOWN + 1, agenda=True
+        )
+        mine = only_one(found, other_user_id)
+        zone = zone_from(caller_zone, mine)
+        items = reads.agenda_items(
+            session,
+            pair_id=mine.pair_id,
+            viewer_id=mine.me_id,
+            meeting_id=mine.meeting_id,
+            meeting_starts_at=mine.meeting_starts_at,
+            previous_id=mine.previous_id,
+            previous_ends_at=mine.previous_ends_at,
+            shown=shown_to_both(mine.meeting_starts_at, now),
+        )
+    return agenda_of(mine, items, actor.user_id, now, zone)
+
+
+def zone_from(caller_zone: ZoneRule | str, mine: reads.Mine) -> str:
+    """The caller's zone: given as it is, or `caller_zone`'s judgement of the one `mine` read."""
+    return (
+        caller_zone
+        if isinstance(caller_zone, str)
+        else caller_zone(mine.my_timezone, mine.my_timezone_checked_at)
+    )
+
+
+def only_one(found: list[reads.Mine], other_user_id: str | None) -> reads.Mine:
+    """`resolve_pair`'s answer from `reads.mine`'s rows: the one 1:1, or why there is none."""
+    if other_user_id is not None and not found:
+        raise no_pair_with(other_user_id)
+    if not found:
+        raise no_pairs()
+    if len(found) > 1:
+        raise several_pairs([mine.other_user_id for mine in found])
+    return found[0]
 
 
 def build_agenda(
@@ -149,53 +196,69 @@ def _while_away(session: Session, meeting: Meeting | None) -> list[tuple[datetim
 
 
 def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[PairLine]:
+    return your_pairs(sessions, now, actor, FALLBACK_TIMEZONE)[0]
+
+
+def your_pairs(
+    sessions: SessionFactory, now: datetime, actor: Actor, caller_zone: ZoneRule | str
+) -> tuple[list[PairLine], str]:
+    """`/1on1 list`: the caller's 1:1s, soonest first, and the zone to show them in. One transaction of two
+    statements: the 1:1s with their series, next meeting and the caller's cached zone; then how each went
+    (with none, the caller's own row instead: their zone is asked for all the same, as it always was)."""
     with sessions() as session:
-        me = people.find_person(session, actor.team_id, actor.user_id)
-        if me is None:
-            return []
-        pairs = people.pairs_of(session, me)
-        series_by_pair = series_store.active_series_of_pairs(session, [pair.id for pair in pairs])
-        lines = []
-        for pair in pairs:
-            series = series_by_pair.get(pair.id)
-            upcoming = meeting_store.next_meeting(session, pair.id, now)
-            health = followup_store.health(session, pair.id, now)
-            lines.append(
-                PairLine(
-                    other_user_id=pair.other(me.id).slack_user_id,
-                    i_am_manager=None if pair.manager_id is None else pair.manager_id == me.id,
-                    cadence=series.cadence if series else None,
-                    weekday=series.weekday if series else None,
-                    local_time=series.local_time if series else None,
-                    series_timezone=series.timezone if series else None,
-                    next_starts_at=upcoming.starts_at if upcoming else None,
-                    held=health[MeetingStatus.HELD],
-                    skipped=health[MeetingStatus.SKIPPED],
-                    missed=health[MeetingStatus.MISSED],
-                    paused=series is not None and series.paused_at is not None,
-                )
-            )
-        # Soonest first; pairs with nothing scheduled last.
-        return sorted(lines, key=lambda line: (line.next_starts_at is None, line.next_starts_at or now))
+        found = reads.mine(session, actor.team_id, actor.user_id, None, now, limit=None, series=True)
+        if not found:
+            return [], _own_zone(session, actor, caller_zone)
+        zone = zone_from(caller_zone, found[0])
+        health = reads.health(session, [mine.pair_id for mine in found], now)
+    lines = [_pair_line(mine, health.get(mine.pair_id, {})) for mine in found]
+    # Soonest first; pairs with nothing scheduled last.
+    return sorted(lines, key=lambda line: (line.next_starts_at is None, line.next_starts_at or now)), zone
+
+
+def _own_zone(session: Session, actor: Actor, caller_zone: ZoneRule | str) -> str:
+    if isinstance(caller_zone, str):
+        return caller_zone
+    me = reads.me_alone(session, actor.team_id, actor.user_id)
+    return caller_zone(me.timezone if me else None, me.timezone_checked_at if me else None)
+
+
+def _pair_line(mine: reads.Mine, health: dict[MeetingStatus, int]) -> PairLine:
+    return PairLine(
+        other_user_id=mine.other_user_id,
+        i_am_manager=None if mine.manager_id is None else mine.manager_id == mine.me_id,
+        cadence=mine.cadence,
+        weekday=mine.weekday,
+        local_time=mine.local_time,
+        series_timezone=mine.series_timezone,
+        next_starts_at=mine.meeting_starts_at,
+        held=health.get(MeetingStatus.HELD, 0),
+        skipped=health.get(MeetingStatus.SKIPPED, 0),
+        missed=health.get(MeetingStatus.MISSED, 0),
+        paused=mine.paused,
+    )
 
 
 def add_note(
     sessions: SessionFactory, now: datetime, actor: Actor, other_user_id: str | None, text: str
 ) -> NoteAdded:
+    """One transaction of two statements (and the request's record, at its commit): the caller's 1:1 with
+    its next meeting in one read, then the note."""
     cleaned = clean_text(text, what="note", limit=NOTE_MAX_CHARS)
+    check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        meeting = meeting_store.next_meeting(session, pair.id, now)
+        found = reads.mine(session, actor.team_id, actor.user_id, other_user_id, now, limit=SEVERAL_SHOWN + 1)
+        mine = only_one(found, other_user_id)
         session.add(
             Note(
-                pair_id=pair.id,
-                meeting_id=meeting.id if meeting else None,
-                author_id=me.id,
+                pair_id=mine.pair_id,
+                meeting_id=mine.meeting_id,
+                author_id=mine.me_id,
                 text=cleaned,
                 created_at=now,
             )
         )
-        return NoteAdded(pair.other(me.id).slack_user_id, meeting.starts_at if meeting else None)
+        return NoteAdded(mine.other_user_id, mine.meeting_starts_at)
 
 
 def _report_id(pair: Pair) -> int | None:
@@ -207,3 +270,170 @@ def _report_id(pair: Pair) -> int | None:
 def _line(topic: Topic, by_id: dict[int, str], started: bool) -> TopicLine:
     held_back = topic.held_back and not started
     return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link, topic.kind, held_back)
+
+
+# --- `show_agenda`'s view, from what bot/store/reads.py read -----------------------------------------------
+# The same rules as `build_agenda` and the services it calls (pulse.py `pulse_view`, last_time.py, away.py
+# `while_away`), applied to rows already read instead of a query each.
+
+
+def agenda_of(
+    mine: reads.Mine, items: reads.AgendaItems, my_user_id: str, now: datetime, zone: str
+) -> AgendaView:
+    report_id = _report_of(mine)
+    by_id = {mine.me_id: my_user_id, mine.other_id: mine.other_user_id}
+    started = shown_to_both(mine.meeting_starts_at, now)
+    today = to_local(now, zone).date()
+    question = _question(mine, items)
+    return AgendaView(
+        viewer_user_id=my_user_id,
+        other_user_id=mine.other_user_id,
+        report_user_id=by_id.get(report_id) if report_id else None,
+        meeting_id=mine.meeting_id,
+        starts_at=mine.meeting_starts_at,
+        timezone=zone,
+        # The report's meeting: their topics lead (stable sort keeps each side in the order added).
+        topics=[
+            _line_of(t, started) for t in sorted(items.topics, key=lambda topic: topic.author_id != report_id)
+        ],
+        carried_over=[_line_of(t, started) for t in items.carried_over],
+        actions=[
+            ActionLine(a.id, a.text, a.owner_user_id, a.due, a.due is not None and a.due < today)
+            for a in items.actions
+        ],
+        question=question.text if question else None,
+        my_notes=items.own_notes,  # private: only in the author's own view, never a prompt or summary
+        while_away=_away_streak(items) if mine.meeting_id is not None else [],
+        question_key=question.key if question else None,
+        pulse=_pulse_of(mine, items, my_user_id, now),
+        last_time=_last_time_of(mine, items),
+        status_nudge=_nudge_of(mine, items, report_id, by_id),
+    )
+
+
+def _report_of(mine: reads.Mine) -> int | None:
+    if mine.manager_id is None:
+        return None
+    return mine.other_id if mine.manager_id == mine.me_id else mine.me_id
+
+
+def _line_of(topic: reads.TopicRow, started: bool) -> TopicLine:
+    held_back = topic.held_back and not started
+    return TopicLine(topic.id, topic.text, topic.author_user_id, topic.link, topic.kind, held_back)
+
+
+def _question(mine: reads.Mine, items: reads.AgendaItems) -> Question | None:
+    # The question suggestion is the pair's, but each person may turn it off for themselves (Settings).
+    if not (mine.meeting_question_key and mine.my_question_suggestions):
+        return None
+    question = question_by_key(mine.meeting_question_key)
+    if question is not None and question.key in items.retired:
+        return None  # "Not useful" was said of it: not even this meeting's agenda shows it again
+    return question
+
+
+def _away_streak(items: reads.AgendaItems) -> list[tuple[datetime, MeetingStatus]]:
+    """away.py `while_away`: the meetings just before this one that didn't happen because someone was away."""
+    streak: list[tuple[datetime, MeetingStatus]] = []
+    for starts_at, status, told in items.before:
+        if status is MeetingStatus.AWAY or (status is MeetingStatus.SKIPPED and told):
+            streak.append((starts_at, status))
+        elif status is not MeetingStatus.CANCELLED:
+            break
+    return sorted(streak)
+
+
+def _pulse_of(mine: reads.Mine, items: reads.AgendaItems, my_user_id: str, now: datetime) -> PulseView | None:
+    """pulse.py `pulse_view`: None when there is nothing to show."""
+    checks = items.checks
+    check_in = _check_in_of(mine, items, now)
+    if check_in is None and not checks:
+        return None
+    meeting_ids = list(dict.fromkeys(check.meeting_id for check in checks))  # oldest first
+    given = {(check.meeting_id, check.person_id): check for check in checks}
+    leader = mine.manager_id
+    people_ = sorted({check.person_id for check in checks}, key=lambda person_id: person_id == leader)
+    # pulse.py `_member`: the pair's first member by id, else its second.
+    first, second = sorted(((mine.me_id, my_user_id), (mine.other_id, mine.other_user_id)))
+    trends = []
+    for person_id in people_:
+        values = {
+            feeling: tuple(
+                check.scores[feeling] if (check := given.get((m, person_id))) else None for m in meeting_ids
+            )
+            for feeling in Feeling
+        }
+        trends.append(
+            Trend(
+                user_id=first[1] if person_id == first[0] else second[1],
+                is_viewer=person_id == mine.me_id,
+                leads=person_id == leader,
+                values=values,
+                runs=tuple(notable_runs(values)),
+            )
+        )
+    return PulseView(check_in, len(meeting_ids), tuple(trends))
+
+
+def _check_in_of(mine: reads.Mine, items: reads.AgendaItems, now: datetime) -> CheckIn | None:
+    i_lead = None if mine.manager_id is None else mine.manager_id == mine.me_id
+    if (
+        mine.meeting_id is None
+        or mine.meeting_status is None
+        or mine.meeting_starts_at is None
+        or not still_open(mine.meeting_status, mine.meeting_starts_at, now)
+        or not offered(i_lead, mine.my_pulse_as_report, mine.my_pulse_as_manager)
+    ):
+        return None
+    checks = items.checks
+    own = next((c for c in checks if (c.meeting_id, c.person_id) == (mine.meeting_id, mine.me_id)), None)
+    if own is None and checks and checks[0].starts_at > mine.meeting_starts_at:
+        own = items.own_check  # the window holds only meetings after this one
+    return CheckIn(mine.meeting_id, own.scores if own else dict.fromkeys(Feeling))
+
+
+def _last_time_of(mine: reads.Mine, items: reads.AgendaItems) -> LastTime | None:
+    """last_time.py `last_time_of`: the previous meeting held and summarised; None when there is none."""
+    if mine.previous_id is None or mine.previous_starts_at is None:
+        return None
+    read = digest(items.key_points)
+    return LastTime(
+        meeting_id=mine.previous_id,
+        starts_at=mine.previous_starts_at,
+        key_points=read.points,
+        more=read.more,
+        decisions=read.decisions,
+        done_since=items.done_since,
+        not_covered=items.not_covered,
+    )
+
+
+def _nudge_of(
+    mine: reads.Mine, items: reads.AgendaItems, report_id: int | None, by_id: dict[int, str]
+) -> StatusNudge | None:
+    """last_time.py `status_nudge`: the report's topics on the agenda, as the viewer sees them whether or not
+    the meeting started (another's held-back concern aside), are only status updates."""
+    if mine.meeting_id is None or report_id is None:
+        return None
+    topics = [
+        t
+        for t in (*items.topics, *items.carried_over)
+        if t.author_id == report_id and not (t.held_back and t.author_id != mine.me_id)
+    ]
+    if not only_status_updates((t.text, t.kind) for t in topics):
+        return None
+    question = (
+        nudge_question(
+            mine.meeting_question_key,
+            items.question_history,
+            items.retired,
+            seed=f"{mine.pair_id}:{mine.meeting_id}",
+        )
+        if mine.my_question_suggestions
+        else None
+    )
+    return StatusNudge(
+        report_user_id=by_id[report_id],
+        question=question.text if question else None,
+        question_key=question.key if question else None,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,13 +19,15 @@ from bot.domain.agenda import TopicStatus, without_controls
 from bot.domain.errors import DomainError
 from bot.domain.meetings import MeetingStatus
 from bot.domain.templates import TopicKind, visible_to
-from bot.services.pairs import Actor, resolve_pair
+from bot.services.agenda import only_one, zone_from
+from bot.services.pairs import SEVERAL_SHOWN, Actor, check_not_self
 from bot.services.people import FALLBACK_TIMEZONE
+from bot.services.topics import ZoneRule
 from bot.store import history as history_store
-from bot.store import people
+from bot.store import people, reads
 from bot.store import search as search_store
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, Pair, Person, Topic
+from bot.store.models import Pair, Person
 
 PAGE_SIZE = 5  # meetings a page: a reply stays well within Slack's 50 blocks
 WORDS_MAX_CHARS = 500
@@ -120,14 +123,20 @@ def history(
     actor: Actor,
     other_user_id: str | None,
     words: str,
-    timezone: str,
+    timezone: ZoneRule | str,
     page: int = 0,
 ) -> HistoryView:
-    """`/1on1 history [@person] [words…]`: the caller's pair with that person (their only one if none)."""
+    """`/1on1 history [@person] [words…]`: the caller's pair with that person (their only one if none). One
+    transaction of three statements, four with words: the 1:1 with the caller's cached zone (judged by
+    `timezone`, or a zone already known), what the words find, the page, what its meetings recorded."""
     words = clean_words(words)
+    check_not_self(actor, other_user_id)
     with sessions() as session:
-        me, pair = resolve_pair(session, now, actor, other_user_id, create=False)
-        return _history(session, now, me, pair, words, page, timezone)
+        found = reads.mine(session, actor.team_id, actor.user_id, other_user_id, now, limit=SEVERAL_SHOWN + 1)
+        mine = only_one(found, other_user_id)
+        zone = zone_from(timezone, mine)
+        viewing = _Viewing(mine.pair_id, mine.me_id, actor.user_id, mine.other_id, mine.other_user_id)
+        return _history(session, now, viewing, words, page, zone)
 
 
 def history_of_pair(
@@ -137,7 +146,20 @@ def history_of_pair(
     words = clean_words(words)
     with sessions() as session:
         me, pair = _own_pair(session, actor, pair_id)
-        return _history(session, now, me, pair, words, page, me.timezone or FALLBACK_TIMEZONE)
+        other = pair.other(me.id)
+        viewing = _Viewing(pair.id, me.id, me.slack_user_id, other.id, other.slack_user_id)
+        return _history(session, now, viewing, words, page, me.timezone or FALLBACK_TIMEZONE)
+
+
+@dataclass(frozen=True)
+class _Viewing:
+    """Whose history, seen by whom."""
+
+    pair_id: int
+    me_id: int
+    my_user_id: str
+    other_id: int
+    other_user_id: str
 
 
 def clean_words(words: str) -> str:
@@ -165,55 +187,70 @@ def _own_pair(session: Session, actor: Actor, pair_id: int) -> tuple[Person, Pai
 
 
 def _history(
-    session: Session, now: datetime, me: Person, pair: Pair, words: str, page: int, timezone: str
+    session: Session, now: datetime, viewing: _Viewing, words: str, page: int, timezone: str
 ) -> HistoryView:
-    found = history_store.search(session, pair, me.id, search_store.terms(words)) if words else None
+    members = sorted({viewing.me_id, viewing.other_id})
+    terms = search_store.terms(words)
+    found = history_store.found_by(session, viewing.pair_id, members, viewing.me_id, terms) if words else None
     among = found.meeting_ids if found is not None else None
-    meetings, total = _page(session, pair.id, now, page, among)
+    meetings, total = _page(session, viewing.pair_id, now, page, among)
     if page >= pages_of(total):  # past the end (an old button, a crafted one): the last page
         page = pages_of(total) - 1
-        meetings, total = _page(session, pair.id, now, page, among)
+        meetings, total = _page(session, viewing.pair_id, now, page, among)
     return HistoryView(
-        pair_id=pair.id,
-        viewer_user_id=me.slack_user_id,
-        other_user_id=pair.other(me.id).slack_user_id,
+        pair_id=viewing.pair_id,
+        viewer_user_id=viewing.my_user_id,
+        other_user_id=viewing.other_user_id,
         timezone=timezone,
         words=words,
         page=page,
         total=total,
-        meetings=_records(session, pair, me, meetings, found, now),
+        meetings=_records(session, viewing, meetings, found, now),
     )
 
 
 def _page(
     session: Session, pair_id: int, now: datetime, page: int, among: set[int] | None
-) -> tuple[list[Meeting], int]:
+) -> tuple[list[history_store.PastRow], int]:
     if among is not None and not among:
         return [], 0
-    meetings, total = history_store.past_meetings(
-        session, pair_id, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE, among=among
-    )
-    return list(meetings), total
+    return history_store.page_of(session, pair_id, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE, among=among)
 
 
 def _records(
     session: Session,
-    pair: Pair,
-    me: Person,
-    meetings: list[Meeting],
+    viewing: _Viewing,
+    meetings: list[history_store.PastRow],
     found: history_store.Found | None,
     now: datetime,
 ) -> list[PastMeeting]:
-    """Each meeting with what was recorded of it, as `me` may see it; the lines `found` marked."""
+    """Each meeting with what was recorded of it, as the viewer may see it; the lines `found` marked."""
     if not meetings:
         return []
-    user = people.SlackIds(session, pair)
     hits = found or history_store.Found()
-    key_points = _key_points(session, meetings, user, hits)
-    outcomes = _outcomes(session, meetings, me)
-    actions = _actions(session, pair, meetings, user, hits)
-    notes = _notes(session, pair, me, meetings, hits)
-    topics = _topics(session, pair, me, meetings, user, hits, now) if hits.topics else {}
+    read = history_store.records_of(
+        session, viewing.pair_id, viewing.me_id, meetings, topics=bool(hits.topics)
+    )
+    key_points: dict[int, list[KeyPoints]] = defaultdict(list)
+    for summary in read.summaries:
+        if summary.text.strip():  # a summary may hold only action items
+            matched = summary.id in hits.summaries
+            key_points[summary.meeting].append(KeyPoints(summary.who or "", summary.text, matched))
+    outcomes: dict[int, list[Outcome]] = defaultdict(list)
+    for outcome in read.outcomes:
+        outcomes[outcome.meeting].append(
+            Outcome(outcome.text2, TopicKind(outcome.kind), outcome.word, outcome.text)
+        )
+    actions: dict[int, list[PastAction]] = defaultdict(list)
+    for item in read.actions:
+        matched = item.id in hits.actions
+        actions[item.meeting].append(
+            PastAction(item.text, item.who or "", item.day, bool(item.flag), matched)
+        )
+    notes: dict[int, list[OwnNote]] = defaultdict(list)
+    for note in read.notes:
+        notes[note.meeting].append(OwnNote(note.text, note.id in hits.notes))
+    topics = _topics(viewing, meetings, read.topics, hits, now)
     return [
         PastMeeting(
             meeting_id=m.id,
@@ -230,68 +267,33 @@ def _records(
     ]
 
 
-def _key_points(
-    session: Session, meetings: list[Meeting], user: dict[int, str], hits: history_store.Found
-) -> dict[int, list[KeyPoints]]:
-    found: dict[int, list[KeyPoints]] = defaultdict(list)
-    for summary in history_store.summaries_of(session, [m.id for m in meetings]):
-        if summary.key_points.strip():  # a summary may hold only action items
-            matched = summary.id in hits.summaries
-            found[summary.meeting_id].append(KeyPoints(user[summary.author_id], summary.key_points, matched))
-    return found
-
-
-def _outcomes(session: Session, meetings: list[Meeting], me: Person) -> dict[int, list[Outcome]]:
-    found: dict[int, list[Outcome]] = defaultdict(list)
-    for outcome, topic, meeting_id in history_store.outcomes_of(session, me.id, [m.id for m in meetings]):
-        found[meeting_id].append(Outcome(topic.text, topic.kind, outcome.step, outcome.text))
-    return found
-
-
-def _actions(
-    session: Session, pair: Pair, meetings: list[Meeting], user: dict[int, str], hits: history_store.Found
-) -> dict[int, list[PastAction]]:
-    found: dict[int, list[PastAction]] = defaultdict(list)
-    for item, meeting_id in history_store.actions_of(session, pair.id, meetings):
-        done, matched = item.done_at is not None, item.id in hits.actions
-        found[meeting_id].append(PastAction(item.text, user[item.owner_id], item.due_date, done, matched))
-    return found
-
-
-def _notes(
-    session: Session, pair: Pair, me: Person, meetings: list[Meeting], hits: history_store.Found
-) -> dict[int, list[OwnNote]]:
-    found: dict[int, list[OwnNote]] = defaultdict(list)
-    for note, meeting_id in history_store.own_notes_of(session, pair.id, me.id, meetings):
-        found[meeting_id].append(OwnNote(note.text, note.id in hits.notes))
-    return found
-
-
 def _topics(
-    session: Session,
-    pair: Pair,
-    me: Person,
-    meetings: list[Meeting],
-    user: dict[int, str],
+    viewing: _Viewing,
+    meetings: list[history_store.PastRow],
+    rows: list[Any],
     hits: history_store.Found,
     now: datetime,
 ) -> dict[int, list[PastTopic]]:
     """The topics the words found (a page shows no others: the key points say what was discussed)."""
     starts = {meeting.id: meeting.starts_at for meeting in meetings}
     found: dict[int, list[PastTopic]] = defaultdict(list)
-    for topic, meeting_id in history_store.topics_of(session, pair.id, me.id, meetings):
-        if topic.id in hits.topics and _shown(topic, me, starts[meeting_id], now):
-            covered = topic.status is TopicStatus.COVERED
-            found[meeting_id].append(PastTopic(topic.text, user[topic.author_id], covered, matched=True))
+    for topic in rows:
+        if topic.id in hits.topics and _shown(
+            topic.flag, topic.ref, viewing.me_id, starts[topic.meeting], now
+        ):
+            covered = topic.kind == TopicStatus.COVERED.value
+            found[topic.meeting].append(PastTopic(topic.text, topic.who or "", covered, matched=True))
     return found
 
 
-def _shown(topic: Topic, me: Person, meeting_starts_at: datetime, now: datetime) -> bool:
+def _shown(
+    held_back: bool, author_id: int, viewer_id: int, meeting_starts_at: datetime, now: datetime
+) -> bool:
     """A held-back concern is its author's alone until its meeting begins (history holds only meetings that
     have begun, so this holds there; said here so the rule stands on its own)."""
     return visible_to(
-        held_back=topic.held_back,
-        author_id=topic.author_id,
-        viewer_id=me.id,
+        held_back=bool(held_back),
+        author_id=author_id,
+        viewer_id=viewer_id,
         meeting_started=meeting_starts_at <= now,
     )

@@ -3,23 +3,44 @@
 A topic, action item or note belongs to its meeting; one made when none was scheduled (an `add-action`
 between meetings, a topic before the first) belongs to the meeting that followed it, as its agenda showed
 it there. Who may see what (private notes, private topics) is decided here, in the queries.
+
+A command's history is three statements (four with words), each a UNION ALL of rows of one shape: what words
+find (`found_by`), the page of meetings with their count (`page_of`), and all the page's meetings recorded
+(`records_of`). The meeting a row made between meetings belongs to is found in the query (`_belongs_to`).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    String,
+    Text,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain.agenda import Visibility
 from bot.domain.meetings import MeetingStatus
 from bot.store import search as engine
-from bot.store.models import ActionItem, Meeting, Note, Pair, Summary, TemplateOutcome, Topic
+from bot.store.models import ActionItem, Meeting, Note, Person, Summary, TemplateOutcome, Topic
 
 
 @dataclass
@@ -33,7 +54,53 @@ class Found:
     notes: set[int] = field(default_factory=set)
 
 
-def past_meetings(
+@dataclass(frozen=True)
+class PastRow:
+    """A meeting of the page: what a history line shows of the meeting itself."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: MeetingStatus
+
+
+def found_by(
+    session: Session, pair_id: int, member_ids: Collection[int], viewer_id: int, terms: list[str]
+) -> Found:
+    """The lines of the pair's history holding every term, as the viewer may see them: key points, topics
+    (shared, or their own), action items, and their own private notes; in one statement."""
+    found = Found()
+    if not terms:
+        return found
+    # A summary's scope is its author, and these two may write summaries of other 1:1s too: the pair's
+    # meetings sort those out (and let PostgreSQL read the pair's summaries, not every match of the words).
+    ours = select(Meeting.id).where(Meeting.pair_id == pair_id)
+    branches = [
+        select(
+            literal("summary", String()).label("what"), Summary.id, Summary.meeting_id.label("meeting")
+        ).where(Summary.meeting_id.in_(ours), engine.matches(session, Summary.key_points, terms, member_ids))
+    ]
+    for what, model, visible in (
+        ("topic", Topic, _visible_topic(viewer_id)),
+        ("action", ActionItem, None),
+        ("note", Note, Note.author_id == viewer_id),
+    ):
+        where = [model.pair_id == pair_id, engine.matches(session, model.text, terms, [pair_id])]
+        branches.append(
+            select(
+                literal(what, String()).label("what"), model.id, _belongs_to(model).label("meeting")
+            ).where(*where, *_also(visible))
+        )
+    hits = union_all(*branches).subquery()
+    ids = {"summary": found.summaries, "topic": found.topics, "action": found.actions, "note": found.notes}
+    # None: made when no meeting followed (the series had ended).
+    for what, row_id, meeting_id in session.execute(select(hits).where(hits.c.meeting.is_not(None))):
+        ids[what].add(row_id)
+        found.meeting_ids.add(meeting_id)
+    return found
+
+
+def page_of(
     session: Session,
     pair_id: int,
     now: datetime,
@@ -41,100 +108,252 @@ def past_meetings(
     offset: int,
     limit: int,
     among: Collection[int] | None = None,
-) -> tuple[Sequence[Meeting], int]:
+) -> tuple[list[PastRow], int]:
     """The pair's meetings that have begun, newest first, from `offset` (only those `among`, when given),
-    and how many there are in all."""
+    and how many there are in all: one statement, the count a row of its own."""
     where = [Meeting.pair_id == pair_id, Meeting.starts_at <= now]
     if among is not None:
         where.append(Meeting.id.in_(list(among)))
-    total = session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
-    meetings = session.scalars(
-        select(Meeting)
+    starts = Meeting.__table__.c.starts_at.type
+    total = select(
+        literal("total", String()).label("what"),
+        func.count().label("n"),
+        cast(null(), starts).label("starts_at"),
+        cast(null(), starts).label("ends_at"),
+        cast(null(), String()).label("status"),
+    ).where(*where)
+    page = (
+        select(
+            literal("meeting", String()).label("what"),
+            Meeting.id.label("n"),
+            Meeting.starts_at,
+            Meeting.ends_at,
+            type_coerce(Meeting.status, String()).label("status"),
+        )
         .where(*where)
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         .offset(offset)
         .limit(limit)
-    ).all()
-    return meetings, total
+        .subquery()
+    )
+    count, meetings = 0, []
+    for row in session.execute(union_all(total, select(*page.c))):
+        if row.what == "total":
+            count = row.n
+        else:
+            meetings.append(PastRow(row.n, row.starts_at, row.ends_at, MeetingStatus(row.status)))
+    # A UNION ALL keeps no order: the page's own, restored.
+    meetings.sort(key=lambda m: (m.starts_at, m.id), reverse=True)
+    return meetings, count
 
 
-def summaries_of(session: Session, meeting_ids: Collection[int]) -> Sequence[Summary]:
-    return session.scalars(
-        select(Summary).where(Summary.meeting_id.in_(list(meeting_ids))).order_by(Summary.id)
-    ).all()
+@dataclass
+class Records:
+    """What was recorded of a page's meetings, as the viewer may see it, each line with its meeting."""
+
+    summaries: list[Row[Any]] = field(default_factory=list)  # id, meeting, who (author), text (key points)
+    outcomes: list[Row[Any]] = field(default_factory=list)  # meeting, text, text2 (topic), word (step), kind
+    actions: list[Row[Any]] = field(default_factory=list)  # id, meeting, who (owner), text, day, flag (done)
+    notes: list[Row[Any]] = field(default_factory=list)  # id, meeting, text
+    topics: list[Row[Any]] = field(default_factory=list)  # id, ref (author), meeting, who, text, kind, flag
 
 
-def actions_of(
-    session: Session, pair_id: int, meetings: Sequence[Meeting]
-) -> Sequence[tuple[ActionItem, int]]:
-    """The action items of these meetings, each with the meeting it belongs to."""
-    return _attached(session, ActionItem, pair_id, meetings)
+def records_of(
+    session: Session, pair_id: int, viewer_id: int, meetings: Sequence[PastRow], *, topics: bool
+) -> Records:
+    """All the page's meetings recorded, in one statement: their summaries, template outcomes, action items,
+    the viewer's own notes, and (`topics`) the topics they may see."""
+    found = Records()
+    if not meetings:
+        return found
+    ids = [meeting.id for meeting in meetings]
+    window = _made_between(pair_id, meetings)
+    branches = [*_summaries(ids), *_outcomes(viewer_id, ids)]
+    owner = aliased(Person, name="owner")
+    for placed in (True, False):
+        # A placed row's meeting is its own: the lookup of the following one is for the others alone.
+        belongs: Any = (lambda model: model.meeting_id) if placed else _belongs_to
+        branches.append(
+            _row(
+                "action",
+                _attached(ActionItem, pair_id, ids, window, placed).outerjoin(
+                    owner, owner.id == ActionItem.owner_id
+                ),
+                id=ActionItem.id,
+                meeting=belongs(ActionItem),
+                who=owner.slack_user_id,
+                text=ActionItem.text,
+                day=ActionItem.due_date,
+                flag=ActionItem.done_at.is_not(None),
+            )
+        )
+        branches.append(
+            _row(
+                "note",
+                _attached(Note, pair_id, ids, window, placed, Note.author_id == viewer_id),
+                id=Note.id,
+                meeting=belongs(Note),
+                text=Note.text,
+            )
+        )
+        if topics:
+            author = aliased(Person, name="author")
+            branches.append(
+                _row(
+                    "topic",
+                    _attached(Topic, pair_id, ids, window, placed, _visible_topic(viewer_id)).outerjoin(
+                        author, author.id == Topic.author_id
+                    ),
+                    id=Topic.id,
+                    ref=Topic.author_id,
+                    meeting=belongs(Topic),
+                    who=author.slack_user_id,
+                    text=Topic.text,
+                    kind=Topic.status,
+                    flag=Topic.held_back,
+                )
+            )
+    grouped: dict[str, list[Row[Any]]] = defaultdict(list)
+    for row in session.execute(union_all(*branches)):
+        grouped[row.what].append(row)
+    # A UNION ALL keeps no order: each kind's own, restored.
+    found.summaries = sorted(grouped["summary"], key=lambda r: r.id)
+    found.outcomes = sorted(grouped["outcome"], key=lambda r: (r.ref, r.ref2, r.id))
+    found.actions = sorted(grouped["action"], key=lambda r: r.id)
+    found.notes = sorted(grouped["note"], key=lambda r: r.id)
+    found.topics = sorted(grouped["topic"], key=lambda r: r.id)
+    return found
 
 
-def own_notes_of(
-    session: Session, pair_id: int, author_id: int, meetings: Sequence[Meeting]
-) -> Sequence[tuple[Note, int]]:
-    """The author's own private notes of these meetings; nobody else's."""
-    return _attached(session, Note, pair_id, meetings, Note.author_id == author_id)
+def _summaries(ids: list[int]) -> list[Select[Any]]:
+    author = aliased(Person, name="writer")
+    query = (
+        select()
+        .select_from(Summary)
+        .outerjoin(author, author.id == Summary.author_id)
+        .where(Summary.meeting_id.in_(ids))
+    )
+    return [
+        _row(
+            "summary",
+            query,
+            id=Summary.id,
+            meeting=Summary.meeting_id,
+            who=author.slack_user_id,
+            text=Summary.key_points,
+        )
+    ]
 
 
-def topics_of(
-    session: Session, pair_id: int, viewer_id: int, meetings: Sequence[Meeting]
-) -> Sequence[tuple[Topic, int]]:
-    """The topics of these meetings the viewer may see (shared ones, and their own private ones)."""
-    return _attached(session, Topic, pair_id, meetings, _visible_topic(viewer_id))
-
-
-def outcomes_of(
-    session: Session, viewer_id: int, meeting_ids: Collection[int]
-) -> Sequence[tuple[TemplateOutcome, Topic, int]]:
-    """What the summaries of these meetings recorded per template step, of topics the viewer may see."""
-    rows = session.execute(
-        select(TemplateOutcome, Topic, Summary.meeting_id)
+def _outcomes(viewer_id: int, ids: list[int]) -> list[Select[Any]]:
+    """What the summaries recorded per template step, of topics the viewer may see."""
+    query = (
+        select()
+        .select_from(TemplateOutcome)
         .join(Summary, Summary.id == TemplateOutcome.summary_id)
         .join(Topic, Topic.id == TemplateOutcome.topic_id)
-        .where(Summary.meeting_id.in_(list(meeting_ids)), _visible_topic(viewer_id))
-        .order_by(Summary.id, Topic.id, TemplateOutcome.id)
+        .where(Summary.meeting_id.in_(ids), _visible_topic(viewer_id))
     )
-    return [(outcome, topic, meeting_id) for outcome, topic, meeting_id in rows]
+    return [
+        _row(
+            "outcome",
+            query,
+            id=TemplateOutcome.id,
+            ref=Summary.id,
+            ref2=Topic.id,
+            meeting=Summary.meeting_id,
+            text=TemplateOutcome.text,
+            text2=Topic.text,
+            word=TemplateOutcome.step,
+            kind=Topic.kind,
+        )
+    ]
 
 
-def search(session: Session, pair: Pair, viewer_id: int, terms: list[str]) -> Found:
-    """The lines of the pair's history holding every term, as the viewer may see them: key points, topics
-    (shared, or their own), action items, and their own private notes."""
-    found = Found()
-    if not terms:
-        return found
-    authors = [pair.member_a_id, pair.member_b_id]
-    # A summary's scope is its author, and these two may write summaries of other 1:1s too: the pair's
-    # meetings sort those out (and let PostgreSQL read the pair's summaries, not every match of the words).
-    ours = select(Meeting.id).where(Meeting.pair_id == pair.id)
-    summaries = session.execute(
-        select(Summary.id, Summary.meeting_id).where(
-            Summary.meeting_id.in_(ours), engine.matches(session, Summary.key_points, terms, authors)
+# The one shape of `records_of`'s rows: what, and these (a typed NULL where a kind has none).
+_SHAPE: dict[str, Any] = {
+    "id": Integer(),
+    "ref": Integer(),
+    "ref2": Integer(),
+    "meeting": Integer(),
+    "who": String(),
+    "text": Text(),
+    "text2": Text(),
+    "word": String(),
+    "kind": String(),
+    "flag": Boolean(),
+    "day": Date(),
+}
+
+
+def _row(what: str, query: Select[Any], **columns: Any) -> Select[Any]:
+    """A branch: `columns` by name, typed NULL for the rest (PostgreSQL types a bare NULL as text)."""
+    values = [literal(what, String()).label("what")]
+    for name, kind in _SHAPE.items():
+        column = columns.get(name)
+        values.append((cast(null(), kind) if column is None else type_coerce(column, kind)).label(name))
+    return query.with_only_columns(*values)
+
+
+def _belongs_to(model: Any) -> ColumnElement[Any]:
+    """The meeting a row belongs to: its own, or for one made while none was scheduled, the first meeting
+    after it was made (cancelled ones aside); None when none followed."""
+    following = aliased(Meeting, name="following")
+    first_after = (
+        select(following.id)
+        .where(
+            following.pair_id == model.pair_id,
+            following.starts_at >= model.created_at,
+            following.status != MeetingStatus.CANCELLED,
+        )
+        .order_by(following.starts_at, following.id)
+        .limit(1)
+        .correlate(model)
+        .scalar_subquery()
+    )
+    return func.coalesce(model.meeting_id, first_after)
+
+
+def _made_between(pair_id: int, meetings: Sequence[PastRow]) -> tuple[datetime, ColumnElement[Any]]:
+    """Rows made between meetings can belong to these only if made by the newest's start and after the
+    meeting before the oldest of them (cancelled ones aside): the bounds, to read no others."""
+    before = (
+        select(func.max(Meeting.starts_at))
+        .where(
+            Meeting.pair_id == pair_id,
+            Meeting.starts_at < min(meeting.starts_at for meeting in meetings),
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+        .scalar_subquery()
+    )
+    return max(meeting.starts_at for meeting in meetings), before
+
+
+def _attached(
+    model: Any,
+    pair_id: int,
+    ids: list[int],
+    window: tuple[datetime, ColumnElement[Any]],
+    placed: bool,
+    visible: ColumnElement[bool] | None = None,
+) -> Select[Any]:
+    """The rows of these meetings (see the module's docstring for those made between meetings): `placed`,
+    those tied to one; else those made between meetings that belong to one of these."""
+    mine = [model.pair_id == pair_id, *_also(visible)]
+    if placed:
+        return select().select_from(model).where(*mine, model.meeting_id.in_(ids))
+    newest, before = window
+    return (
+        select()
+        .select_from(model)
+        .where(
+            *mine,
+            model.meeting_id.is_(None),
+            model.created_at <= newest,
+            or_(before.is_(None), model.created_at > before),
+            _belongs_to(model).in_(ids),
         )
     )
-    for summary_id, meeting_id in summaries:
-        found.summaries.add(summary_id)
-        found.meeting_ids.add(meeting_id)
-    for model, ids, visible in (
-        (Topic, found.topics, _visible_topic(viewer_id)),
-        (ActionItem, found.actions, None),
-        (Note, found.notes, Note.author_id == viewer_id),
-    ):
-        where = [model.pair_id == pair.id, engine.matches(session, model.text, terms, [pair.id])]
-        rows = session.execute(
-            select(model.id, model.meeting_id, model.created_at).where(*where, *_also(visible))
-        ).all()
-        following = _following_of(
-            session, pair.id, [(r.id, r.created_at) for r in rows if r.meeting_id is None]
-        )
-        for row_id, meeting_id, _ in rows:
-            meeting_id = meeting_id or following.get(row_id)
-            if meeting_id is not None:  # None: made when no meeting followed (the series had ended)
-                ids.add(row_id)
-                found.meeting_ids.add(meeting_id)
-    return found
 
 
 def _visible_topic(viewer_id: int) -> ColumnElement[bool]:
@@ -143,53 +362,3 @@ def _visible_topic(viewer_id: int) -> ColumnElement[bool]:
 
 def _also(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
     return [] if condition is None else [condition]
-
-
-def _following_of(session: Session, pair_id: int, rows: list[tuple[int, datetime]]) -> dict[int, int]:
-    """For rows (id, made at) of the pair made while no meeting was scheduled, the first meeting after each
-    was made (cancelled ones aside); a row no meeting followed is left out."""
-    if not rows:
-        return {}
-    meetings = session.execute(
-        select(Meeting.id, Meeting.starts_at)
-        .where(
-            Meeting.pair_id == pair_id,
-            Meeting.starts_at >= min(made for _, made in rows),
-            Meeting.status != MeetingStatus.CANCELLED,
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-    ).all()
-    starts = [starts_at for _, starts_at in meetings]
-    following = {row_id: bisect_left(starts, made) for row_id, made in rows}
-    return {row_id: meetings[at].id for row_id, at in following.items() if at < len(meetings)}
-
-
-def _attached(
-    session: Session,
-    model: Any,
-    pair_id: int,
-    meetings: Sequence[Meeting],
-    visible: ColumnElement[bool] | None = None,
-) -> Sequence[tuple[Any, int]]:
-    """The rows of these meetings (see the module's docstring for those made between meetings), by id."""
-    if not meetings:
-        return []
-    ids = {meeting.id for meeting in meetings}
-    mine = [model.pair_id == pair_id, *_also(visible)]
-    placed = session.scalars(select(model).where(*mine, model.meeting_id.in_(ids))).all()
-    # Rows made between meetings: only those made since the meeting before the oldest of these can be theirs.
-    before = session.scalar(
-        select(func.max(Meeting.starts_at)).where(
-            Meeting.pair_id == pair_id,
-            Meeting.starts_at < min(meeting.starts_at for meeting in meetings),
-            Meeting.status != MeetingStatus.CANCELLED,
-        )
-    )
-    window = [model.created_at <= max(meeting.starts_at for meeting in meetings)]
-    if before is not None:
-        window.append(model.created_at > before)
-    loose = session.scalars(select(model).where(*mine, model.meeting_id.is_(None), *window)).all()
-    following = _following_of(session, pair_id, [(row.id, row.created_at) for row in loose])
-    rows = [(row, row.meeting_id) for row in placed]
-    rows += [(row, following[row.id]) for row in loose if following.get(row.id) in ids]
-    return sorted(rows, key=lambda found: found[0].id)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from bot.services import history
 from bot.services.pairs import Actor
-from bot.services.people import timezone_of
 from bot.slack.blocks import replies
 from bot.slack.blocks.history import history_reply
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
+from bot.slack.subcommands.agenda import zone_rule
 from bot.slack.text import from_slack
 
 NAME = "history"
@@ -35,8 +35,8 @@ def parse_history(sub: str) -> Callable[[list[str], str], HistoryQuery]:
 
 def handle(deps: Deps, actor: Actor, parsed: HistoryQuery) -> replies.Reply:
     now = deps.clock()
-    zone = timezone_of(deps.sessions, deps.directory, now, actor)
-    return history_reply(history.history(deps.sessions, now, actor, parsed.person, parsed.words, zone))
+    rule = zone_rule(deps, now, actor)
+    return history_reply(history.history(deps.sessions, now, actor, parsed.person, parsed.words, rule))
 
 
 ROW = g.Subcommand(

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from bot.services import agenda
 from bot.services.pairs import Actor
-from bot.services.people import timezone_of
 from bot.slack.blocks import replies
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
+from bot.slack.subcommands.agenda import zone_rule
 
 NAME = "list"
 
 
 def handle(deps: Deps, actor: Actor, parsed: g.NoArguments) -> replies.Reply:
     now = deps.clock()
-    zone = timezone_of(deps.sessions, deps.directory, now, actor)
-    return replies.list_reply(agenda.list_pairs(deps.sessions, now, actor), zone)
+    lines, zone = agenda.your_pairs(deps.sessions, now, actor, zone_rule(deps, now, actor))
+    return replies.list_reply(lines, zone)
 
 
 ROW = g.Subcommand(NAME, "list", "your 1:1s and when each one is next", g.no_arguments(NAME), handle)
