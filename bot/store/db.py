@@ -31,10 +31,10 @@ JOURNAL_SIZE_LIMIT = 1024 * 1024
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     # hide_parameters: a database error's message must not carry what people wrote into the logs.
     engine = create_engine(url, hide_parameters=True, **{**_server_options(url), **kwargs})
+    event.listen(engine, "before_cursor_execute", _refuse_a_write_when_reading)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-        event.listen(engine, "before_cursor_execute", _sqlite_before_write)
         event.listen(engine, "handle_error", _sqlite_error)
         # Before take_turns' own checkin listener: the checkpoint runs while the turn is still held.
         event.listen(engine, "checkin", _sqlite_checkin)
@@ -95,14 +95,20 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
-def _sqlite_before_write(
+def _refuse_a_write_when_reading(
     connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
 ) -> None:
-    # A deferred transaction that has read cannot safely become a writer (SQLite refuses at once,
-    # without waiting, when another connection has written since), and a plain session is never
-    # committed anyway: a write there is a bug, so it fails loudly (the SQLite test suite runs this).
+    # A plain session is for reading: a write there is a bug, so it fails loudly on both databases. On
+    # SQLite a deferred transaction that has read cannot safely become a writer (SQLite refuses at once,
+    # without waiting, when another connection has written since); on PostgreSQL a reading session ends
+    # in COMMIT (`_Session.close`), which must never store anything.
     first_word = statement.split(None, 1)[0].upper() if statement.strip() else ""
-    if connection.get_execution_options().get(_READING) and first_word not in ("SELECT", "BEGIN", "EXPLAIN"):
+    if connection.get_execution_options().get(_READING) and first_word not in (
+        "SELECT",
+        "BEGIN",
+        "EXPLAIN",
+        "SHOW",
+    ):
         raise ReadingSessionWrote(f"a reading session would write {statement[:60]!r}; use sessions.begin()")
 
 
@@ -134,6 +140,27 @@ class _Session(Session):
             # An explicit transaction (`sessions.begin()`) is one that writes: the write lock up front.
             self.execution_options = self.execution_options.union({_READING: False})
         return super().begin(nested)
+
+    def close(self) -> None:
+        transaction = self._transaction
+        if transaction is not None and transaction.is_active and self.execution_options.get(_READING):
+            _commit_a_read(self)
+        super().close()
+
+
+def _commit_a_read(session: Session) -> None:
+    """End a reading session's PostgreSQL transaction with COMMIT, not ROLLBACK. psycopg forgets every
+    statement it prepared at a ROLLBACK (psycopg `_rollback_gen`), so reads were planned anew at every
+    use: agenda's two reads spent 2.2 to 2.5 ms of the server's CPU, 0.3 to 0.6 ms once prepared. A read
+    has nothing to undo (`_refuse_a_write_when_reading`). On the DBAPI connection: the Session's own
+    commit would run its hooks, and the request-record hook would store a record for a read. SQLAlchemy's
+    rollback that follows finds the connection idle and sends nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    dbapi_connection = session.connection().connection.dbapi_connection
+    # Only a transaction in progress: a failed one (INERROR) is rolled back as usual.
+    if dbapi_connection is not None and dbapi_connection.info.transaction_status.name == "INTRANS":
+        dbapi_connection.commit()
 
 
 class Sessions(sessionmaker[Session]):
