@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.domain.agenda import NOTE_MAX_CHARS, clean_text
 from bot.domain.cadence import Cadence, to_local
-from bot.domain.last_time import digest, nudge_question, only_status_updates
 from bot.domain.meetings import MeetingStatus
-from bot.domain.pulse import Feeling, notable_runs, offered, still_open
 from bot.domain.questions import Question, question_by_key
 from bot.domain.templates import TopicKind, shown_to_both
 from bot.services import away
-from bot.services.last_time import LastTime, StatusNudge, last_time_of, status_nudge
+from bot.services.last_time import (
+    LastTime,
+    NudgeAsk,
+    StatusNudge,
+    last_time_from,
+    last_time_of,
+    nudge_of,
+    status_nudge,
+)
 from bot.services.pairs import (
     SEVERAL_SHOWN,
     Actor,
@@ -24,14 +32,13 @@ from bot.services.pairs import (
     no_pairs,
     several_pairs,
 )
-from bot.services.people import FALLBACK_TIMEZONE
-from bot.services.pulse import CheckIn, PulseView, Trend, pulse_view
-from bot.services.topics import ZoneRule
+from bot.services.people import FALLBACK_TIMEZONE, ZoneRule
+from bot.services.pulse import PulseView, check_in_of, i_lead, pulse_of, pulse_view
 from bot.store import agenda as agenda_store
 from bot.store import people, reads
 from bot.store import questions as questions_store
 from bot.store.db import SessionFactory
-from bot.store.models import Meeting, Note, Pair, Person, Topic
+from bot.store.models import Meeting, Note, Pair, Person
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,7 @@ def only_one(found: list[reads.Mine], other_user_id: str | None) -> reads.Mine:
 def build_agenda(
     session: Session, pair: Pair, viewer: Person, meeting: Meeting | None, now: datetime, timezone: str
 ) -> AgendaView:
-    report_id = _report_id(pair)
+    report_id = _report(pair.manager_id, pair.member_a_id, pair.member_b_id)
     by_id = people.SlackIds(session, pair)
     topics = agenda_store.topics_for(session, pair.id, meeting, viewer.id, now)
     # A held-back concern shows to both once the meeting has started: then it is held back no longer.
@@ -158,11 +165,11 @@ def build_agenda(
     # The report's meeting: their topics lead (stable sort keeps each side in the order added).
     ordered = sorted(topics, key=lambda topic: topic.author_id != report_id)
     today = to_local(now, timezone).date()
-    # The question suggestion is the pair's, but each person may turn it off for themselves (Settings).
-    asked = meeting is not None and meeting.question_key and viewer.question_suggestions
-    question = question_by_key(meeting.question_key) if asked and meeting and meeting.question_key else None
-    if question is not None and question.key in questions_store.retired_keys(session, pair.id):
-        question = None  # "Not useful" was said of it: not even this meeting's agenda shows it again
+    question = _question(
+        meeting.question_key if meeting else None,
+        viewer.question_suggestions,
+        lambda: questions_store.retired_keys(session, pair.id),
+    )
     return AgendaView(
         viewer_user_id=viewer.slack_user_id,
         other_user_id=pair.other(viewer.id).slack_user_id,
@@ -170,15 +177,13 @@ def build_agenda(
         meeting_id=meeting.id if meeting else None,
         starts_at=meeting.starts_at if meeting else None,
         timezone=timezone,
-        topics=[_line(topic, by_id, started) for topic in ordered],
+        topics=[_line(topic, by_id[topic.author_id], started) for topic in ordered],
         carried_over=[
-            _line(t, by_id, started)
+            _line(t, by_id[t.author_id], started)
             for t in agenda_store.carried_over(session, pair.id, meeting, viewer.id, now)
         ],
         actions=[
-            ActionLine(
-                a.id, a.text, by_id[a.owner_id], a.due_date, a.due_date is not None and a.due_date < today
-            )
+            _action(a.id, a.text, by_id[a.owner_id], a.due_date, today)
             for a in agenda_store.open_actions(session, pair.id)
         ],
         question=question.text if question else None,
@@ -261,30 +266,66 @@ def add_note(
         return NoteAdded(mine.other_user_id, mine.meeting_starts_at)
 
 
-def _report_id(pair: Pair) -> int | None:
-    if pair.manager_id is None:
+# --- the agenda's own rules, for both paths ----------------------------------------------------------------
+
+
+def _report(manager_id: int | None, one_id: int, other_id: int) -> int | None:
+    """The pair's report: the one of the two who isn't the manager (None: no manager)."""
+    if manager_id is None:
         return None
-    return pair.member_b_id if pair.manager_id == pair.member_a_id else pair.member_a_id
+    return other_id if manager_id == one_id else one_id
 
 
-def _line(topic: Topic, by_id: dict[int, str], started: bool) -> TopicLine:
+class _Topic(Protocol):
+    """A topic as both paths have it: the ORM's Topic, or bot/store/reads.py TopicRow."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def kind(self) -> TopicKind: ...
+    @property
+    def held_back(self) -> bool: ...
+
+
+def _line(topic: _Topic, author_user_id: str, started: bool) -> TopicLine:
+    # A held-back concern shows to both once the meeting has started: then it is held back no longer.
     held_back = topic.held_back and not started
-    return TopicLine(topic.id, topic.text, by_id[topic.author_id], topic.link, topic.kind, held_back)
+    return TopicLine(topic.id, topic.text, author_user_id, topic.link, topic.kind, held_back)
+
+
+def _action(action_id: int, text: str, owner_user_id: str, due: date | None, today: date) -> ActionLine:
+    return ActionLine(action_id, text, owner_user_id, due, due is not None and due < today)
+
+
+def _question(key: str | None, suggestions: bool, retired: Callable[[], Collection[str]]) -> Question | None:
+    """The meeting's question (`key`), unless the viewer turned suggestions off or the pair retired it."""
+    # The question suggestion is the pair's, but each person may turn it off for themselves (Settings).
+    if not (key and suggestions):
+        return None
+    question = question_by_key(key)
+    if question is not None and question.key in retired():
+        return None  # "Not useful" was said of it: not even this meeting's agenda shows it again
+    return question
 
 
 # --- `show_agenda`'s view, from what bot/store/reads.py read -----------------------------------------------
-# The same rules as `build_agenda` and the services it calls (pulse.py `pulse_view`, last_time.py, away.py
-# `while_away`), applied to rows already read instead of a query each.
+# The rules `build_agenda` applies through pulse.py, last_time.py and away.py, each a pure function there
+# (`pulse_of`, `check_in_of`, `last_time_from`, `nudge_of`, `away_streak`), given rows already read instead
+# of a query each.
 
 
 def agenda_of(
     mine: reads.Mine, items: reads.AgendaItems, my_user_id: str, now: datetime, zone: str
 ) -> AgendaView:
-    report_id = _report_of(mine)
+    report_id = _report(mine.manager_id, mine.me_id, mine.other_id)
     by_id = {mine.me_id: my_user_id, mine.other_id: mine.other_user_id}
     started = shown_to_both(mine.meeting_starts_at, now)
     today = to_local(now, zone).date()
-    question = _question(mine, items)
+    question = _question(mine.meeting_question_key, mine.my_question_suggestions, lambda: items.retired)
     return AgendaView(
         viewer_user_id=my_user_id,
         other_user_id=mine.other_user_id,
@@ -294,16 +335,14 @@ def agenda_of(
         timezone=zone,
         # The report's meeting: their topics lead (stable sort keeps each side in the order added).
         topics=[
-            _line_of(t, started) for t in sorted(items.topics, key=lambda topic: topic.author_id != report_id)
+            _line(t, t.author_user_id, started)
+            for t in sorted(items.topics, key=lambda topic: topic.author_id != report_id)
         ],
-        carried_over=[_line_of(t, started) for t in items.carried_over],
-        actions=[
-            ActionLine(a.id, a.text, a.owner_user_id, a.due, a.due is not None and a.due < today)
-            for a in items.actions
-        ],
+        carried_over=[_line(t, t.author_user_id, started) for t in items.carried_over],
+        actions=[_action(a.id, a.text, a.owner_user_id, a.due, today) for a in items.actions],
         question=question.text if question else None,
         my_notes=items.own_notes,  # private: only in the author's own view, never a prompt or summary
-        while_away=_away_streak(items) if mine.meeting_id is not None else [],
+        while_away=away.away_streak(items.before) if mine.meeting_id is not None else [],
         question_key=question.key if question else None,
         pulse=_pulse_of(mine, items, my_user_id, now),
         last_time=_last_time_of(mine, items),
@@ -311,98 +350,34 @@ def agenda_of(
     )
 
 
-def _report_of(mine: reads.Mine) -> int | None:
-    if mine.manager_id is None:
-        return None
-    return mine.other_id if mine.manager_id == mine.me_id else mine.me_id
-
-
-def _line_of(topic: reads.TopicRow, started: bool) -> TopicLine:
-    held_back = topic.held_back and not started
-    return TopicLine(topic.id, topic.text, topic.author_user_id, topic.link, topic.kind, held_back)
-
-
-def _question(mine: reads.Mine, items: reads.AgendaItems) -> Question | None:
-    # The question suggestion is the pair's, but each person may turn it off for themselves (Settings).
-    if not (mine.meeting_question_key and mine.my_question_suggestions):
-        return None
-    question = question_by_key(mine.meeting_question_key)
-    if question is not None and question.key in items.retired:
-        return None  # "Not useful" was said of it: not even this meeting's agenda shows it again
-    return question
-
-
-def _away_streak(items: reads.AgendaItems) -> list[tuple[datetime, MeetingStatus]]:
-    """away.py `while_away`: the meetings just before this one that didn't happen because someone was away."""
-    streak: list[tuple[datetime, MeetingStatus]] = []
-    for starts_at, status, told in items.before:
-        if status is MeetingStatus.AWAY or (status is MeetingStatus.SKIPPED and told):
-            streak.append((starts_at, status))
-        elif status is not MeetingStatus.CANCELLED:
-            break
-    return sorted(streak)
-
-
 def _pulse_of(mine: reads.Mine, items: reads.AgendaItems, my_user_id: str, now: datetime) -> PulseView | None:
-    """pulse.py `pulse_view`: None when there is nothing to show."""
-    checks = items.checks
-    check_in = _check_in_of(mine, items, now)
-    if check_in is None and not checks:
-        return None
-    meeting_ids = list(dict.fromkeys(check.meeting_id for check in checks))  # oldest first
-    given = {(check.meeting_id, check.person_id): check for check in checks}
-    leader = mine.manager_id
-    people_ = sorted({check.person_id for check in checks}, key=lambda person_id: person_id == leader)
-    # pulse.py `_member`: the pair's first member by id, else its second.
-    first, second = sorted(((mine.me_id, my_user_id), (mine.other_id, mine.other_user_id)))
-    trends = []
-    for person_id in people_:
-        values = {
-            feeling: tuple(
-                check.scores[feeling] if (check := given.get((m, person_id))) else None for m in meeting_ids
-            )
-            for feeling in Feeling
-        }
-        trends.append(
-            Trend(
-                user_id=first[1] if person_id == first[0] else second[1],
-                is_viewer=person_id == mine.me_id,
-                leads=person_id == leader,
-                values=values,
-                runs=tuple(notable_runs(values)),
-            )
+    check_in = (
+        None
+        if mine.meeting_id is None or mine.meeting_status is None or mine.meeting_starts_at is None
+        else check_in_of(
+            mine.meeting_id,
+            mine.meeting_status,
+            mine.meeting_starts_at,
+            now,
+            i_lead(mine.manager_id, mine.me_id),
+            mine.my_pulse_as_report,
+            mine.my_pulse_as_manager,
+            mine.me_id,
+            items.checks,
+            own=lambda: items.own_check,
         )
-    return PulseView(check_in, len(meeting_ids), tuple(trends))
-
-
-def _check_in_of(mine: reads.Mine, items: reads.AgendaItems, now: datetime) -> CheckIn | None:
-    i_lead = None if mine.manager_id is None else mine.manager_id == mine.me_id
-    if (
-        mine.meeting_id is None
-        or mine.meeting_status is None
-        or mine.meeting_starts_at is None
-        or not still_open(mine.meeting_status, mine.meeting_starts_at, now)
-        or not offered(i_lead, mine.my_pulse_as_report, mine.my_pulse_as_manager)
-    ):
-        return None
-    checks = items.checks
-    own = next((c for c in checks if (c.meeting_id, c.person_id) == (mine.meeting_id, mine.me_id)), None)
-    if own is None and checks and checks[0].starts_at > mine.meeting_starts_at:
-        own = items.own_check  # the window holds only meetings after this one
-    return CheckIn(mine.meeting_id, own.scores if own else dict.fromkeys(Feeling))
+    )
+    user_ids = {mine.me_id: my_user_id, mine.other_id: mine.other_user_id}
+    return pulse_of(items.checks, check_in, mine.manager_id, mine.me_id, user_ids.__getitem__)
 
 
 def _last_time_of(mine: reads.Mine, items: reads.AgendaItems) -> LastTime | None:
-    """last_time.py `last_time_of`: the previous meeting held and summarised; None when there is none."""
     if mine.previous_id is None or mine.previous_starts_at is None:
-        return None
-    read = digest(items.key_points)
-    return LastTime(
-        meeting_id=mine.previous_id,
-        starts_at=mine.previous_starts_at,
-        key_points=read.points,
-        more=read.more,
-        decisions=read.decisions,
+        return None  # no previous meeting held and summarised
+    return last_time_from(
+        mine.previous_id,
+        mine.previous_starts_at,
+        items.key_points,
         done_since=items.done_since,
         not_covered=items.not_covered,
     )
@@ -411,29 +386,20 @@ def _last_time_of(mine: reads.Mine, items: reads.AgendaItems) -> LastTime | None
 def _nudge_of(
     mine: reads.Mine, items: reads.AgendaItems, report_id: int | None, by_id: dict[int, str]
 ) -> StatusNudge | None:
-    """last_time.py `status_nudge`: the report's topics on the agenda, as the viewer sees them whether or not
-    the meeting started (another's held-back concern aside), are only status updates."""
+    """The report's topics as last_time.py `status_nudge` reads them: as the viewer sees them whether or not
+    the meeting started (another's held-back concern aside)."""
     if mine.meeting_id is None or report_id is None:
         return None
     topics = [
-        t
+        (t.text, t.kind)
         for t in (*items.topics, *items.carried_over)
         if t.author_id == report_id and not (t.held_back and t.author_id != mine.me_id)
     ]
-    if not only_status_updates((t.text, t.kind) for t in topics):
-        return None
-    question = (
-        nudge_question(
-            mine.meeting_question_key,
-            items.question_history,
-            items.retired,
-            seed=f"{mine.pair_id}:{mine.meeting_id}",
-        )
-        if mine.my_question_suggestions
-        else None
+    ask = NudgeAsk(
+        mine.my_question_suggestions,
+        mine.meeting_question_key,
+        f"{mine.pair_id}:{mine.meeting_id}",
+        history=lambda: items.question_history,
+        retired=lambda: items.retired,
     )
-    return StatusNudge(
-        report_user_id=by_id[report_id],
-        question=question.text if question else None,
-        question_key=question.key if question else None,
-    )
+    return nudge_of(by_id[report_id], topics, ask)

@@ -7,7 +7,7 @@ until their first prompt after it, which says what happened meanwhile (bot/servi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -267,12 +267,22 @@ class WhileAway:
 def while_away(session: Session, meeting: Meeting) -> WhileAway | None:
     """The meetings just before this one that didn't happen because someone was away (the streak since the
     last one that did); None when there were none, so only the first prompt after time away says it."""
+    earlier = store.before_in_pair(session, meeting.pair_id, meeting.starts_at)
+    streak = away_streak((m.starts_at, m.status, m.away_told_at is not None) for m in earlier)
+    return WhileAway(streak) if streak else None
+
+
+def away_streak(
+    before: Iterable[tuple[datetime, MeetingStatus, bool]],
+) -> list[tuple[datetime, MeetingStatus]]:
+    """The streak of meetings away, oldest first, from the meetings before one, latest first (when each
+    started, its status, whether the other person was told it was away). Recorded away, or skipped from an
+    away notice, counts; a cancelled one is passed over; any other ends the streak. The one rule for the
+    prompt and `/1on1 agenda` (bot/services/agenda.py, from the rows it read)."""
     streak: list[tuple[datetime, MeetingStatus]] = []
-    for earlier in store.before_in_pair(session, meeting.pair_id, meeting.starts_at):
-        if earlier.status is MeetingStatus.AWAY or (
-            earlier.status is MeetingStatus.SKIPPED and earlier.away_told_at
-        ):
-            streak.append((earlier.starts_at, earlier.status))
-        elif earlier.status is not MeetingStatus.CANCELLED:
+    for starts_at, status, told in before:
+        if status is MeetingStatus.AWAY or (status is MeetingStatus.SKIPPED and told):
+            streak.append((starts_at, status))
+        elif status is not MeetingStatus.CANCELLED:
             break
-    return WhileAway(sorted(streak)) if streak else None
+    return sorted(streak)

@@ -21,8 +21,7 @@ from bot.domain.meetings import MeetingStatus
 from bot.domain.templates import TopicKind, visible_to
 from bot.services.agenda import only_one, zone_from
 from bot.services.pairs import SEVERAL_SHOWN, Actor, check_not_self
-from bot.services.people import FALLBACK_TIMEZONE
-from bot.services.topics import ZoneRule
+from bot.services.people import FALLBACK_TIMEZONE, ZoneRule
 from bot.store import history as history_store
 from bot.store import people, reads
 from bot.store import search as search_store

@@ -3,12 +3,14 @@ and agenda; and a kind word when the report's agenda is only status updates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.domain.last_time import digest, nudge_question, only_status_updates
+from bot.domain.templates import TopicKind
 from bot.store import agenda as agenda_store
 from bot.store import last_time as store
 from bot.store import questions as questions_store
@@ -44,15 +46,34 @@ def last_time_of(
     previous = store.previous_held(session, pair.id, meeting, now)
     if previous is None:
         return None
-    read = digest(store.key_points(session, previous.id))
+    return last_time_from(
+        previous.id,
+        previous.starts_at,
+        store.key_points(session, previous.id),
+        done_since=store.done_since(session, pair.id, previous.ends_at),
+        not_covered=store.not_covered(session, previous.id, viewer.id),
+    )
+
+
+def last_time_from(
+    meeting_id: int,
+    starts_at: datetime,
+    key_points: Sequence[str],
+    *,
+    done_since: Iterable[str],
+    not_covered: Iterable[str],
+) -> LastTime:
+    """ "Last time" from what the previous held meeting left (its summaries' key points as written): the one
+    rule for the prompt, the Home tab and `/1on1 agenda` (bot/services/agenda.py, from the rows it read)."""
+    read = digest(key_points)
     return LastTime(
-        meeting_id=previous.id,
-        starts_at=previous.starts_at,
+        meeting_id=meeting_id,
+        starts_at=starts_at,
         key_points=read.points,
         more=read.more,
         decisions=read.decisions,
-        done_since=list(store.done_since(session, pair.id, previous.ends_at)),
-        not_covered=list(store.not_covered(session, previous.id, viewer.id)),
+        done_since=list(done_since),
+        not_covered=list(not_covered),
     )
 
 
@@ -67,21 +88,45 @@ def status_nudge(session: Session, pair: Pair, viewer: Person, meeting: Meeting 
         *agenda_store.topics_for(session, pair.id, meeting, viewer.id),
         *agenda_store.carried_over(session, pair.id, meeting, viewer.id),
     ]
-    if not only_status_updates((t.text, t.kind) for t in topics if t.author_id == report.id):
+    return nudge_of(
+        report.slack_user_id,
+        ((t.text, t.kind) for t in topics if t.author_id == report.id),
+        NudgeAsk(
+            viewer.question_suggestions,
+            meeting.question_key,
+            f"{pair.id}:{meeting.id}",
+            history=lambda: store.question_history(session, pair.id),
+            retired=lambda: questions_store.retired_keys(session, pair.id),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class NudgeAsk:
+    """What the nudge's question is chosen from; `history` and `retired` are read only when it is asked."""
+
+    suggestions: bool  # the viewer's Settings: off, the kind word comes without a question
+    question_key: str | None  # the meeting's own question
+    seed: str  # "pair:meeting", so the choice is stable for the meeting
+    history: Callable[[], Sequence[str]]  # the pair's questions shown, oldest first
+    retired: Callable[[], Collection[str]]  # the ones said "Not useful" of
+
+
+def nudge_of(
+    report_user_id: str, report_topics: Iterable[tuple[str, TopicKind]], ask: NudgeAsk
+) -> StatusNudge | None:
+    """The nudge from the report's topics on the agenda (text, kind) as the viewer sees them: None unless they
+    are only status updates. The one rule for the prompt, the Home tab and `/1on1 agenda`."""
+    if not only_status_updates(report_topics):
         return None
     # Someone who turned question suggestions off (Settings) still hears the kind word, without a question.
     question = (
-        nudge_question(
-            meeting.question_key,
-            store.question_history(session, pair.id),
-            questions_store.retired_keys(session, pair.id),
-            seed=f"{pair.id}:{meeting.id}",
-        )
-        if viewer.question_suggestions
+        nudge_question(ask.question_key, ask.history(), ask.retired(), seed=ask.seed)
+        if ask.suggestions
         else None
     )
     return StatusNudge(
-        report_user_id=report.slack_user_id,
+        report_user_id=report_user_id,
         question=question.text if question else None,
         question_key=question.key if question else None,
     )

@@ -133,9 +133,12 @@ def timezones(
     return found
 
 
-def cached_zone(
-    directory: Directory, now: datetime, user_id: str
-) -> Callable[[str | None, datetime | None], str]:
+# Judges a caller's cached time zone (the zone and when Slack said it; None: never) and gives the zone to
+# answer in, or raises NotCached before anything is written (bot/slack/subcommands/zones.py makes one).
+ZoneRule = Callable[[str | None, datetime | None], str]
+
+
+def cached_zone(directory: Directory, now: datetime, user_id: str) -> ZoneRule:
     """`timezones`' rule for one person whose cached zone a caller already read (with other things, in one
     query): fresh, it stands; else `directory` is asked. Meant for a directory that answers from the cache
     alone (before the ack: it never calls Slack, so the rule can run inside a transaction): a stale zone

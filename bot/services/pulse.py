@@ -5,13 +5,16 @@ Only the two people of the pair ever see a pulse; no score is logged or summed a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError
+from bot.domain.meetings import MeetingStatus
 from bot.domain.pulse import NOT_AHEAD, OFF, Feeling, Run, check_open, notable_runs, offered, still_open
 from bot.services.pairs import Actor, own_meeting
 from bot.services.people import FALLBACK_TIMEZONE
@@ -56,12 +59,42 @@ def pulse_view(
 ) -> PulseView | None:
     """None when there is nothing to show: no check-in offered to the viewer and no pulse yet."""
     checks = store.latest(session, pair.id)
-    check_in = _check_in(session, pair, viewer, meeting, now, checks)
+    check_in = (
+        None
+        if meeting is None
+        else check_in_of(
+            meeting.id,
+            meeting.status,
+            meeting.starts_at,
+            now,
+            i_lead(pair.manager_id, viewer.id),
+            viewer.pulse_as_report,
+            viewer.pulse_as_manager,
+            viewer.id,
+            checks,
+            own=partial(store.own, session, meeting.id, viewer.id),
+        )
+    )
+    return pulse_of(
+        checks, check_in, pair.manager_id, viewer.id, lambda person_id: _member(pair, person_id).slack_user_id
+    )
+
+
+def pulse_of(
+    checks: Sequence[store.Check],
+    check_in: CheckIn | None,
+    manager_id: int | None,
+    viewer_id: int,
+    user_id_of: Callable[[int], str],
+) -> PulseView | None:
+    """The pulse from the pair's latest checks (store `latest`'s, oldest first) and the viewer's check-in:
+    None when there is nothing to show. The one rule for the prompt, the Home tab, a tap and `/1on1 agenda`
+    (bot/services/agenda.py, from the rows it read at once); `user_id_of` gives a member's Slack id."""
     if check_in is None and not checks:
         return None
     meeting_ids = list(dict.fromkeys(check.meeting_id for check in checks))  # oldest first
     given = {(check.meeting_id, check.person_id): check for check in checks}
-    people = sorted({check.person_id for check in checks}, key=lambda person_id: person_id == pair.manager_id)
+    people = sorted({check.person_id for check in checks}, key=lambda person_id: person_id == manager_id)
     trends = []
     for person_id in people:
         values = {
@@ -72,9 +105,9 @@ def pulse_view(
         }
         trends.append(
             Trend(
-                user_id=_member(pair, person_id).slack_user_id,
-                is_viewer=person_id == viewer.id,
-                leads=person_id == pair.manager_id,
+                user_id=user_id_of(person_id),
+                is_viewer=person_id == viewer_id,
+                leads=person_id == manager_id,
                 values=values,
                 runs=tuple(notable_runs(values)),
             )
@@ -92,7 +125,7 @@ def tap(
     with sessions.begin() as session:
         meeting, pair, me = own_meeting(session, actor, meeting_id)
         check_open(meeting.status, meeting.starts_at, now)
-        if not offered(_i_lead(pair, me), me.pulse_as_report, me.pulse_as_manager):
+        if not offered(i_lead(pair.manager_id, me.id), me.pulse_as_report, me.pulse_as_manager):
             raise DomainError(OFF)
         store.record(session, meeting, me.id, feeling, score, now)
         pair_id, person_id = pair.id, me.id
@@ -108,28 +141,32 @@ def tap(
         return build_agenda(session, of_pair, viewer, tapped, now, viewer.timezone or FALLBACK_TIMEZONE)
 
 
-def _check_in(
-    session: Session,
-    pair: Pair,
-    viewer: Person,
-    meeting: Meeting | None,
+def check_in_of(
+    meeting_id: int,
+    status: MeetingStatus,
+    starts_at: datetime,
     now: datetime,
-    checks: list[store.Check],
+    leads: bool | None,
+    as_report: bool,
+    as_manager: bool,
+    viewer_id: int,
+    checks: Sequence[store.Check],
+    *,
+    own: Callable[[], store.Check | None],
 ) -> CheckIn | None:
-    if (
-        meeting is None
-        or not still_open(meeting.status, meeting.starts_at, now)
-        or not offered(_i_lead(pair, viewer), viewer.pulse_as_report, viewer.pulse_as_manager)
-    ):
+    """The viewer's check-in for the meeting, while it is still open and the pulse is offered to them.
+    `own` gives their check for it, asked only when `checks` (the latest window) can't hold it."""
+    if not still_open(status, starts_at, now) or not offered(leads, as_report, as_manager):
         return None
-    own = next((c for c in checks if (c.meeting_id, c.person_id) == (meeting.id, viewer.id)), None)
-    if own is None and checks and checks[0].starts_at > meeting.starts_at:
-        own = store.own(session, meeting.id, viewer.id)  # the window holds only meetings after this one
-    return CheckIn(meeting.id, own.scores if own else dict.fromkeys(Feeling))
+    mine = next((c for c in checks if (c.meeting_id, c.person_id) == (meeting_id, viewer_id)), None)
+    if mine is None and checks and checks[0].starts_at > starts_at:
+        mine = own()  # the window holds only meetings after this one
+    return CheckIn(meeting_id, mine.scores if mine else dict.fromkeys(Feeling))
 
 
-def _i_lead(pair: Pair, person: Person) -> bool | None:
-    return None if pair.manager_id is None else pair.manager_id == person.id
+def i_lead(manager_id: int | None, person_id: int) -> bool | None:
+    """Whether the person leads the pair (None: nobody does), as the pulse's offer reads it."""
+    return None if manager_id is None else manager_id == person_id
 
 
 def _member(pair: Pair, person_id: int) -> Person:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from bot.services.pairs import (
     resolve_pair,
     several_pairs,
 )
+from bot.services.people import ZoneRule
 from bot.store import home, outbox, writes
 from bot.store import meetings as meeting_store
 from bot.store import series as series_store
@@ -142,11 +143,6 @@ def schedule(
             caller_is_manager=request.caller_is_manager,
             lead=request.lead,
         )
-
-
-# Judges the caller's cached time zone (the zone and when Slack said it; None: never) and gives the zone to
-# answer in, or raises (people.NotCached) before anything is written: see people.cached_zone.
-ZoneRule = Callable[[str | None, datetime | None], str]
 
 
 def skip_next(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +22,7 @@ from bot.services.pairs import (
     resolve_pair,
     several_pairs,
 )
+from bot.services.people import ZoneRule
 from bot.store import agenda as agenda_store
 from bot.store import meetings as meeting_store
 from bot.store import outbox, people
@@ -60,11 +60,6 @@ class DirectMessage:
     @property
     def source(self) -> str:
         return f"dm:{self.channel_id}:{self.ts}"
-
-
-# Judges the caller's cached time zone (the zone and when Slack said it; None: never) and gives the zone to
-# answer in, or raises (people.NotCached) before anything is written.
-ZoneRule = Callable[[str | None, datetime | None], str]
 
 
 def add_topic(

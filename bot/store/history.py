@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +42,7 @@ from bot.domain.agenda import Visibility
 from bot.domain.meetings import MeetingStatus
 from bot.store import search as engine
 from bot.store.models import ActionItem, Meeting, Note, Person, Summary, TemplateOutcome, Topic
+from bot.store.reads import shaped
 
 
 @dataclass
@@ -286,13 +288,7 @@ _SHAPE: dict[str, Any] = {
 }
 
 
-def _row(what: str, query: Select[Any], **columns: Any) -> Select[Any]:
-    """A branch: `columns` by name, typed NULL for the rest (PostgreSQL types a bare NULL as text)."""
-    values = [literal(what, String()).label("what")]
-    for name, kind in _SHAPE.items():
-        column = columns.get(name)
-        values.append((cast(null(), kind) if column is None else type_coerce(column, kind)).label(name))
-    return query.with_only_columns(*values)
+_row = partial(shaped, _SHAPE)  # a branch of `records_of`'s UNION ALL
 
 
 def _belongs_to(model: Any) -> ColumnElement[Any]:

@@ -11,9 +11,10 @@ queries, as in bot/store/agenda.py (which the prompt and the Home tab still use)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -57,7 +58,8 @@ from bot.store.models import (
     Topic,
     Workspace,
 )
-from bot.store.topics import _NotByIndex
+from bot.store.pulse import Check
+from bot.store.topics import by_either_side, callers_pairs, next_scheduled
 
 OWN_NOTES = 5  # the viewer's newest private notes an agenda shows
 BEFORE = 20  # meetings before the next one read for "while you were away" (bot/store/away.py)
@@ -148,27 +150,15 @@ _SERIES_COLUMNS = ("cadence", "weekday", "local_time", "series_timezone")
 
 
 def _mine_statement(*, with_other: bool, agenda: bool, series: bool) -> Select[Any]:
-    """Built once. The caller is a pair's first or second member: one branch each, so each finds its pairs
-    by index (as bot/store/topics.py `_statement`)."""
-    sides = [
-        _side(with_other=with_other, first=first, agenda=agenda, series=series) for first in (True, False)
-    ]
-    either = union_all(*sides).subquery()
-    return select(either).order_by(either.c.pair_id)
+    """Built once, by either side of the pair as bot/store/topics.py `_statement`."""
+    return by_either_side(
+        lambda first: _side(with_other=with_other, first=first, agenda=agenda, series=series)
+    )
 
 
 def _side(*, with_other: bool, first: bool, agenda: bool, series: bool) -> Select[Any]:
     me, other = aliased(Person, name="me"), aliased(Person, name="other")
-    mine_, theirs = (Pair.member_a_id, Pair.member_b_id) if first else (Pair.member_b_id, Pair.member_a_id)
     now = bindparam("now", type_=Meeting.__table__.c.ends_at.type)
-    next_meeting = (
-        select(Meeting.id)
-        .where(Meeting.pair_id == Pair.id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.ends_at > now)
-        .order_by(_NotByIndex(Meeting.starts_at))
-        .limit(1)
-        .correlate(Pair)
-        .scalar_subquery()
-    )
     columns: list[Any] = [
         Pair.id.label("pair_id"),
         Pair.manager_id,
@@ -202,24 +192,13 @@ def _side(*, with_other: bool, first: bool, agenda: bool, series: bool) -> Selec
             active.timezone.label("series_timezone"),
             active.paused_at.label("series_paused_at"),
         ]
-    query = (
-        select(*columns)
-        .select_from(Workspace)
-        .join(me, and_(me.workspace_id == Workspace.id, me.slack_user_id == bindparam("user_id")))
-    )
-    if with_other:  # both people by their unique index, then their pair by its
-        query = query.join(
-            other, and_(other.workspace_id == Workspace.id, other.slack_user_id == bindparam("other_user_id"))
-        ).join(Pair, and_(mine_ == me.id, theirs == other.id))
-    else:
-        query = query.join(Pair, mine_ == me.id).join(other, other.id == theirs)
-    query = query.outerjoin(Meeting, Meeting.id == next_meeting)
+    query = callers_pairs(columns, me, other, first=first, with_other=with_other)
+    query = query.outerjoin(Meeting, Meeting.id == next_scheduled())
     if agenda:
         query = query.outerjoin(previous, previous.id == _previous_held(previous, now))
     if series:
         query = query.outerjoin(active, active.id == _active_series(active))
-    # A pair no series made (an older version's stray topic) is no 1:1 (store/people.py, `pairs_of`).
-    return query.where(Workspace.slack_team_id == bindparam("team_id"), Pair.manager_id.is_not(None))
+    return query
 
 
 def _previous_held(previous: Any, now: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -325,16 +304,6 @@ class ActionRow:
     due: date | None
 
 
-@dataclass(frozen=True)
-class CheckRow:
-    """One person's pulse check before one meeting (bot/store/pulse.py `Check`'s fields)."""
-
-    meeting_id: int
-    starts_at: datetime
-    person_id: int
-    scores: dict[Feeling, int | None]
-
-
 @dataclass
 class AgendaItems:
     """What `agenda_items` found, each kind in the order bot/store/agenda.py, pulse.py, away.py, questions.py
@@ -346,8 +315,8 @@ class AgendaItems:
     own_notes: list[str] = field(default_factory=list)  # the viewer's own, newest first
     retired: frozenset[str] = frozenset()
     question_history: list[str] = field(default_factory=list)  # oldest first
-    checks: list[CheckRow] = field(default_factory=list)  # the last WINDOW meetings', oldest first
-    own_check: CheckRow | None = None  # the viewer's for the next meeting
+    checks: list[Check] = field(default_factory=list)  # the last WINDOW meetings', oldest first
+    own_check: Check | None = None  # the viewer's for the next meeting
     before: list[tuple[datetime, MeetingStatus, bool]] = field(default_factory=list)  # newest first
     key_points: list[str] = field(default_factory=list)  # the previous held meeting's summaries'
     done_since: list[str] = field(default_factory=list)  # action items closed since it ended
@@ -416,9 +385,9 @@ def _topic(row: Row[Any]) -> TopicRow:
     return TopicRow(row.id, row.ref, row.who or "", row.text, TopicKind(row.kind), bool(row.flag), row.link)
 
 
-def _check(row: Row[Any]) -> CheckRow:
+def _check(row: Row[Any]) -> Check:
     scores = dict(zip(Feeling, (row.s1, row.s2, row.s3, row.s4), strict=True))
-    return CheckRow(row.id, row.at, row.ref, scores)
+    return Check(row.id, row.at, row.ref, scores)
 
 
 # The one shape every branch has: (what, id, ref, who, text, kind, flag, link, at, day, s1..s4).
@@ -439,13 +408,18 @@ _SHAPE: dict[str, Any] = {
 }
 
 
-def _row(what: str, query: Select[Any] | None = None, **columns: Any) -> Select[Any]:
-    """A branch: `columns` by name, typed NULL for the rest (PostgreSQL types a bare NULL as text)."""
+def shaped(shape: Mapping[str, Any], what: str, query: Select[Any], **columns: Any) -> Select[Any]:
+    """A branch of a UNION ALL of rows of one `shape` (name: type), `what` saying which kind it is:
+    `columns` by name, typed NULL for the rest (PostgreSQL types a bare NULL as text). Here and in
+    bot/store/history.py."""
     values = [literal(what, String()).label("what")]
-    for name, kind in _SHAPE.items():
+    for name, kind in shape.items():
         column = columns.get(name)
         values.append((cast(null(), kind) if column is None else type_coerce(column, kind)).label(name))
-    return (query if query is not None else select()).with_only_columns(*values)
+    return query.with_only_columns(*values)
+
+
+_row = partial(shaped, _SHAPE)
 
 
 def _limited(branch: Select[Any]) -> Select[Any]:
@@ -535,10 +509,7 @@ def _items_statement(*, has_meeting: bool, has_previous: bool) -> Select[Any]:
         _limited(
             _row(
                 "pulse",
-                select()
-                .select_from(PulseCheck)
-                .join(Meeting, Meeting.id == PulseCheck.meeting_id)
-                .where(PulseCheck.pair_id == pair_id)
+                _checks(PulseCheck.pair_id == pair_id)
                 .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
                 .limit(2 * WINDOW),
                 **_check_columns(),
@@ -549,10 +520,7 @@ def _items_statement(*, has_meeting: bool, has_previous: bool) -> Select[Any]:
         branches += [
             _row(
                 "own_pulse",
-                select()
-                .select_from(PulseCheck)
-                .join(Meeting, Meeting.id == PulseCheck.meeting_id)
-                .where(PulseCheck.meeting_id == meeting_id, PulseCheck.person_id == viewer),
+                _checks(PulseCheck.meeting_id == meeting_id, PulseCheck.person_id == viewer),
                 **_check_columns(),
             ),
             _limited(
@@ -572,6 +540,11 @@ def _items_statement(*, has_meeting: bool, has_previous: bool) -> Select[Any]:
     if has_previous:
         branches += _previous_branches(pair_id, viewer)
     return union_all(*branches)  # type: ignore[return-value]
+
+
+def _checks(*where: ColumnElement[bool]) -> Select[Any]:
+    """bot/store/pulse.py's checks, each with its meeting's start (the columns: `_check_columns`)."""
+    return select().select_from(PulseCheck).join(Meeting, Meeting.id == PulseCheck.meeting_id).where(*where)
 
 
 def _check_columns() -> dict[str, Any]:

@@ -3,20 +3,21 @@ command path's read and write (`targets`, `insert_topic`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Row, Select, and_, bindparam, insert, select, union_all
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from bot.domain.meetings import MeetingStatus
 from bot.domain.templates import TopicKind
 from bot.store import home
 from bot.store.models import Meeting, Pair, Person, Topic, Workspace
+from bot.store.planner import NotByIndex
 
 LINK_MAX_CHARS = 500  # Topic.link's column
 
@@ -94,30 +95,6 @@ def insert_topic(
     return int(topic_id)
 
 
-class _NotByIndex(ColumnElement[Any]):
-    """A column to order by that SQLite must not read in an index's order: `+column`, SQLite's documented
-    no-op that keeps the planner off an index for that term (sqlite.org/optoverview.html). In the next-meeting
-    subquery it otherwise walked the (status, starts_at) index over every pair's meetings, for the order,
-    instead of looking this pair's up by (pair_id, status, ends_at). Elsewhere the plain column."""
-
-    inherit_cache = True
-    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: ColumnElement[Any]) -> None:
-        self.column = column
-        self.type = column.type
-
-
-@compiles(_NotByIndex)
-def _plain(element: _NotByIndex, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.column, **kw))
-
-
-@compiles(_NotByIndex, "sqlite")
-def _unary_plus(element: _NotByIndex, compiler: Any, **kw: Any) -> str:
-    return "+" + str(compiler.process(element.column, **kw))
-
-
 def _target(row: Row[Any]) -> Target:
     return Target(
         pair_id=row.pair_id,
@@ -141,56 +118,81 @@ def _target(row: Row[Any]) -> Target:
 
 
 def _statement(*, with_other: bool) -> Select[Any]:
-    """Built once (with bound parameters): building a select of this size costs more than running it.
-
-    The caller is a pair's first or second member: one branch each, so each looks its pairs up by index
-    (one OR over both columns had PostgreSQL scan every pair of the workspace)."""
-    either = union_all(*(_side(with_other=with_other, first=first) for first in (True, False))).subquery()
-    return select(either).order_by(either.c.pair_id)
+    """Built once (with bound parameters): building a select of this size costs more than running it."""
+    return by_either_side(lambda first: _side(with_other=with_other, first=first))
 
 
 def _side(*, with_other: bool, first: bool) -> Select[Any]:
     me, other = aliased(Person, name="me"), aliased(Person, name="other")
+    columns = (
+        Pair.id.label("pair_id"),
+        Pair.manager_id,
+        me.id.label("me_id"),
+        me.timezone.label("my_timezone"),
+        me.timezone_checked_at.label("my_timezone_checked_at"),
+        me.home_opened_at.label("my_home_opened_at"),
+        other.id.label("other_id"),
+        other.slack_user_id.label("other_user_id"),
+        other.home_opened_at.label("other_home_opened_at"),
+        Meeting.id.label("meeting_id"),
+        Meeting.starts_at.label("meeting_starts_at"),
+    )
+    query = callers_pairs(columns, me, other, first=first, with_other=with_other)
+    return query.outerjoin(Meeting, Meeting.id == next_scheduled())
+
+
+# ---------------------------------------------------------------------------------------------------
+# The caller's 1:1s as the commands read them: here, bot/store/reads.py `mine`, bot/store/writes.py `caller`
+
+
+def by_either_side(side: Callable[[bool], Select[Any]]) -> Select[Any]:
+    """The caller is a pair's first or second member: one branch each (`side(first)`), so each looks its pairs
+    up by index (one OR over both columns had PostgreSQL scan every pair of the workspace); by pair."""
+    either = union_all(side(True), side(False)).subquery()
+    return select(either).order_by(either.c.pair_id)
+
+
+def callers_pairs(
+    columns: Iterable[Any], me: Any, other: Any, *, first: bool, with_other: bool, outer: bool = False
+) -> Select[Any]:
+    """`columns` of the caller (`me`, by workspace and Slack id) and their 1:1s where they are the pair's
+    first member (`first`) or its second, with the `other` person; only the one with the named other person
+    when `with_other` (both people by their unique index, then their pair by its). `outer`: the caller's row
+    comes back even without a 1:1."""
     mine, theirs = (Pair.member_a_id, Pair.member_b_id) if first else (Pair.member_b_id, Pair.member_a_id)
-    next_meeting = (
+    # A pair no series made (an older version's stray topic) is no 1:1 (store/people.py, `pairs_of`).
+    real = Pair.manager_id.is_not(None)
+
+    def join(query: Select[Any], target: Any, on: ColumnElement[bool]) -> Select[Any]:
+        return query.outerjoin(target, on) if outer else query.join(target, on)
+
+    query = (
+        select(*columns)
+        .select_from(Workspace)
+        .join(me, and_(me.workspace_id == Workspace.id, me.slack_user_id == bindparam("user_id")))
+        .where(Workspace.slack_team_id == bindparam("team_id"))
+    )
+    if with_other:
+        named = and_(other.workspace_id == Workspace.id, other.slack_user_id == bindparam("other_user_id"))
+        return join(join(query, other, named), Pair, and_(mine == me.id, theirs == other.id, real))
+    return join(join(query, Pair, and_(mine == me.id, real)), other, other.id == theirs)
+
+
+def next_scheduled(*, offset: int = 0) -> ScalarSelect[Any]:
+    """The id of the pair's `offset`-th scheduled meeting that has not ended, soonest first (ties by id, so
+    the next one and the one after it never name the same row); for a query of `Pair`."""
+    query = (
         select(Meeting.id)
         .where(
             Meeting.pair_id == Pair.id,
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.ends_at > bindparam("now", type_=Meeting.__table__.c.ends_at.type),
         )
-        .order_by(_NotByIndex(Meeting.starts_at))
+        .order_by(NotByIndex(Meeting.starts_at), Meeting.id)
         .limit(1)
         .correlate(Pair)
-        .scalar_subquery()
     )
-    query = (
-        select(
-            Pair.id.label("pair_id"),
-            Pair.manager_id,
-            me.id.label("me_id"),
-            me.timezone.label("my_timezone"),
-            me.timezone_checked_at.label("my_timezone_checked_at"),
-            me.home_opened_at.label("my_home_opened_at"),
-            other.id.label("other_id"),
-            other.slack_user_id.label("other_user_id"),
-            other.home_opened_at.label("other_home_opened_at"),
-            Meeting.id.label("meeting_id"),
-            Meeting.starts_at.label("meeting_starts_at"),
-        )
-        .select_from(Workspace)
-        .join(me, and_(me.workspace_id == Workspace.id, me.slack_user_id == bindparam("user_id")))
-    )
-    if with_other:  # both people by their unique index, then their pair by its
-        query = query.join(
-            other, and_(other.workspace_id == Workspace.id, other.slack_user_id == bindparam("other_user_id"))
-        ).join(Pair, and_(mine == me.id, theirs == other.id))
-    else:
-        query = query.join(Pair, mine == me.id).join(other, other.id == theirs)
-    # A pair no series made (an older version's stray topic) is no 1:1 (store/people.py, `pairs_of`).
-    return query.outerjoin(Meeting, Meeting.id == next_meeting).where(
-        Workspace.slack_team_id == bindparam("team_id"), Pair.manager_id.is_not(None)
-    )
+    return (query.offset(offset) if offset else query).scalar_subquery()
 
 
 _WITH_OTHER = _statement(with_other=True)

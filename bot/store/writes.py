@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, and_, bindparam, insert, null, select, union_all, update
+from sqlalchemy import Row, Select, and_, bindparam, insert, null, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.cadence import Cadence
 from bot.domain.meetings import MeetingStatus
 from bot.store.models import ActionItem, Meeting, Pair, Person, Series, Workspace
-from bot.store.topics import _NotByIndex as NotByIndex  # SQLite's `+column`: see its doc
+from bot.store.topics import by_either_side, callers_pairs, next_scheduled
 
 
 class Extra(enum.Enum):
@@ -116,28 +116,10 @@ def _pair(row: Row[Any]) -> PairOfCaller:
     )
 
 
-def _scheduled(*, offset: int) -> Select[Any]:
-    """The pair's scheduled meetings that have not ended, soonest first (ties by id, so the next one and the
-    one after it never name the same row): the `offset`-th one's id."""
-    query = (
-        select(Meeting.id)
-        .where(
-            Meeting.pair_id == Pair.id,
-            Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.ends_at > bindparam("now", type_=Meeting.__table__.c.ends_at.type),
-        )
-        .order_by(NotByIndex(Meeting.starts_at), Meeting.id)
-        .limit(1)
-        .correlate(Pair)
-    )
-    return query.offset(offset) if offset else query
-
-
 def _side(*, with_other: bool, first: bool, extra: Extra) -> Select[Any]:
     """The caller as a pair's first (or second) member: outer joins, so the caller's row comes back even
     without a 1:1 (their cached zone is still wanted: it decides whether to answer "one moment")."""
     me, other = aliased(Person, name="me"), aliased(Person, name="other")
-    mine, theirs = (Pair.member_a_id, Pair.member_b_id) if first else (Pair.member_b_id, Pair.member_a_id)
     following, series = aliased(Meeting, name="following"), aliased(Series, name="series")
     leads, terms = extra in (Extra.MEETING_SERIES, Extra.ACTIVE_SERIES), extra is Extra.ACTIVE_SERIES
     columns: dict[str, Any] = {  # None: this shape does not read it
@@ -161,34 +143,21 @@ def _side(*, with_other: bool, first: bool, extra: Extra) -> Select[Any]:
         "local_time": series.local_time if terms else None,
         "series_timezone": series.timezone if terms else None,
     }
-    query = (
-        select(*((null() if column is None else column).label(name) for name, column in columns.items()))
-        .select_from(Workspace)
-        .join(me, and_(me.workspace_id == Workspace.id, me.slack_user_id == bindparam("user_id")))
-    )
-    # A pair no series made (an older version's stray topic) is no 1:1 (store/people.py, `pairs_of`).
-    real = Pair.manager_id.is_not(None)
-    if with_other:  # both people by their unique index, then their pair by its
-        query = query.outerjoin(
-            other, and_(other.workspace_id == Workspace.id, other.slack_user_id == bindparam("other_user_id"))
-        ).outerjoin(Pair, and_(mine == me.id, theirs == other.id, real))
-    else:
-        query = query.outerjoin(Pair, and_(mine == me.id, real)).outerjoin(other, other.id == theirs)
-    query = query.outerjoin(Meeting, Meeting.id == _scheduled(offset=0).scalar_subquery())
+    labelled = ((null() if column is None else column).label(name) for name, column in columns.items())
+    query = callers_pairs(labelled, me, other, first=first, with_other=with_other, outer=True)
+    query = query.outerjoin(Meeting, Meeting.id == next_scheduled())
     if extra is Extra.FOLLOWING:
-        query = query.outerjoin(following, following.id == _scheduled(offset=1).scalar_subquery())
+        query = query.outerjoin(following, following.id == next_scheduled(offset=1))
     elif extra is Extra.MEETING_SERIES:
         query = query.outerjoin(series, series.id == Meeting.series_id)
     elif extra is Extra.ACTIVE_SERIES:
         query = query.outerjoin(series, and_(series.pair_id == Pair.id, series.active.is_(True)))
-    return query.where(Workspace.slack_team_id == bindparam("team_id"))
+    return query
 
 
 def _statement(*, with_other: bool, extra: Extra) -> Select[Any]:
     """Built once per shape: building a select of this size costs more than running it."""
-    sides = (_side(with_other=with_other, first=first, extra=extra) for first in (True, False))
-    either = union_all(*sides).subquery()
-    return select(either).order_by(either.c.pair_id)
+    return by_either_side(lambda first: _side(with_other=with_other, first=first, extra=extra))
 
 
 _STATEMENTS = {
@@ -265,10 +234,7 @@ def action_of_pair(session: Session, action_id: int) -> ActionOfPair | None:
         done=row.done_at is not None,
         owner_id=row.owner_id,
         meeting_id=row.meeting_id,
-        people=(
-            Member(row.a_id, row.a_user_id, row.a_home_opened_at is not None),
-            Member(row.b_id, row.b_user_id, row.b_home_opened_at is not None),
-        ),
+        people=_members(row),
         team_id=row.slack_team_id,
     )
 
@@ -282,27 +248,42 @@ def close_action(session: Session, action_id: int, now: datetime) -> bool:
 
 
 def _action_of_pair() -> Select[Any]:
+    found = select(
+        ActionItem.id,
+        ActionItem.text,
+        ActionItem.done_at,
+        ActionItem.owner_id,
+        ActionItem.meeting_id,
+        Workspace.slack_team_id,
+    ).join(Pair, Pair.id == ActionItem.pair_id)
+    return (
+        _with_members(found)
+        .join(Workspace, Workspace.id == Pair.workspace_id)
+        .where(ActionItem.id == bindparam("action_id"))
+    )
+
+
+def _with_members(found: Select[Any]) -> Select[Any]:
+    """`found`, joined to Pair already, with the pair's two people's columns (a's first): see `_members`."""
     a, b = aliased(Person, name="a"), aliased(Person, name="b")
     return (
-        select(
-            ActionItem.id,
-            ActionItem.text,
-            ActionItem.done_at,
-            ActionItem.owner_id,
-            ActionItem.meeting_id,
+        found.add_columns(
             a.id.label("a_id"),
             a.slack_user_id.label("a_user_id"),
             a.home_opened_at.label("a_home_opened_at"),
             b.id.label("b_id"),
             b.slack_user_id.label("b_user_id"),
             b.home_opened_at.label("b_home_opened_at"),
-            Workspace.slack_team_id,
         )
-        .join(Pair, Pair.id == ActionItem.pair_id)
         .join(a, a.id == Pair.member_a_id)
         .join(b, b.id == Pair.member_b_id)
-        .join(Workspace, Workspace.id == Pair.workspace_id)
-        .where(ActionItem.id == bindparam("action_id"))
+    )
+
+
+def _members(row: Row[Any]) -> tuple[Member, Member]:
+    return (
+        Member(row.a_id, row.a_user_id, row.a_home_opened_at is not None),
+        Member(row.b_id, row.b_user_id, row.b_home_opened_at is not None),
     )
 
 
@@ -337,10 +318,7 @@ def series_of_pair(session: Session, series_id: int) -> SeriesOfPair | None:
         weekday=row.weekday,
         local_time=row.local_time,
         timezone=row.timezone,
-        people=(
-            Member(row.a_id, row.a_user_id, row.a_home_opened_at is not None),
-            Member(row.b_id, row.b_user_id, row.b_home_opened_at is not None),
-        ),
+        people=_members(row),
     )
 
 
@@ -351,27 +329,10 @@ def end_series(session: Session, series_id: int, now: datetime) -> bool:
 
 
 def _series_of_pair() -> Select[Any]:
-    a, b = aliased(Person, name="a"), aliased(Person, name="b")
-    return (
-        select(
-            Series.id,
-            Series.active,
-            Series.cadence,
-            Series.weekday,
-            Series.local_time,
-            Series.timezone,
-            a.id.label("a_id"),
-            a.slack_user_id.label("a_user_id"),
-            a.home_opened_at.label("a_home_opened_at"),
-            b.id.label("b_id"),
-            b.slack_user_id.label("b_user_id"),
-            b.home_opened_at.label("b_home_opened_at"),
-        )
-        .join(Pair, Pair.id == Series.pair_id)
-        .join(a, a.id == Pair.member_a_id)
-        .join(b, b.id == Pair.member_b_id)
-        .where(Series.id == bindparam("series_id"))
-    )
+    found = select(
+        Series.id, Series.active, Series.cadence, Series.weekday, Series.local_time, Series.timezone
+    ).join(Pair, Pair.id == Series.pair_id)
+    return _with_members(found).where(Series.id == bindparam("series_id"))
 
 
 _meetings = Meeting.__table__

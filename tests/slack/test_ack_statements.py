@@ -4,9 +4,6 @@ record still commits with the topic or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -19,41 +16,12 @@ from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.slack.helpers import reply_text
 from tests.slack.people import ALICE, BOB, CAROL, add_people
-
-_TRANSACTION_WORDS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@dataclass
-class Seen:
-    statements: list[str] = field(default_factory=list)  # what the app sent, BEGIN and COMMIT aside
-    transactions: int = 0
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[Seen]:
-    """Every statement and transaction on `engine` meanwhile (the app under test shares it)."""
-    seen = Seen()
-
-    def on_execute(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(_TRANSACTION_WORDS):
-            seen.statements.append(" ".join(statement.split()))
-
-    def on_begin(_connection: Any) -> None:
-        seen.transactions += 1
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "begin", on_begin)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "begin", on_begin)
+from tests.slack.statements import RECORD, alice_meets_bob_weekly, counted
 
 
 @pytest.fixture
 def alice_meets_bob(slack: SlackSender, emulator: SlackEmulator) -> None:
-    add_people(emulator)
-    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    alice_meets_bob_weekly(slack, emulator)
 
 
 def topics(sessions: SessionFactory) -> list[str]:
@@ -69,8 +37,7 @@ def test_add_topic_is_one_transaction_of_at_most_four_statements_with_its_retry_
     with counted(engine) as seen:
         answer = slack.command(command, user_id=ALICE, trigger_id="17.1.add")
     assert "Added to the agenda of your 1:1" in reply_text(answer)
-    assert seen.transactions == 1, seen.statements
-    assert len(seen.statements) <= 4, seen.statements
+    assert seen.one_transaction_of_at_most(4), seen.statements
     assert topics(sessions) == ["Hiring plan"]
     with sessions() as session:  # the request's record, stored with the topic, already done
         assert session.scalars(
@@ -94,7 +61,7 @@ def test_a_failed_retry_record_stores_no_topic_and_the_retry_stores_it_once(
     error = engine.dialect.loaded_dbapi.OperationalError
 
     def fail_the_record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO SLACK_REQUEST"):
+        if statement.lstrip().upper().startswith(RECORD):
             raise error("injected: the disk filled up at the end of the transaction")
 
     event.listen(engine, "before_cursor_execute", fail_the_record)

@@ -15,7 +15,7 @@ from emulator.web_api import SlackEmulator
 from tests.conftest import FakeClock
 from tests.slack.helpers import reply_text
 from tests.slack.people import ALICE, BOB, CAROL, add_people
-from tests.slack.test_ack_statements import counted
+from tests.slack.statements import counted
 from tests.slack.test_history import weeks_of_alice_and_bob
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -57,8 +57,7 @@ def test_a_read_command_is_one_transaction_of_at_most_four_statements_and_writes
         answer = reply_text(slack.command(command, user_id=ALICE, trigger_id=trigger))
     for words in READS[command]:
         assert words in answer, answer
-    assert seen.transactions == 1, seen.statements
-    assert len(seen.statements) <= 4, seen.statements
+    assert seen.one_transaction_of_at_most(4), seen.statements
     assert not [s for s in seen.statements if s.upper().startswith(_WRITES)], seen.statements
     with sessions() as session:  # nothing written: no record either
         assert (
@@ -75,9 +74,8 @@ def test_a_note_is_one_transaction_of_its_read_its_note_and_its_retry_record(
     with counted(engine) as seen:
         answer = reply_text(slack.command(command, user_id=ALICE, trigger_id="17.R.note"))
     assert f"Saved your private note for your 1:1 with <@{BOB}>" in answer
-    assert seen.transactions == 1, seen.statements
-    assert len(seen.statements) <= 4, seen.statements
-    assert seen.statements[-1].upper().startswith("INSERT INTO SLACK_REQUEST"), seen.statements
+    assert seen.one_transaction_of_at_most(4), seen.statements
+    assert seen.record_is_last(), seen.statements
     assert "Ask about the move" in reply_text(slack.command("agenda", user_id=ALICE))
     assert "Ask about the move" not in reply_text(slack.command("agenda", user_id=BOB))  # private: hers
 
@@ -90,7 +88,7 @@ def test_with_several_1on1s_a_read_says_which_in_one_transaction(
         with counted(engine) as seen:
             answer = reply_text(slack.command(command, user_id=ALICE))
         assert f"You have 1:1s with several people (<@{BOB}>, <@{CAROL}>)" in answer, answer
-        assert seen.transactions == 1 and len(seen.statements) <= 4, seen.statements
+        assert seen.one_transaction_of_at_most(4), seen.statements
 
 
 @pytest.mark.http_only

@@ -8,14 +8,11 @@ the command's, so they are not counted here."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, select, update
 
 from bot.domain.meetings import MeetingStatus
 from bot.domain.outbox import MessageKind
@@ -25,45 +22,20 @@ from bot.store.models import ActionItem, Meeting, OutboxMessage, Person, SlackRe
 from emulator.requests import SlackSender
 from emulator.web_api import SlackEmulator
 from tests.slack.helpers import reply_text
-from tests.slack.people import ALICE, BOB, add_people
-from tests.slack.test_ack_statements import _TRANSACTION_WORDS, Seen
+from tests.slack.people import ALICE, BOB
+from tests.slack.statements import Seen, alice_meets_bob_weekly, counted
 from tests.store.test_query_plans import plan_of
 
 _DELIVERER = "outbox-deliverer"  # bot/delivery/background.py's thread
 
 
-@contextmanager
-def counted_by_the_command(engine: Engine) -> Iterator[Seen]:
-    """Every statement and transaction on `engine` meanwhile, but the outbox deliverer's."""
-    seen = Seen()
-
-    def on_execute(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if threading.current_thread().name == _DELIVERER:
-            return
-        if not statement.lstrip().upper().startswith(_TRANSACTION_WORDS):
-            seen.statements.append(" ".join(statement.split()))
-
-    def on_begin(_connection: Any) -> None:
-        if threading.current_thread().name != _DELIVERER:
-            seen.transactions += 1
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "begin", on_begin)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "begin", on_begin)
-
-
 @pytest.fixture
 def alice_meets_bob(slack: SlackSender, emulator: SlackEmulator) -> None:
-    add_people(emulator)
-    reply_text(slack.command(f"schedule <@{BOB}> weekly tue 10:00", user_id=ALICE))
+    alice_meets_bob_weekly(slack, emulator)
 
 
-def _record_is_last(seen: Seen) -> bool:
-    return seen.statements[-1].upper().startswith("INSERT INTO SLACK_REQUEST")
+def counted_by_the_command(engine: Engine) -> AbstractContextManager[Seen]:
+    return counted(engine, but_thread=_DELIVERER)
 
 
 def _done(sessions: SessionFactory, key: str) -> list[bool]:
@@ -96,9 +68,7 @@ def test_a_write_command_is_one_transaction_of_a_few_statements_ending_with_its_
     with counted_by_the_command(engine) as seen:
         answer = slack.command(command, user_id=ALICE, trigger_id="17.w.write")
     assert says in reply_text(answer)
-    assert seen.transactions == 1, seen.statements
-    assert len(seen.statements) <= ceiling, seen.statements
-    assert _record_is_last(seen), seen.statements
+    assert seen.one_transaction_of_at_most(ceiling) and seen.record_is_last(), seen.statements
     assert _done(sessions, "trigger:17.w.write") == [True]
 
 
@@ -111,7 +81,7 @@ def test_done_is_one_transaction_of_three_statements_and_closes_the_item_once(
     with counted_by_the_command(engine) as seen:
         answer = slack.command(f"done {item}", user_id=BOB, trigger_id="17.w.done")
     assert reply_text(answer) == ":white_check_mark: Done: ~Ship it~"
-    assert seen.transactions == 1 and len(seen.statements) <= 3 and _record_is_last(seen), seen.statements
+    assert seen.one_transaction_of_at_most(3) and seen.record_is_last(), seen.statements
     with sessions() as session:
         closed_at = session.scalar(select(ActionItem.done_at))
     again = slack.command(f"done {item}", user_id=ALICE)  # the other person too: still done, once

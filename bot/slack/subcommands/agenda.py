@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from bot.services import agenda
 from bot.services.agenda import AgendaView
 from bot.services.pairs import Actor
-from bot.services.people import cached_zone, timezone_of
-from bot.services.topics import ZoneRule
 from bot.slack.blocks import replies
 from bot.slack.deps import Deps
-from bot.slack.directory import CacheOnly
 from bot.slack.subcommands import grammar as g
-
-
-def zone_rule(deps: Deps, now: datetime, actor: Actor) -> ZoneRule:
-    """How a read command gets the caller's zone (as add-topic's `_zone_rule`). Before the ack: the cached
-    zone, read with the caller's 1:1 in the command's one transaction (none cached: NotCached, and the
-    command finishes after the ack). After "one moment": Slack is asked first, outside any transaction."""
-    if isinstance(deps.directory, CacheOnly):
-        return cached_zone(deps.directory, now, actor.user_id)
-    zone = timezone_of(deps.sessions, deps.directory, now, actor)
-    return lambda _zone, _checked_at: zone
+from bot.slack.subcommands.zones import zone_rule
 
 
 def _view(deps: Deps, actor: Actor, parsed: g.PersonOnly) -> AgendaView:

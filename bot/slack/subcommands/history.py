@@ -11,7 +11,7 @@ from bot.slack.blocks import replies
 from bot.slack.blocks.history import history_reply
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
-from bot.slack.subcommands.agenda import zone_rule
+from bot.slack.subcommands.zones import zone_rule
 from bot.slack.text import from_slack
 
 NAME = "history"

@@ -7,7 +7,7 @@ from bot.services.pairs import Actor
 from bot.slack.blocks import replies
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
-from bot.slack.subcommands.agenda import zone_rule
+from bot.slack.subcommands.zones import zone_rule
 
 NAME = "list"
 

@@ -7,7 +7,7 @@ from bot.slack.blocks import replies
 from bot.slack.blocks.settings_modal import days_words
 from bot.slack.deps import Deps
 from bot.slack.subcommands import grammar as g
-from bot.slack.subcommands.agenda import zone_rule
+from bot.slack.subcommands.zones import zone_rule
 from bot.store import reads
 from bot.store.settings import settings_of_person
 
