@@ -70,9 +70,7 @@ def away_reply(done: AwaySet) -> str:
     text = f":palm_tree: You're away {stretch(done.first, done.last)}. No prompts or nudges then"
     if not done.meetings:
         return text + "; none of your 1:1s fall in it."
-    lines = [
-        f"• {mention(m.other_user_id)}, {slack_date(m.starts_at, done.timezone)}" for m in done.meetings
-    ]
+    lines = [f"• {mention(m.other_user_id)}, {slack_date(m.starts_at, done.timezone)}" for m in done.meetings]
     return (
         text
         + ". These 1:1s fall in it and will be recorded as away (the other person is told ahead):\n"

@@ -77,9 +77,7 @@ def topic_confirmed_message(notice: TopicConfirmed) -> Message:
 def which_meeting_message(notice: WhichMeeting) -> Message:
     blocks = [section("Which 1:1 is this topic for?")]
     for choice in notice.choices[:MAX_CHOICES]:
-        when = (
-            f", next {slack_date(choice.next_starts_at, notice.timezone)}" if choice.next_starts_at else ""
-        )
+        when = f", next {slack_date(choice.next_starts_at, notice.timezone)}" if choice.next_starts_at else ""
         blocks.append(
             section(
                 f"{mention(choice.other_user_id)}{when}",
