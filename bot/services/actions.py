@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from bot.domain.agenda import TOPIC_MAX_CHARS, clean_text
 from bot.domain.errors import DomainError
-from bot.services.pairs import SEVERAL_SHOWN, Actor, check_not_self
-from bot.services.series import one_pair, republish_homes
+from bot.services.pairs import Actor, check_not_self
+from bot.services.series import callers_read, one_pair, republish_homes
 from bot.services.summaries import refresh_summary_messages
 from bot.services.summary_thread import action_done_rows
 from bot.store import outbox, writes
@@ -40,15 +40,7 @@ def add_action(
     cleaned = clean_text(text, what="action item", limit=TOPIC_MAX_CHARS)
     check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        found = writes.caller(
-            session,
-            actor.team_id,
-            actor.user_id,
-            other_user_id,
-            now,
-            extra=Extra.NONE,
-            limit=SEVERAL_SHOWN + 1,
-        )
+        found = callers_read(session, actor, other_user_id, now, Extra.NONE)
         pair = one_pair(found, other_user_id)
         assert found.me_id is not None
         members = {actor.user_id: found.me_id, pair.other_user_id: pair.other_id}

@@ -162,15 +162,7 @@ def skip_next(
     written, as `timezone_of` did before the pair was looked up."""
     check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        found = writes.caller(
-            session,
-            actor.team_id,
-            actor.user_id,
-            other_user_id,
-            now,
-            extra=Extra.FOLLOWING,
-            limit=SEVERAL_SHOWN + 1,
-        )
+        found = callers_read(session, actor, other_user_id, now, Extra.FOLLOWING)
         zone = caller_zone(found.timezone, found.timezone_checked_at) if caller_zone else None
         pair = one_pair(found, other_user_id)
         meeting_id, starts_at = _next_or_refuse(pair, "skip")
@@ -200,15 +192,7 @@ def reschedule_next(
     INSERT, the record."""
     check_not_self(actor, other_user_id)
     with sessions.begin() as session:
-        found = writes.caller(
-            session,
-            actor.team_id,
-            actor.user_id,
-            other_user_id,
-            now,
-            extra=Extra.MEETING_SERIES,
-            limit=SEVERAL_SHOWN + 1,
-        )
+        found = callers_read(session, actor, other_user_id, now, Extra.MEETING_SERIES)
         zone = caller_zone(found.timezone, found.timezone_checked_at) if caller_zone else None
         zone_used = zone or timezone
         assert zone_used is not None, "a zone, or a rule to judge the cached one"
@@ -226,6 +210,15 @@ def reschedule_next(
         notify(session, moved, key, pair.other_id, found.me_id, now, meeting_id=meeting_id)
         republish_homes(session, found.home_opened_of(pair))
     return MeetingChange(pair.other_user_id, starts_at, caller_zone=zone)
+
+
+def callers_read(
+    session: Session, actor: Actor, other_user_id: str | None, now: datetime, extra: Extra
+) -> writes.Caller:
+    """A write command's one read (`writes.caller`): enough of the caller's 1:1s to tell one from several."""
+    return writes.caller(
+        session, actor.team_id, actor.user_id, other_user_id, now, extra=extra, limit=SEVERAL_SHOWN + 1
+    )
 
 
 def one_pair(found: writes.Caller, other_user_id: str | None) -> writes.PairOfCaller:
