@@ -32,7 +32,7 @@ from bot.services.pairs import (
     no_pairs,
     several_pairs,
 )
-from bot.services.people import FALLBACK_TIMEZONE, ZoneRule
+from bot.services.people import ZoneRule
 from bot.services.pulse import PulseView, check_in_of, i_lead, pulse_of, pulse_view
 from bot.store import agenda as agenda_store
 from bot.store import people, reads
@@ -198,10 +198,6 @@ def build_agenda(
 def _while_away(session: Session, meeting: Meeting | None) -> list[tuple[datetime, MeetingStatus]]:
     found = away.while_away(session, meeting) if meeting is not None else None
     return found.meetings if found else []
-
-
-def list_pairs(sessions: SessionFactory, now: datetime, actor: Actor) -> list[PairLine]:
-    return your_pairs(sessions, now, actor, FALLBACK_TIMEZONE)[0]
 
 
 def your_pairs(

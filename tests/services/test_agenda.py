@@ -107,13 +107,14 @@ def test_list_shows_each_1on1_soonest_first_with_how_the_last_ones_went(
     for nudge in range(MAX_NUDGES + 1):
         chase_unrecorded(sessions, third_end + GRACE * (nudge + 1))
     now = third_end + GRACE * (MAX_NUDGES + 1)
-    lines = agenda.list_pairs(sessions, now, AS_ALICE)
+    lines, zone = agenda.your_pairs(sessions, now, AS_ALICE, BERLIN)
     assert [line.other_user_id for line in lines] == [CAROL, BOB]  # Monday 21 Dec, then Tuesday 22 Dec
     carol, bob = lines
     assert (carol.i_am_manager, bob.i_am_manager) == (False, True)
     assert (bob.held, bob.skipped, bob.missed) == (1, 1, 1)
-    assert agenda.list_pairs(sessions, now, AS_CAROL)[0].other_user_id == ALICE
-    assert agenda.list_pairs(sessions, now, Actor(TEAM, "UNOBODY1")) == []  # a stranger has none
+    assert zone == BERLIN
+    assert agenda.your_pairs(sessions, now, AS_CAROL, BERLIN)[0][0].other_user_id == ALICE
+    assert agenda.your_pairs(sessions, now, Actor(TEAM, "UNOBODY1"), BERLIN)[0] == []  # a stranger has none
 
 
 def _private_topic(sessions: SessionFactory, weekly: Weekly, meeting_index: int, text: str) -> int:
@@ -212,7 +213,7 @@ def test_list_says_the_cadence_and_next_date_of_each_and_puts_ended_ones_last(
 ) -> None:
     schedule_weekly(sessions, AS_ALICE, CAROL, weekday=3, at=time(15))
     series.cancel(sessions, NOW, AS_ALICE, weekly.series_id)
-    lines = agenda.list_pairs(sessions, NOW, AS_ALICE)
+    lines = agenda.your_pairs(sessions, NOW, AS_ALICE, BERLIN)[0]
     assert lines == [
         agenda.PairLine(
             CAROL, True, Cadence.WEEKLY, 3, time(15), BERLIN, datetime(2026, 12, 3, 14, tzinfo=UTC)
@@ -233,7 +234,7 @@ def test_list_puts_the_soonest_first_and_counts_how_the_last_meetings_went(
     now = FIRST_END + timedelta(days=15)  # Wednesday 16 Dec
     assert [
         (line.other_user_id, line.held, line.skipped, line.missed)
-        for line in agenda.list_pairs(sessions, now, AS_ALICE)
+        for line in agenda.your_pairs(sessions, now, AS_ALICE, BERLIN)[0]
     ] == [
         (CAROL, 0, 0, 0),  # Monday 21 Dec
         (BOB, 1, 1, 1),  # Tuesday 22 Dec
