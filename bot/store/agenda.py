@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -17,13 +18,13 @@ def _visible_open_topics(pair_id: int, viewer_id: int, shown: ColumnElement[bool
     return select(Topic).where(
         Topic.pair_id == pair_id,
         Topic.status == TopicStatus.OPEN,
-        _visible(viewer_id, shown),
+        visible_topic(viewer_id, shown),
     )
 
 
-def _visible(viewer_id: int, shown: ColumnElement[bool]) -> ColumnElement[bool]:
+def visible_topic(viewer_id: int | ColumnElement[Any], shown: ColumnElement[bool]) -> ColumnElement[bool]:
     """A topic the viewer may see: shared (or theirs), and not held back from them (`shown`: its meeting
-    has started, when held-back topics show to both)."""
+    has started, when held-back topics show to both). The agenda's one privacy rule, here and in reads.py."""
     return and_(
         or_(Topic.visibility == Visibility.SHARED, Topic.author_id == viewer_id),
         or_(Topic.held_back.is_(False), Topic.author_id == viewer_id, shown),
@@ -78,7 +79,7 @@ def templated_topics(
             Topic.kind != TopicKind.PLAIN,
             Topic.status != TopicStatus.DROPPED,
             on_this,
-            _visible(viewer_id, _shown(meeting, now)),
+            visible_topic(viewer_id, _shown(meeting, now)),
         )
         .order_by(Topic.id)
     ).all()

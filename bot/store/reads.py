@@ -44,6 +44,7 @@ from bot.domain.cadence import Cadence
 from bot.domain.meetings import HEALTH_WINDOW, MeetingStatus
 from bot.domain.pulse import WINDOW, Feeling
 from bot.domain.templates import TopicKind
+from bot.store.agenda import visible_topic
 from bot.store.models import (
     ActionItem,
     Meeting,
@@ -428,14 +429,6 @@ def _limited(branch: Select[Any]) -> Select[Any]:
     return select(*inner.c)
 
 
-def _visible(viewer: ColumnElement[Any], shown: ColumnElement[Any]) -> ColumnElement[bool]:
-    """bot/store/agenda.py `_visible`: shared (or the viewer's), and not held back from them."""
-    return and_(
-        or_(Topic.visibility == Visibility.SHARED, Topic.author_id == viewer),
-        or_(Topic.held_back.is_(False), Topic.author_id == viewer, shown),
-    )
-
-
 def _items_statement(*, has_meeting: bool, has_previous: bool) -> Select[Any]:
     pair_id = bindparam("pair_id", type_=Integer())
     viewer = bindparam("viewer_id", type_=Integer())
@@ -447,7 +440,7 @@ def _items_statement(*, has_meeting: bool, has_previous: bool) -> Select[Any]:
         select()
         .select_from(Topic)
         .outerjoin(author, author.id == Topic.author_id)
-        .where(Topic.pair_id == pair_id, Topic.status == TopicStatus.OPEN, _visible(viewer, shown))
+        .where(Topic.pair_id == pair_id, Topic.status == TopicStatus.OPEN, visible_topic(viewer, shown))
     )
     topic_columns = {
         "id": Topic.id,
