@@ -121,10 +121,6 @@ class Comebacks:
         self._monotonic = monotonic
         self._checked: dict[str, float] = {}
 
-    def heard_from(self, team_id: str, event_type: str | None, enterprise_id: str | None = None) -> None:
-        if self.due(team_id, event_type):
-            self.read(team_id, event_type, enterprise_id)
-
     def due(self, team_id: str, event_type: str | None) -> bool:
         """Whether this request from `team_id` is the one to read for (memory alone); counted as read."""
         if event_type in LEAVING_EVENTS:  # it left: the next request from it is read at once

@@ -42,12 +42,6 @@ class WorkspaceBack(Middleware):
         return next()
 
 
-def _reader(
-    comebacks: Comebacks, team: str, event_type: str | None, enterprise: str | None
-) -> Callable[[], None]:
-    return lambda: comebacks.read(team, event_type, enterprise)
-
-
 def _enterprise_of(body: dict[str, Any]) -> str | None:
     """The Grid organisation a request came from: `enterprise_id` (commands, events) or `enterprise.id`
     (interactions); None outside Grid."""

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -313,7 +312,7 @@ _SHAPE: dict[str, Any] = {
 }
 
 
-_row = partial(shaped, _SHAPE)  # a branch of `records_of`'s UNION ALL
+_row = functools.partial(shaped, _SHAPE)  # a branch of `records_of`'s UNION ALL
 
 
 @functools.cache  # built once per model: its alias's adaptation cost about 1 ms a call
